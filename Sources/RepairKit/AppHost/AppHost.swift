@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+
+/// Starts a generated app from its `[app]` configuration and waits until it is healthy.
+public struct AppHost: Sendable {
+    public var directory: URL
+    public var settings: RepairConfig.App
+    /// Where `app.log` (and the seed's files) of this run are written.
+    public var runDirectory: URL
+    public var logger: Logger
+
+    public init(directory: URL, settings: RepairConfig.App, runDirectory: URL, logger: Logger) {
+        self.directory = directory
+        self.settings = settings
+        self.runDirectory = runDirectory
+        self.logger = logger
+    }
+
+    /// Starts the app with `PORT` exported and polls its health path.
+    ///
+    /// Throws `AppHostError` (`crash`, `unhealthy`) within `startup_timeout`, with the tail
+    /// of the app's output; the app is stopped before the error is thrown.
+    public func start() async throws(AppHostError) -> RunningApp {
+        let host = settings.host
+        guard let port = settings.port == 0 ? LocalPort.free(host: host) : settings.port else {
+            throw AppHostError(kind: .spawnFailed, message: "no free port on \(host)")
+        }
+        // A port someone else holds would answer our health probe for them.
+        let portTakenBefore = LocalPort.isTaken(port, host: host)
+        let output: OutputCapture
+        do {
+            output = try OutputCapture(logURL: runDirectory.appendingPathComponent("app.log"))
+        } catch {
+            throw AppHostError(kind: .spawnFailed, message: "cannot write \(runDirectory.path)/app.log: \(error)")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(settings.env) { _, new in new }
+        environment["PORT"] = String(port)
+        environment["HOST"] = host
+        logger.info("app.starting", metadata: ["app.port": "\(port)", "app.directory": "\(directory.path)"])
+        let process = try ChildProcess.spawn(
+            command: settings.start, directory: directory, environment: environment, output: output)
+        let app = RunningApp(
+            process: process, port: port, baseURL: "http://\(host):\(port)",
+            stopGrace: .milliseconds(Int(settings.stopGrace * 1000)))
+        do {
+            try await waitUntilHealthy(app, portTakenBefore: portTakenBefore)
+        } catch {
+            await app.stop()
+            var failure = error
+            failure.outputTail = output.tailText(30)
+            throw failure
+        }
+        logger.info("app.healthy", metadata: ["app.port": "\(port)"])
+        return app
+    }
+
+    private func waitUntilHealthy(_ app: RunningApp, portTakenBefore: Bool) async throws(AppHostError) {
+        let client: HTTPClient
+        do { client = try HTTPClient(bodyLimit: 4096) } catch {
+            throw AppHostError(kind: .spawnFailed, message: "cannot create an HTTP client: \(error)")
+        }
+        let started = ContinuousClock.now
+        let deadline = started + .milliseconds(Int(settings.startupTimeout * 1000))
+        let probe = HTTPRequest(method: "GET", url: app.baseURL + settings.health, timeout: .seconds(2))
+        var lastProblem = "no answer yet"
+        var pause = Duration.milliseconds(50)
+        while ContinuousClock.now < deadline {
+            if let status = app.process.exitStatus() {
+                let note = portTakenBefore ? "; port \(app.port) was already in use by another process" : ""
+                throw AppHostError(kind: .crash, message: "the app exited during start-up\(note)", exitStatus: status)
+            }
+            if !portTakenBefore {
+                do {
+                    let response = try await client.send(probe)
+                    if (200..<300).contains(response.status) { return }
+                    lastProblem = "\(settings.health) answered \(response.status)"
+                } catch {
+                    lastProblem = "\(settings.health): \(error.message)"
+                }
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(250))
+        }
+        if portTakenBefore {
+            throw AppHostError(kind: .unhealthy,
+                               message: "port \(app.port) is already in use by another process; the app never took it")
+        }
+        throw AppHostError(
+            kind: .unhealthy,
+            message: "not healthy after \(formatSeconds(settings.startupTimeout)) s (\(lastProblem))")
+    }
+
+    /// Runs the `[app] seed` command with `REPAIR_SEED_FILE` naming `seedJSON`, written to
+    /// the run directory. Its output goes to `seed.log` there.
+    public func seed(_ app: RunningApp, seedJSON: Data) async throws(AppHostError) {
+        guard let command = settings.seed else { return }
+        let seedFile = runDirectory.appendingPathComponent("seed_data.json")
+        let output: OutputCapture
+        do {
+            try seedJSON.write(to: seedFile)
+            output = try OutputCapture(logURL: runDirectory.appendingPathComponent("seed.log"))
+        } catch {
+            throw AppHostError(kind: .seedFailed, message: "cannot write to \(runDirectory.path): \(error)")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(settings.env) { _, new in new }
+        environment["PORT"] = String(app.port)
+        environment["REPAIR_SEED_FILE"] = seedFile.path
+        environment["REPAIR_BASE_URL"] = app.baseURL
+        logger.info("app.seeding", metadata: ["seed.file": "\(seedFile.path)"])
+        let process = try ChildProcess.spawn(
+            command: command, directory: directory, environment: environment, output: output)
+        let status = await process.waitForExit(timeout: .milliseconds(Int(settings.seedTimeout * 1000)))
+        let final = await process.stop(grace: .seconds(1))
+        guard let status else {
+            throw AppHostError(kind: .seedFailed,
+                               message: "seed command did not finish in \(formatSeconds(settings.seedTimeout)) s",
+                               exitStatus: final, outputTail: output.tailText(30))
+        }
+        guard status.isSuccess else {
+            throw AppHostError(kind: .seedFailed, message: "seed command failed", exitStatus: status,
+                               outputTail: output.tailText(30))
+        }
+    }
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A shell command running in its own process session, its output captured.
+///
+/// The child is the leader of a new session and process group, so stopping it signals the
+/// whole group: a server's workers and reloaders go with it and no orphan is left.
+public final class ChildProcess: Sendable {
+    public let pid: pid_t
+    public let output: OutputCapture
+    private let status = Mutex<ExitStatus?>(nil)
+
+    private init(pid: pid_t, output: OutputCapture) {
+        self.pid = pid
+        self.output = output
+    }
+
+    /// Starts `/bin/sh -c command` in `directory`. Standard input is `/dev/null`; standard
+    /// output and error go, interleaved as printed, to `output`.
+    public static func spawn(
+        command: String,
+        directory: URL,
+        environment: [String: String],
+        output: OutputCapture
+    ) throws(AppHostError) -> ChildProcess {
+        var pipeEnds: [Int32] = [-1, -1]
+        guard pipe(&pipeEnds) == 0 else {
+            throw AppHostError(kind: .spawnFailed, message: "pipe() failed: \(String(cString: strerror(errno)))")
+        }
+        let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
+        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+
+        #if canImport(Glibc)
+        var fileActions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #else
+        var fileActions: posix_spawn_file_actions_t?
+        var attributes: posix_spawnattr_t?
+        #endif
+        posix_spawn_file_actions_init(&fileActions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&fileActions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&fileActions, writeEnd, 1)
+        posix_spawn_file_actions_adddup2(&fileActions, writeEnd, 2)
+
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        var noMask = sigset_t()
+        sigemptyset(&noMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setsigmask(&attributes, &noMask)
+        #if os(Linux)
+        // POSIX_SPAWN_SETSID (glibc ≥ 2.26) sits behind _GNU_SOURCE, which Swift's Glibc
+        // module does not define; its value is fixed in glibc's ABI.
+        let newSession: Int32 = 0x80
+        #else
+        let newSession = Int32(POSIX_SPAWN_SETPGROUP)
+        #endif
+        posix_spawnattr_setflags(&attributes, Int16(newSession | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        // The shell changes directory itself (addchdir_np is also behind _GNU_SOURCE), then
+        // runs the command as `sh -c` would.
+        let script = "cd -- \"$1\" || exit 126\nshift\neval \"$1\""
+        let arguments = ["/bin/sh", "-c", script, "repaird-app", directory.path, command]
+        let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+
+        var pid: pid_t = 0
+        let result = withCStrings(arguments) { argv in
+            withCStrings(environmentLines) { envp in
+                posix_spawn(&pid, "/bin/sh", &fileActions, &attributes, argv, envp)
+            }
+        }
+        close(writeEnd)
+        guard result == 0 else {
+            close(readEnd)
+            throw AppHostError(kind: .spawnFailed, message: "could not start /bin/sh: \(String(cString: strerror(result)))")
+        }
+        let process = ChildProcess(pid: pid, output: output)
+        let reader = Thread {
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    buffer.withUnsafeBytes { output.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            close(readEnd)
+            output.finish()
+        }
+        reader.name = "repaird.output-reader"
+        reader.start()
+        return process
+    }
+
+    /// The exit status once the process has ended; never blocks.
+    public func exitStatus() -> ExitStatus? {
+        status.withLock { status in
+            if status != nil { return status }
+            var word: Int32 = 0
+            let reaped = waitpid(pid, &word, WNOHANG)
+            if reaped == pid { status = ExitStatus(waitStatus: word) }
+            return status
+        }
+    }
+
+    public var isRunning: Bool { exitStatus() == nil }
+
+    /// Waits for the process to end, up to `timeout`; nil when it is still running.
+    public func waitForExit(timeout: Duration) async -> ExitStatus? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let status = exitStatus() { return status }
+            if ContinuousClock.now >= deadline { return nil }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Stops the whole process group: SIGTERM, then SIGKILL after `grace` if anything
+    /// remains. Returns the leader's exit status once every member is gone.
+    @discardableResult
+    public func stop(grace: Duration) async -> ExitStatus {
+        let group = pid
+        if !ProcessGroup.livingMembers(group).isEmpty { _ = kill(-group, SIGTERM) }
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline {
+            _ = exitStatus()
+            if ProcessGroup.livingMembers(group).isEmpty { break }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        while !ProcessGroup.livingMembers(group).isEmpty {
+            _ = kill(-group, SIGKILL)
+            _ = exitStatus()
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let status = await waitForExit(timeout: .seconds(5)) ?? .signaled(signal: SIGKILL)
+        // The reader ends when the last holder of the pipe is gone; give it a moment to drain.
+        let drained = ContinuousClock.now + .seconds(2)
+        while !output.isFinished && ContinuousClock.now < drained {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return status
+    }
+}
+
+/// Runs `body` with a NULL-terminated C array of copies of `strings`.
+private func withCStrings<Result>(
+    _ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> Result
+) -> Result {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+    defer { copies.forEach { free($0) } }
+    return body(copies)
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Loopback TCP ports: finding a free one, and telling whether one is taken.
+public enum LocalPort {
+    /// A port the kernel says is free now on `host` (bind to port 0, read it back, close).
+    public static func free(host: String = "127.0.0.1") -> Int? {
+        withBoundSocket(host: host, port: 0) { descriptor in
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let result = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            }
+            return result == 0 ? Int(UInt16(bigEndian: address.sin_port)) : nil
+        } ?? nil
+    }
+
+    /// True when something already listens on `host:port` (binding it fails).
+    public static func isTaken(_ port: Int, host: String = "127.0.0.1") -> Bool {
+        withBoundSocket(host: host, port: port) { _ in () } == nil
+    }
+
+    private static func withBoundSocket<Result>(host: String, port: Int, _ body: (Int32) -> Result) -> Result? {
+        #if canImport(Glibc)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var reuse: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.sin_addr) == 1 else { return nil }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else { return nil }
+        return body(descriptor)
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import TOMLKit
+
+extension RepairConfig {
+    /// The file name looked for in an app directory.
+    public static let fileName = "repair.toml"
+
+    /// Reads `repair.toml` (or `configFile`), then applies `environment` (`REPAIR_*`) and
+    /// `overrides` (`key=value`, from `--set`). Throws `ConfigError` naming the source and key.
+    public static func load(
+        appDirectory: URL,
+        configFile: URL? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        overrides: [String] = []
+    ) throws(ConfigError) -> RepairConfig {
+        let file = configFile ?? appDirectory.appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            let problem = FileManager.default.fileExists(atPath: file.path)
+                ? "cannot be read"
+                : "not found (give the app's config with --config FILE)"
+            throw ConfigError(source: file.path, problem: problem)
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        return try parse(text, source: file.path, environment: environment, overrides: overrides)
+    }
+
+    /// Parses configuration text; the steps of `load` after reading the file.
+    public static func parse(
+        _ text: String,
+        source: String,
+        environment: [String: String] = [:],
+        overrides: [String] = []
+    ) throws(ConfigError) -> RepairConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(
+                source: source,
+                problem: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)"
+            )
+        } catch {
+            throw ConfigError(source: source, problem: "not valid TOML: \(error)")
+        }
+        var values: [String: ConfigValue] = [:]
+        try collect(table, prefix: "", source: source, into: &values)
+
+        for (key, type) in ConfigSchema.keys {
+            let variable = ConfigSchema.environmentName(for: key)
+            guard let text = environment[variable] else { continue }
+            guard let value = ConfigSchema.parse(text, as: type) else {
+                throw ConfigError(source: "environment \(variable)", key: key, value: text, problem: "expected \(type.name)")
+            }
+            values[key] = value
+        }
+        for override in overrides {
+            let parts = override.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else {
+                throw ConfigError(source: "--set", value: override, problem: "expected KEY=VALUE, e.g. app.port=8000")
+            }
+            guard let type = ConfigSchema.keys[parts[0]] else {
+                throw ConfigError(source: "--set", key: parts[0], problem: "unknown key")
+            }
+            guard let value = ConfigSchema.parse(parts[1], as: type) else {
+                throw ConfigError(source: "--set", key: parts[0], value: parts[1], problem: "expected \(type.name)")
+            }
+            values[parts[0]] = value
+        }
+        return try build(from: values, source: source)
+    }
+
+    /// Walks the TOML tables, checking every key against the schema and its type.
+    private static func collect(
+        _ table: TOMLTable, prefix: String, source: String, into values: inout [String: ConfigValue]
+    ) throws(ConfigError) {
+        for key in table.keys.sorted() {
+            guard let raw = table[key] else { continue }
+            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+            if let type = ConfigSchema.keys[path] {
+                guard let value = convert(raw, to: type) else {
+                    throw ConfigError(source: source, key: path, value: render(raw), problem: "expected \(type.name)")
+                }
+                values[path] = value
+            } else if ConfigSchema.isSection(path), let subtable = raw.table {
+                try collect(subtable, prefix: path, source: source, into: &values)
+            } else {
+                throw ConfigError(source: source, key: path, value: render(raw), problem: "unknown key")
+            }
+        }
+    }
+
+    private static func convert(_ raw: TOMLValueConvertible, to type: ConfigValueType) -> ConfigValue? {
+        switch type {
+        case .string: return raw.string.map(ConfigValue.string)
+        case .integer: return raw.int.map(ConfigValue.integer)
+        case .number:
+            if let number = raw.double { return .number(number) }
+            return raw.int.map { .number(Double($0)) }
+        case .boolean: return raw.bool.map(ConfigValue.boolean)
+        case .stringList:
+            guard let array = raw.array else { return nil }
+            var items: [String] = []
+            for element in array {
+                guard let item = element.string else { return nil }
+                items.append(item)
+            }
+            return .stringList(items)
+        case .stringTable:
+            guard let table = raw.table else { return nil }
+            var result: [String: String] = [:]
+            for key in table.keys {
+                if let item = table[key]?.string {
+                    result[key] = item
+                } else if let item = table[key]?.int {
+                    result[key] = String(item)
+                } else {
+                    return nil
+                }
+            }
+            return .stringTable(result)
+        }
+    }
+
+    private static func render(_ raw: TOMLValueConvertible) -> String {
+        if let text = raw.string { return "\"\(text)\"" }
+        if raw.table != nil { return "{…}" }
+        return raw.debugDescription
+    }
+
+    /// Fills the struct from checked values, then checks ranges and required keys.
+    private static func build(from values: [String: ConfigValue], source: String) throws(ConfigError) -> RepairConfig {
+        let reader = ValueReader(values: values)
+        if let version = reader.integer("version"), version != currentVersion {
+            throw ConfigError(source: source, key: "version", value: String(version),
+                              problem: "unsupported version; this repaird reads version \(currentVersion)")
+        }
+        guard let start = reader.string("app.start"), !start.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ConfigError(source: source, key: "app.start", problem: "required: the shell command that starts the app")
+        }
+        var config = RepairConfig(app: App(start: start))
+        config.app.host = reader.string("app.host") ?? config.app.host
+        config.app.port = reader.integer("app.port") ?? config.app.port
+        config.app.health = reader.string("app.health") ?? config.app.health
+        config.app.env = reader.table("app.env") ?? config.app.env
+        config.app.seed = reader.string("app.seed").flatMap(nonEmpty)
+        config.app.check = reader.string("app.check").flatMap(nonEmpty)
+        config.app.writable = reader.list("app.writable") ?? config.app.writable
+        config.app.protected = reader.list("app.protected") ?? config.app.protected
+        config.app.startupTimeout = reader.number("app.startup_timeout") ?? config.app.startupTimeout
+        config.app.stopGrace = reader.number("app.stop_grace") ?? config.app.stopGrace
+        config.app.seedTimeout = reader.number("app.seed_timeout") ?? config.app.seedTimeout
+        config.smoke.plan = reader.string("smoke.plan") ?? config.smoke.plan
+        config.smoke.openapi = reader.string("smoke.openapi").flatMap(nonEmpty)
+        config.smoke.requestTimeout = reader.number("smoke.request_timeout") ?? config.smoke.requestTimeout
+        config.smoke.concurrency = reader.integer("smoke.concurrency") ?? config.smoke.concurrency
+        config.repair.triggerPassRate = reader.number("repair.trigger_pass_rate") ?? config.repair.triggerPassRate
+        config.repair.targetPassRate = reader.number("repair.target_pass_rate") ?? config.repair.targetPassRate
+        config.repair.maxIterations = reader.integer("repair.max_iterations") ?? config.repair.maxIterations
+        config.repair.tokenBudget = reader.integer("repair.token_budget") ?? config.repair.tokenBudget
+        config.llm.primary = reader.endpoint(prefix: "llm") ?? config.llm.primary
+        config.llm.fallback = reader.endpoint(prefix: "llm.fallback")
+        config.llm.timeout = reader.number("llm.timeout") ?? config.llm.timeout
+        config.learning.store = reader.string("learning.store").flatMap(nonEmpty)
+        try config.validate(source: source)
+        return config
+    }
+
+    private func validate(source: String) throws(ConfigError) {
+        func fail(_ key: String, _ value: CustomStringConvertible, _ problem: String) -> ConfigError {
+            ConfigError(source: source, key: key, value: value.description, problem: problem)
+        }
+        guard (0...65535).contains(app.port) else { throw fail("app.port", app.port, "must be 0 (any free port) to 65535") }
+        guard app.health.hasPrefix("/") else { throw fail("app.health", app.health, "must be a path starting with /") }
+        guard app.startupTimeout > 0 else { throw fail("app.startup_timeout", app.startupTimeout, "must be more than 0 seconds") }
+        guard app.stopGrace >= 0 else { throw fail("app.stop_grace", app.stopGrace, "must not be negative") }
+        guard app.seedTimeout > 0 else { throw fail("app.seed_timeout", app.seedTimeout, "must be more than 0 seconds") }
+        guard smoke.requestTimeout > 0 else { throw fail("smoke.request_timeout", smoke.requestTimeout, "must be more than 0 seconds") }
+        guard (1...64).contains(smoke.concurrency) else { throw fail("smoke.concurrency", smoke.concurrency, "must be 1 to 64") }
+        guard (0...1).contains(repair.triggerPassRate) else { throw fail("repair.trigger_pass_rate", repair.triggerPassRate, "must be 0.0 to 1.0") }
+        guard (0...1).contains(repair.targetPassRate) else { throw fail("repair.target_pass_rate", repair.targetPassRate, "must be 0.0 to 1.0") }
+        guard repair.maxIterations >= 1 else { throw fail("repair.max_iterations", repair.maxIterations, "must be at least 1") }
+        guard repair.tokenBudget >= 0 else { throw fail("repair.token_budget", repair.tokenBudget, "must not be negative") }
+        for (prefix, endpoint) in [("llm", llm.primary), ("llm.fallback", llm.fallback ?? LLMEndpoint())] {
+            guard Self.providers.contains(endpoint.provider) else {
+                throw fail("\(prefix).provider", "\"\(endpoint.provider)\"", "must be one of openai, azure, ollama, anthropic")
+            }
+        }
+    }
+}
+
+private func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
+
+/// Typed look-ups into checked configuration values.
+private struct ValueReader {
+    let values: [String: ConfigValue]
+
+    func string(_ key: String) -> String? {
+        if case .string(let value) = values[key] { return value }
+        return nil
+    }
+
+    func integer(_ key: String) -> Int? {
+        if case .integer(let value) = values[key] { return value }
+        return nil
+    }
+
+    func number(_ key: String) -> Double? {
+        if case .number(let value) = values[key] { return value }
+        return nil
+    }
+
+    func list(_ key: String) -> [String]? {
+        if case .stringList(let value) = values[key] { return value }
+        return nil
+    }
+
+    func table(_ key: String) -> [String: String]? {
+        if case .stringTable(let value) = values[key] { return value }
+        return nil
+    }
+
+    func endpoint(prefix: String) -> RepairConfig.LLMEndpoint? {
+        let provider = string("\(prefix).provider")
+        let fields = ["base_url", "model", "api_key_env", "api_version"].map { string("\(prefix).\($0)") }
+        guard provider != nil || fields.contains(where: { $0 != nil }) else { return nil }
+        var endpoint = RepairConfig.LLMEndpoint()
+        endpoint.provider = provider ?? ""
+        endpoint.baseURL = fields[0]
+        endpoint.model = fields[1]
+        endpoint.apiKeyEnv = fields[2]
+        endpoint.apiVersion = fields[3]
+        return endpoint
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Everything `repair.toml` configures, with its documented defaults.
+///
+/// Loaded by `RepairConfig.load(appDirectory:…)`; the file, then `REPAIR_*` environment
+/// variables, then `--set key=value` flags, each overriding the one before.
+public struct RepairConfig: Sendable, Codable, Equatable {
+    public static let currentVersion = 1
+
+    public var version: Int = currentVersion
+    public var app: App
+    public var smoke = Smoke()
+    public var repair = Repair()
+    public var llm = LLM()
+    public var learning = Learning()
+
+    /// `[app]`: how to start, probe, seed and stop the app, and which files patches may touch.
+    public struct App: Sendable, Codable, Equatable {
+        /// Shell command (`/bin/sh -c`) run in the app directory. Required.
+        public var start: String
+        /// Address the app listens on; the smoke plan is sent here.
+        public var host = "127.0.0.1"
+        /// Port exported as `PORT`; 0 picks a free one.
+        public var port = 0
+        /// Path polled until it answers 2xx.
+        public var health = "/health"
+        /// Extra environment for the app, the seed and the check command.
+        public var env: [String: String] = [:]
+        /// Optional command run after health, with `REPAIR_SEED_FILE` naming the seed data.
+        public var seed: String?
+        /// Optional command run after a patch; `{files}` becomes the changed files.
+        public var check: String?
+        /// Globs of files a patch may change.
+        public var writable = ["**/*.py", "**/*.js", "**/*.ts", "**/*.go", "**/*.rb", "**/*.java", "**/*.php"]
+        /// Globs a patch may never change, even when writable.
+        public var protected = ["tests/**", "test/**", "**/test_*.py", "**/*_test.go"]
+        /// Seconds to wait for the health path before the app counts as unhealthy.
+        public var startupTimeout = 30.0
+        /// Seconds between SIGTERM and SIGKILL when stopping the app.
+        public var stopGrace = 5.0
+        /// Seconds the seed command may run.
+        public var seedTimeout = 60.0
+
+        public init(start: String) { self.start = start }
+    }
+
+    /// `[smoke]`: where the plan comes from and how it is sent.
+    public struct Smoke: Sendable, Codable, Equatable {
+        /// Path of the smoke plan, relative to the app directory.
+        public var plan = "smoke_test_plan.json"
+        /// Path of an OpenAPI document to derive the plan from, when set.
+        public var openapi: String?
+        /// Seconds one scenario's request may take.
+        public var requestTimeout = 10.0
+        /// Scenarios in flight at once.
+        public var concurrency = 1
+    }
+
+    /// `[repair]`: when the heal cycle runs and when it stops.
+    public struct Repair: Sendable, Codable, Equatable {
+        public var triggerPassRate = 1.0
+        public var targetPassRate = 1.0
+        public var maxIterations = 3
+        public var tokenBudget = 200_000
+    }
+
+    /// One LLM endpoint. The key itself is never configured, only the variable that holds it.
+    public struct LLMEndpoint: Sendable, Codable, Equatable {
+        /// `openai`, `azure`, `ollama`, `anthropic`, or empty for none.
+        public var provider = ""
+        public var baseURL: String?
+        public var model: String?
+        /// Name of the environment variable holding the API key.
+        public var apiKeyEnv: String?
+        /// Azure OpenAI `api-version`.
+        public var apiVersion: String?
+    }
+
+    /// `[llm]` and `[llm.fallback]`.
+    public struct LLM: Sendable, Codable, Equatable {
+        public var primary = LLMEndpoint()
+        public var fallback: LLMEndpoint?
+        /// Seconds one LLM request may take.
+        public var timeout = 120.0
+        public var isConfigured: Bool { !primary.provider.isEmpty }
+    }
+
+    /// `[learning]`.
+    public struct Learning: Sendable, Codable, Equatable {
+        /// SQLite file of the learning store; empty means `$XDG_STATE_HOME/repaird/learning.sqlite`.
+        public var store: String?
+    }
+
+    public init(app: App) { self.app = app }
+
+    static let providers: Set<String> = ["", "openai", "azure", "ollama", "anthropic"]
+}

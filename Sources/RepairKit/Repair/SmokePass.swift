@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+
+/// One smoke pass: start the app, seed it, send the plan, stop it. The heal cycle runs one
+/// per iteration; `repairctl smoke` runs exactly one.
+public struct SmokePass: Sendable {
+    /// What a pass reports while it runs, for progress lines.
+    public enum Event: Sendable {
+        case starting(runID: String)
+        case healthy(baseURL: String)
+        case seeding
+        case scenario(ScenarioResult)
+        case stopping
+    }
+
+    public var appDirectory: URL
+    public var config: RepairConfig
+    public var plan: SmokePlan
+    public var planFile: URL
+    public var runID: String
+    public var logger: Logger
+
+    public init(appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL,
+                runID: String = RequestID.makeRunID(), logger: Logger) {
+        self.appDirectory = appDirectory
+        self.config = config
+        self.plan = plan
+        self.planFile = planFile
+        self.runID = runID
+        self.logger = logger
+    }
+
+    /// `APP_DIR/.repair/runs/<run-id>`.
+    public var runDirectory: URL {
+        appDirectory.appendingPathComponent(".repair/runs/\(runID)", isDirectory: true)
+    }
+
+    /// Runs the pass. An app that does not come up gives a run whose scenarios are all
+    /// `app_unavailable` and whose `appFailure` says why; only unexpected faults throw.
+    public func run(events: (@Sendable (Event) -> Void)? = nil) async throws -> SmokeRun {
+        let startedAt = Date()
+        var logger = logger
+        logger[metadataKey: "run.id"] = "\(runID)"
+        var run = SmokeRun(
+            runID: runID, appDirectory: appDirectory, planFile: planFile, runDirectory: runDirectory,
+            baseURL: nil, startedAt: startedAt, finishedAt: startedAt, results: [], appFailure: nil, appExit: nil)
+        let host = AppHost(directory: appDirectory, settings: config.app, runDirectory: runDirectory, logger: logger)
+        events?(.starting(runID: runID))
+        let app: RunningApp
+        do {
+            app = try await host.start()
+        } catch {
+            run.appFailure = error
+            run.results = Self.unavailable(plan.scenarios, because: error, at: startedAt)
+            run.finishedAt = Date()
+            return run
+        }
+        run.baseURL = app.baseURL
+        events?(.healthy(baseURL: app.baseURL))
+        do {
+            if config.app.seed != nil {
+                events?(.seeding)
+                try await host.seed(app, seedJSON: plan.seedJSON())
+            }
+        } catch {
+            run.appFailure = error
+            run.results = Self.unavailable(plan.scenarios, because: error, at: startedAt)
+            events?(.stopping)
+            run.appExit = await app.stop()
+            run.finishedAt = Date()
+            return run
+        }
+        let executor = SmokeExecutor(
+            baseURL: app.baseURL,
+            requestTimeout: .milliseconds(Int(config.smoke.requestTimeout * 1000)),
+            concurrency: config.smoke.concurrency,
+            output: app.output,
+            appExitStatus: { app.process.exitStatus() },
+            logger: logger)
+        do {
+            run.results = try await executor.run(plan.scenarios) { events?(.scenario($0)) }
+        } catch {
+            events?(.stopping)
+            await app.stop()
+            throw error
+        }
+        events?(.stopping)
+        run.appExit = await app.stop()
+        run.finishedAt = Date()
+        return run
+    }
+
+    private static func unavailable(_ scenarios: [Scenario], because failure: AppHostError, at date: Date) -> [ScenarioResult] {
+        scenarios.map { scenario in
+            ScenarioResult(
+                scenario: scenario, requestID: "", url: scenario.target, requestBody: nil, actualStatus: nil,
+                passed: false, failureKind: .appUnavailable, error: "not sent: \(failure)",
+                bodyExcerpt: "", duration: .zero, startedAt: date, outputLines: nil)
+        }
+    }
+}

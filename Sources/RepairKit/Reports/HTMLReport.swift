@@ -1,0 +1,57 @@
+import Foundation
+
+/// One self-contained HTML page for a smoke run: totals, a table of scenarios, and each
+/// failure expanded with its body excerpt and a `curl` command that reproduces it.
+public enum HTMLReport {
+    public static func html(for run: SmokeRun) -> String {
+        let rate = String(format: "%.1f%%", run.passRate * 100)
+        var page = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <title>repaird smoke — \(escape(run.appDirectory.lastPathComponent))</title>
+        <style>
+        body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d2329}
+        h1{font-size:1.3rem}table{border-collapse:collapse;width:100%}
+        th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
+        .pass{color:#1a7f37}.fail{color:#cf222e}.totals span{margin-right:1.5rem}
+        pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+        details{margin:.8rem 0;border:1px solid #e3e6ea;border-radius:6px;padding:.4rem .8rem}
+        summary{cursor:pointer;font-weight:600}
+        </style></head><body>
+        <h1>Smoke run \(escape(run.runID))</h1>
+        <p>App <code>\(escape(run.appDirectory.path))</code>\(run.baseURL.map { " at <code>\(escape($0))</code>" } ?? "")</p>
+        <p class="totals"><span>Total <b>\(run.total)</b></span><span class="pass">Passed <b>\(run.passed)</b></span><span class="fail">Failed <b>\(run.failed)</b></span><span>Pass rate <b>\(rate)</b></span></p>
+
+        """
+        if let failure = run.appFailure {
+            page += "<h2 class=\"fail\">The app did not come up</h2>\n<p>\(escape(failure.description))</p>\n"
+            page += "<pre>\(escape(failure.outputTail))</pre>\n"
+        }
+        page += "<table><thead><tr><th></th><th>Endpoint</th><th>Scenario</th><th>Expected</th><th>Actual</th><th>Time</th><th>Problem</th></tr></thead><tbody>\n"
+        for result in run.results {
+            let mark = result.passed ? "<span class=\"pass\">✔</span>" : "<span class=\"fail\">✘</span>"
+            page += "<tr><td>\(mark)</td><td><code>\(escape(result.scenario.endpoint.description))</code></td>"
+            page += "<td>\(escape(result.scenario.name))</td><td>\(ScenarioVerdict.describe(result.scenario.expectedStatus))</td>"
+            page += "<td>\(result.actualStatus.map(String.init) ?? "—")</td><td>\(String(format: "%.1f ms", result.durationMilliseconds))</td>"
+            page += "<td>\(escape(result.failureKind.map { "\($0.rawValue): \(result.error ?? "")" } ?? ""))</td></tr>\n"
+        }
+        page += "</tbody></table>\n"
+        let failures = run.results.filter { !$0.passed && $0.failureKind != .appUnavailable }
+        if !failures.isEmpty { page += "<h2>Failures</h2>\n" }
+        for result in failures {
+            page += "<details open><summary>\(escape(result.scenario.endpoint.description)) — \(escape(result.scenario.name))</summary>\n"
+            if !result.scenario.description.isEmpty { page += "<p>\(escape(result.scenario.description))</p>\n" }
+            page += "<p>\(escape(result.error ?? ""))</p>\n"
+            page += "<p>Reproduce:</p><pre>\(escape(result.curlCommand))</pre>\n"
+            if !result.bodyExcerpt.isEmpty { page += "<p>Response body:</p><pre>\(escape(result.bodyExcerpt))</pre>\n" }
+            page += "<p>Request id <code>\(escape(result.requestID))</code></p></details>\n"
+        }
+        page += "</body></html>\n"
+        return page
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// The machine-readable form of a smoke run: what `--json` prints and `results.json` holds.
+public struct SmokeReport: Encodable, Sendable {
+    public struct App: Encodable, Sendable {
+        /// `healthy`, `crash`, `unhealthy`, `seed_failed` or `spawn_failed`.
+        var status: String
+        var message: String?
+        var exitStatus: String?
+        var outputTail: String?
+        var logFile: String
+
+        enum CodingKeys: String, CodingKey {
+            case status, message, exitStatus = "exit_status", outputTail = "output_tail", logFile = "log_file"
+        }
+    }
+
+    public struct ScenarioEntry: Encodable, Sendable {
+        var endpoint: String
+        var name: String
+        var expectedStatus: [Int]
+        var actualStatus: Int?
+        var passed: Bool
+        var failureKind: String?
+        var requestID: String
+        var durationMilliseconds: Double
+        var error: String?
+        var url: String
+        var bodyExcerpt: String
+
+        enum CodingKeys: String, CodingKey {
+            case endpoint, name, expectedStatus = "expected_status", actualStatus = "actual_status", passed
+            case failureKind = "failure_kind", requestID = "request_id", durationMilliseconds = "duration_ms", error
+            case url, bodyExcerpt = "body_excerpt"
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(endpoint, forKey: .endpoint)
+            try container.encode(name, forKey: .name)
+            // As the plan wrote it: one status, or a list.
+            if expectedStatus.count == 1 {
+                try container.encode(expectedStatus[0], forKey: .expectedStatus)
+            } else {
+                try container.encode(expectedStatus, forKey: .expectedStatus)
+            }
+            try container.encode(actualStatus, forKey: .actualStatus)
+            try container.encode(passed, forKey: .passed)
+            try container.encode(failureKind, forKey: .failureKind)
+            try container.encode(requestID, forKey: .requestID)
+            try container.encode(durationMilliseconds, forKey: .durationMilliseconds)
+            try container.encode(error, forKey: .error)
+            try container.encode(url, forKey: .url)
+            try container.encode(bodyExcerpt, forKey: .bodyExcerpt)
+        }
+    }
+
+    var runID: String
+    var appDirectory: String
+    var baseURL: String?
+    var startedAt: String
+    var durationMilliseconds: Double
+    var total: Int
+    var passed: Int
+    var failed: Int
+    var passRate: Double
+    var app: App
+    var scenarios: [ScenarioEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", appDirectory = "app_directory", baseURL = "base_url", startedAt = "started_at"
+        case durationMilliseconds = "duration_ms", total, passed, failed, passRate = "pass_rate", app, scenarios
+    }
+
+    public init(_ run: SmokeRun) {
+        runID = run.runID
+        appDirectory = run.appDirectory.path
+        baseURL = run.baseURL
+        startedAt = ISO8601DateFormatter().string(from: run.startedAt)
+        durationMilliseconds = Self.rounded(run.finishedAt.timeIntervalSince(run.startedAt) * 1000)
+        total = run.total
+        passed = run.passed
+        failed = run.failed
+        passRate = Self.rounded(run.passRate, places: 4)
+        app = App(
+            status: run.appFailure?.kind.rawValue ?? "healthy",
+            message: run.appFailure?.message,
+            exitStatus: (run.appFailure?.exitStatus ?? nil)?.description,
+            outputTail: run.appFailure?.outputTail,
+            logFile: run.runDirectory.appendingPathComponent("app.log").path)
+        scenarios = run.results.map { result in
+            ScenarioEntry(
+                endpoint: result.scenario.endpoint.description, name: result.scenario.name,
+                expectedStatus: result.scenario.expectedStatus, actualStatus: result.actualStatus,
+                passed: result.passed, failureKind: result.failureKind?.rawValue, requestID: result.requestID,
+                durationMilliseconds: Self.rounded(result.durationMilliseconds), error: result.error,
+                url: result.url, bodyExcerpt: result.bodyExcerpt)
+        }
+    }
+
+    /// Pretty-printed JSON with sorted keys.
+    public func jsonData() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+    }
+
+    static func rounded(_ value: Double, places: Int = 3) -> Double {
+        let scale = pow(10, Double(places))
+        return (value * scale).rounded() / scale
+    }
+}

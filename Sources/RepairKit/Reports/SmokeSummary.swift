@@ -1,0 +1,48 @@
+import Foundation
+
+/// The human summary of a smoke run: per endpoint a ✅/❌ line per scenario with actual vs
+/// expected status and time, then totals and the pass rate.
+public enum SmokeSummary {
+    public static func text(for run: SmokeRun, color: Bool) -> String {
+        let green = color ? "\u{1B}[32m" : "", red = color ? "\u{1B}[31m" : ""
+        let bold = color ? "\u{1B}[1m" : "", dim = color ? "\u{1B}[2m" : "", reset = color ? "\u{1B}[0m" : ""
+        var lines: [String] = []
+        if let failure = run.appFailure {
+            lines.append("\(red)\(bold)The app did not come up: \(failure.kind.rawValue)\(reset)")
+            lines.append("  \(failure.message)\(failure.exitStatus.map { " (\($0))" } ?? "")")
+            if !failure.outputTail.isEmpty {
+                lines.append("  Last lines of its output:")
+                lines += failure.outputTail.split(separator: "\n", omittingEmptySubsequences: false).map { "    \($0)" }
+            }
+            lines.append("")
+        }
+        let nameWidth = min(40, run.results.map(\.scenario.name.count).max() ?? 10)
+        for (endpoint, results) in run.resultsByEndpoint where run.appFailure == nil {
+            lines.append("\(bold)\(endpoint)\(reset)")
+            for result in results {
+                let mark = result.passed ? "✅" : "❌"
+                let tint = result.passed ? green : red
+                let expected = ScenarioVerdict.describe(result.scenario.expectedStatus)
+                let actual = result.actualStatus.map(String.init) ?? "—"
+                let statusText = result.passed ? actual : "\(actual) (expected \(expected))"
+                let name = padded(result.scenario.name, to: nameWidth)
+                var line = "  \(mark) \(tint)\(name)\(reset)  \(padded(statusText, to: 24)) \(dim)\(String(format: "%6.1f ms", result.durationMilliseconds))\(reset)"
+                if !result.passed, let kind = result.failureKind, kind != .statusMismatch {
+                    line += "  \(red)\(kind.rawValue): \(result.error ?? "")\(reset)"
+                }
+                lines.append(line)
+            }
+        }
+        if run.appFailure == nil { lines.append("") }
+        let rate = String(format: "%.1f%%", run.passRate * 100)
+        let tint = run.allPassed ? green : red
+        lines.append("\(bold)Total \(run.total)  Passed \(run.passed)  Failed \(run.failed)  \(tint)Pass rate \(rate)\(reset)")
+        lines.append("\(dim)Run \(run.runID) · app output: \(run.runDirectory.appendingPathComponent("app.log").path)\(reset)")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Pads with spaces to `width`; never cuts.
+    private static func padded(_ text: String, to width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}

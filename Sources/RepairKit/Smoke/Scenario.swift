@@ -1,0 +1,87 @@
+import Foundation
+
+/// `METHOD /path/{param}` as a plan writes it.
+public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
+    public static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+    public var method: String
+    /// The route template, e.g. `/products/{id}`.
+    public var path: String
+
+    /// Parses `GET /products/{id}`; nil when it is not an HTTP method, one space, and a path.
+    public init?(_ text: String) {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, Self.methods.contains(String(parts[0])), parts[1].hasPrefix("/") else { return nil }
+        method = String(parts[0])
+        path = String(parts[1])
+    }
+
+    public var description: String { "\(method) \(path)" }
+
+    /// Names of the `{param}` placeholders in the path, in order.
+    public var parameterNames: [String] {
+        var names: [String] = []
+        var rest = path[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+}
+
+/// One smoke scenario of a plan: a request and what must come back.
+public struct Scenario: Sendable, Equatable {
+    /// Position in the plan, from 0.
+    public var index: Int
+    public var endpoint: Endpoint
+    public var name: String
+    public var description: String
+    public var pathParams: [String: JSONValue]
+    public var queryParams: [String: JSONValue]
+    public var payload: JSONValue?
+    /// The status must be one of these (one, or a list such as `[400, 422]`).
+    public var expectedStatus: [Int]
+    /// Each must appear in the body as a JSON key at any depth or as a substring.
+    public var expectedResponseContains: [String]
+
+    /// The path with parameters substituted and percent-escaped.
+    public var resolvedPath: String {
+        var path = endpoint.path
+        for name in endpoint.parameterNames {
+            let value = pathParams[name]?.parameterText ?? ""
+            path = path.replacingOccurrences(of: "{\(name)}", with: Self.escape(value, allowed: .urlPathAllowed.subtracting(["/"])))
+        }
+        return path
+    }
+
+    /// `a=1&b=x%20y`, keys sorted so the same scenario always sends the same URL.
+    public var queryString: String {
+        queryParams.keys.sorted().map { key in
+            let allowed = CharacterSet.urlQueryAllowed.subtracting(["&", "=", "+", "?", "#"])
+            return "\(Self.escape(key, allowed: allowed))=\(Self.escape(queryParams[key]!.parameterText, allowed: allowed))"
+        }.joined(separator: "&")
+    }
+
+    /// Path and query, as sent after the base URL.
+    public var target: String {
+        let query = queryString
+        return query.isEmpty ? resolvedPath : "\(resolvedPath)?\(query)"
+    }
+
+    private static func escape(_ text: String, allowed: CharacterSet) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+/// An entity the plan expects to exist before the scenarios run.
+public struct SeedEntity: Sendable, Equatable, Codable {
+    public var entityName: String
+    public var uuid: String
+    public var fields: [String: JSONValue]
+    public var dependsOn: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case entityName = "entity_name", uuid, fields, dependsOn = "depends_on"
+    }
+}

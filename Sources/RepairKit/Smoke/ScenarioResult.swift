@@ -1,0 +1,43 @@
+import Foundation
+
+/// Why a scenario failed.
+public enum FailureKind: String, Sendable, Codable, CaseIterable {
+    /// A response came, with a status the scenario does not expect.
+    case statusMismatch = "status_mismatch"
+    /// The status was right but an `expected_response_contains` entry was missing.
+    case bodyMismatch = "body_mismatch"
+    case connectionRefused = "connection_refused"
+    case connectionReset = "connection_reset"
+    case timeout
+    /// The app process had exited when the request failed.
+    case appDied = "app_died"
+    /// The app never came up, so the scenario was not sent.
+    case appUnavailable = "app_unavailable"
+    case transport
+}
+
+/// What happened when one scenario was sent.
+public struct ScenarioResult: Sendable, Equatable {
+    public var scenario: Scenario
+    public var requestID: String
+    /// The full URL the request went to.
+    public var url: String
+    /// The JSON body sent, if any.
+    public var requestBody: String?
+    /// nil when no response came.
+    public var actualStatus: Int?
+    public var passed: Bool
+    public var failureKind: FailureKind?
+    /// What went wrong, in a sentence; nil when passed.
+    public var error: String?
+    /// The start of the response body.
+    public var bodyExcerpt: String
+    public var duration: Duration
+    public var startedAt: Date
+    /// Output lines the app printed while the request was in flight: `[first, end)`.
+    public var outputLines: Range<Int>?
+
+    public var durationMilliseconds: Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+}

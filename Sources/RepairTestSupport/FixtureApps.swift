@@ -1,0 +1,48 @@
+import Foundation
+
+/// Fixture apps and corpus files, found from the repository checkout.
+public enum FixtureApps {
+    /// The repository root: the folder holding `Package.swift`, found upwards from this file.
+    public static let repositoryRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.path != "/" {
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+            url.deleteLastPathComponent()
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    /// `../shared/corpus` beside the checkout.
+    public static var corpus: URL { repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus") }
+
+    /// `Tests/Fixtures/apps/<name>` or `examples/<name>`.
+    public static func source(_ name: String) -> URL {
+        let fixture = repositoryRoot.appendingPathComponent("Tests/Fixtures/apps/\(name)")
+        if FileManager.default.fileExists(atPath: fixture.path) { return fixture }
+        return repositoryRoot.appendingPathComponent("examples/\(name)")
+    }
+
+    /// Copies a fixture app into a fresh temporary directory, so a test can run and change
+    /// it without touching the checkout. Runtime leftovers (`.repair/`, caches, databases)
+    /// are not copied.
+    public static func copy(_ name: String) throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory(prefix: "app-\(name)")
+        let source = source(name)
+        let skipped: Set<String> = [".repair", "__pycache__", "node_modules"]
+        let enumerator = FileManager.default.enumerator(at: source, includingPropertiesForKeys: [.isDirectoryKey])!
+        for case let file as URL in enumerator {
+            let relative = String(file.path.dropFirst(source.path.count + 1))
+            if skipped.contains(file.lastPathComponent) || file.pathExtension == "db" {
+                enumerator.skipDescendants()
+                continue
+            }
+            let target = directory.url.appendingPathComponent(relative)
+            if (try? file.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true {
+                try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+            } else {
+                try FileManager.default.copyItem(at: file, to: target)
+            }
+        }
+        return directory
+    }
+}

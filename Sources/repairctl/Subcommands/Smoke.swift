@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RepairKit
+
+/// `repairctl smoke APP_DIR`: one strict smoke pass over an app.
+struct Smoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the app, run its smoke plan strictly, and report what failed.",
+        discussion: """
+        Reads APP_DIR/repair.toml, starts the app in its own process session with PORT set,
+        waits for its health path, runs the optional seed command, sends every scenario of the
+        plan with its own X-Request-ID, stops the app, and prints a summary. A status passes
+        only when it equals the scenario's expected status (or is in its list). The app's
+        output is kept in APP_DIR/.repair/runs/<run-id>/app.log.
+        """
+    )
+
+    @Argument(help: "The app directory (holds repair.toml).", completion: .directory)
+    var appDirectory: String
+
+    @Option(name: .customLong("config"), help: "Config file to use instead of APP_DIR/repair.toml.")
+    var configFile: String?
+
+    @Option(name: .customLong("plan"), help: "Smoke plan to use instead of [smoke] plan.")
+    var planFile: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set smoke.concurrency=4.", valueName: "KEY=VALUE"))
+    var overrides: [String] = []
+
+    @Flag(help: "Print one JSON object with the results instead of the summary.")
+    var json = false
+
+    @Option(help: "Write results.json, junit.xml and report.html into this directory.")
+    var reportDir: String?
+
+    @Flag(name: .shortAndLong, help: "Log what the tool does on stderr.")
+    var verbose = false
+
+    func run() async throws {
+        Terminal.bootstrapLogging(verbose: verbose)
+        let logger = Logger(label: "repairctl.smoke")
+        let appURL = URL(fileURLWithPath: appDirectory).standardizedFileURL
+        let inputs: SmokeInputs
+        do {
+            inputs = try SmokeInputs.load(
+                appDirectory: appURL, configFile: configFile.map { URL(fileURLWithPath: $0) },
+                planFile: planFile.map { URL(fileURLWithPath: $0) }, overrides: overrides)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCodes.badInput
+        }
+        let pass = SmokePass(
+            appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, logger: logger)
+        let showProgress = !json
+        let total = inputs.plan.scenarios.count
+        let run = try await pass.run { event in
+            guard showProgress else { return }
+            switch event {
+            case .starting(let runID): Terminal.progress("▶ run \(runID): starting the app (\(inputs.config.app.start))")
+            case .healthy(let baseURL): Terminal.progress("▶ app healthy at \(baseURL); sending \(total) scenarios")
+            case .seeding: Terminal.progress("▶ seeding")
+            case .scenario: break
+            case .stopping: Terminal.progress("▶ stopping the app")
+            }
+        }
+        if let reportDir {
+            do {
+                try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
+            } catch {
+                Terminal.error("cannot write reports to \(reportDir): \(error)")
+                throw ExitCodes.badInput
+            }
+        }
+        if json {
+            FileHandle.standardOutput.write(SmokeReport(run).jsonData())
+            print()
+        } else {
+            print(SmokeSummary.text(for: run, color: Terminal.standardOutputIsTTY))
+            if let reportDir { print("Reports: \(reportDir)/report.html, results.json, junit.xml") }
+        }
+        if !run.allPassed { throw ExitCodes.failures }
+    }
+}
