@@ -45,6 +45,22 @@ public struct Scenario: Sendable, Equatable {
     /// Each must appear in the body as a JSON key at any depth or as a substring.
     public var expectedResponseContains: [String]
 
+    public init(
+        index: Int, endpoint: Endpoint, name: String, description: String = "",
+        pathParams: [String: JSONValue] = [:], queryParams: [String: JSONValue] = [:], payload: JSONValue? = nil,
+        expectedStatus: [Int], expectedResponseContains: [String] = []
+    ) {
+        self.index = index
+        self.endpoint = endpoint
+        self.name = name
+        self.description = description
+        self.pathParams = pathParams
+        self.queryParams = queryParams
+        self.payload = payload
+        self.expectedStatus = expectedStatus
+        self.expectedResponseContains = expectedResponseContains
+    }
+
     /// The path with parameters substituted and percent-escaped.
     public var resolvedPath: String {
         var path = endpoint.path
