@@ -45,6 +45,14 @@ let package = Package(
             dependencies: ["RepairKit"],
             path: "Sources/RepairTestSupport"
         ),
+        .executableTarget(
+            name: "SmokeBenchmark",
+            dependencies: [
+                "RepairKit", "RepairTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/SmokeBenchmark"
+        ),
         .testTarget(
             name: "RepairKitTests",
             dependencies: ["RepairKit", "RepairTestSupport"]

@@ -9,6 +9,7 @@ public struct SmokePass: Sendable {
         case starting(runID: String)
         case healthy(baseURL: String)
         case seeding
+        case sending(count: Int)
         case scenario(ScenarioResult)
         case stopping
     }
@@ -77,6 +78,7 @@ public struct SmokePass: Sendable {
             output: app.output,
             appExitStatus: { app.process.exitStatus() },
             logger: logger)
+        events?(.sending(count: plan.scenarios.count))
         do {
             run.results = try await executor.run(plan.scenarios) { events?(.scenario($0)) }
         } catch {

@@ -26,7 +26,7 @@ public enum SmokeSummary {
                 let actual = result.actualStatus.map(String.init) ?? "—"
                 let statusText = result.passed ? actual : "\(actual) (expected \(expected))"
                 let name = padded(result.scenario.name, to: nameWidth)
-                var line = "  \(mark) \(tint)\(name)\(reset)  \(padded(statusText, to: 24)) \(dim)\(String(format: "%6.1f ms", result.durationMilliseconds))\(reset)"
+                var line = "  \(mark) \(tint)\(name)\(reset)  \(padded(statusText, to: 26)) \(dim)\(String(format: "%6.1f ms", result.durationMilliseconds))\(reset)"
                 if !result.passed, let kind = result.failureKind, kind != .statusMismatch {
                     line += "  \(red)\(kind.rawValue): \(result.error ?? "")\(reset)"
                 }

@@ -8,11 +8,13 @@ struct Smoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start the app, run its smoke plan strictly, and report what failed.",
         discussion: """
-        Reads APP_DIR/repair.toml, starts the app in its own process session with PORT set,
-        waits for its health path, runs the optional seed command, sends every scenario of the
-        plan with its own X-Request-ID, stops the app, and prints a summary. A status passes
-        only when it equals the scenario's expected status (or is in its list). The app's
-        output is kept in APP_DIR/.repair/runs/<run-id>/app.log.
+        Reads APP_DIR/repair.toml, starts the app in its own process session with PORT set, \
+        waits for its health path, runs the optional seed command, sends every scenario of the \
+        plan with its own X-Request-ID, stops the app, and prints a summary. A status passes \
+        only when it equals the scenario's expected status (or is in its list).
+
+        The app's output is kept in APP_DIR/.repair/runs/<run-id>/app.log. Exit codes: 0 all \
+        passed, 1 a scenario failed or the app did not come up, 2 bad input or configuration.
         """
     )
 
@@ -53,13 +55,13 @@ struct Smoke: AsyncParsableCommand {
         let pass = SmokePass(
             appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, logger: logger)
         let showProgress = !json
-        let total = inputs.plan.scenarios.count
         let run = try await pass.run { event in
             guard showProgress else { return }
             switch event {
             case .starting(let runID): Terminal.progress("▶ run \(runID): starting the app (\(inputs.config.app.start))")
-            case .healthy(let baseURL): Terminal.progress("▶ app healthy at \(baseURL); sending \(total) scenarios")
-            case .seeding: Terminal.progress("▶ seeding")
+            case .healthy(let baseURL): Terminal.progress("▶ app healthy at \(baseURL)")
+            case .seeding: Terminal.progress("▶ seeding (\(inputs.config.app.seed ?? ""))")
+            case .sending(let count): Terminal.progress("▶ sending \(count) scenarios")
             case .scenario: break
             case .stopping: Terminal.progress("▶ stopping the app")
             }
