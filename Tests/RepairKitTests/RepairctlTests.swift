@@ -89,3 +89,39 @@ import FoundationXML
         #expect(outcome.standardOutput.contains("X-Request-ID"))
     }
 }
+
+@Suite struct RepairctlInterruptTests {
+    @Test func interruptStopsTheAppAndExits130() async throws {
+        let app = try TemporaryDirectory()
+        defer { app.remove() }
+        try app.write("repair.toml", """
+        version = 1
+        [app]
+        start = "echo $$ > app.pid; exec sleep 30"
+        startup_timeout = 60
+        """)
+        try app.write("smoke_test_plan.json", #"{"scenarios": [{"endpoint": "GET /", "name": "root", "expected_status": 200}]}"#)
+        let process = Process()
+        process.executableURL = CommandRunner.repairctl
+        process.arguments = ["smoke", app.url.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let pidFile = app.url.appendingPathComponent("app.pid")
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !FileManager.default.fileExists(atPath: pidFile.path), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let appPID = try #require(pid_t(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(!ProcessGroup.livingMembers(appPID).isEmpty)
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let gone = ContinuousClock.now + .seconds(5)
+        while !ProcessGroup.livingMembers(appPID).isEmpty, ContinuousClock.now < gone {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(ProcessGroup.livingMembers(appPID).isEmpty, "the app is not left running after Ctrl-C")
+    }
+}

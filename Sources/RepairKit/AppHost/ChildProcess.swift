@@ -16,9 +16,19 @@ public final class ChildProcess: Sendable {
     public let output: OutputCapture
     private let status = Mutex<ExitStatus?>(nil)
 
+    /// Process groups started and not yet seen gone, so an interrupted tool can stop them.
+    private static let liveGroups = Mutex<Set<pid_t>>([])
+
     private init(pid: pid_t, output: OutputCapture) {
         self.pid = pid
         self.output = output
+    }
+
+    /// Sends SIGKILL to every process group this process started and has not stopped yet.
+    /// For a command-line tool's SIGINT/SIGTERM handler: the apps run in their own sessions,
+    /// so a terminal's Ctrl-C does not reach them.
+    public static func killAllGroups() {
+        for group in liveGroups.withLock({ $0 }) { _ = kill(-group, SIGKILL) }
     }
 
     /// Starts `/bin/sh -c command` in `directory`. Standard input is `/dev/null`; standard
@@ -87,6 +97,7 @@ public final class ChildProcess: Sendable {
             throw AppHostError(kind: .spawnFailed, message: "could not start /bin/sh: \(String(cString: strerror(result)))")
         }
         let process = ChildProcess(pid: pid, output: output)
+        liveGroups.withLock { _ = $0.insert(pid) }
         let reader = Thread {
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             while true {
@@ -126,7 +137,7 @@ public final class ChildProcess: Sendable {
         while true {
             if let status = exitStatus() { return status }
             if ContinuousClock.now >= deadline { return nil }
-            try? await Task.sleep(for: .milliseconds(10))
+            await pause(.milliseconds(10))
         }
     }
 
@@ -140,20 +151,31 @@ public final class ChildProcess: Sendable {
         while ContinuousClock.now < deadline {
             _ = exitStatus()
             if ProcessGroup.livingMembers(group).isEmpty { break }
-            try? await Task.sleep(for: .milliseconds(10))
+            await pause(.milliseconds(10))
         }
         while !ProcessGroup.livingMembers(group).isEmpty {
             _ = kill(-group, SIGKILL)
             _ = exitStatus()
-            try? await Task.sleep(for: .milliseconds(10))
+            await pause(.milliseconds(10))
         }
+        Self.liveGroups.withLock { _ = $0.remove(group) }
         let status = await waitForExit(timeout: .seconds(5)) ?? .signaled(signal: SIGKILL)
         // The reader ends when the last holder of the pipe is gone; give it a moment to drain.
         let drained = ContinuousClock.now + .seconds(2)
         while !output.isFinished && ContinuousClock.now < drained {
-            try? await Task.sleep(for: .milliseconds(5))
+            await pause(.milliseconds(5))
         }
         return status
+    }
+}
+
+/// Sleeps for `duration`, also when the task is cancelled: stopping a process must finish
+/// even then, and `Task.sleep` would return at once and turn the wait into a spin.
+private func pause(_ duration: Duration) async {
+    do {
+        try await Task.sleep(for: duration)
+    } catch {
+        usleep(UInt32(duration.components.attoseconds / 1_000_000_000_000))
     }
 }
 

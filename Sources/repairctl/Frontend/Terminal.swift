@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RepairKit
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +20,27 @@ enum Terminal {
     static func error(_ message: String) {
         let prefix = standardErrorIsTTY ? "\u{1B}[31merror:\u{1B}[0m " : "error: "
         FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
+    }
+
+    /// On SIGINT or SIGTERM, kill the apps this run started (they live in their own
+    /// sessions, out of the terminal's reach), then exit 130. Call before starting work.
+    static func stopAppsOnInterrupt() {
+        _ = interruptSources
+    }
+
+    /// The signal sources, made once and kept for the life of the process. Never touched
+    /// after they are made, so sharing them is safe although Dispatch does not say so.
+    nonisolated(unsafe) private static let interruptSources: [any DispatchSourceSignal] = [SIGINT, SIGTERM].map { signalNumber in
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(
+            signal: signalNumber, queue: DispatchQueue(label: "repairctl.interrupt"))
+        source.setEventHandler {
+            ChildProcess.killAllGroups()
+            error("interrupted; the app was stopped")
+            exit(130)
+        }
+        source.resume()
+        return source
     }
 
     /// Logs go to stderr; `--verbose` shows the library's info and debug messages.

@@ -41,6 +41,7 @@ struct Smoke: AsyncParsableCommand {
 
     func run() async throws {
         Terminal.bootstrapLogging(verbose: verbose)
+        Terminal.stopAppsOnInterrupt()
         let logger = Logger(label: "repairctl.smoke")
         let appURL = URL(fileURLWithPath: appDirectory).standardizedFileURL
         let inputs: SmokeInputs
