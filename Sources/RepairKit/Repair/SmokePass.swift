@@ -53,8 +53,7 @@ public struct SmokePass: Sendable {
         } catch {
             run.appFailure = error
             run.results = Self.unavailable(plan.scenarios, because: error, at: startedAt)
-            run.finishedAt = Date()
-            return run
+            return diagnosed(run)
         }
         run.baseURL = app.baseURL
         events?(.healthy(baseURL: app.baseURL))
@@ -68,8 +67,7 @@ public struct SmokePass: Sendable {
             run.results = Self.unavailable(plan.scenarios, because: error, at: startedAt)
             events?(.stopping)
             run.appExit = await app.stop()
-            run.finishedAt = Date()
-            return run
+            return diagnosed(run)
         }
         let executor = SmokeExecutor(
             baseURL: app.baseURL,
@@ -88,6 +86,15 @@ public struct SmokePass: Sendable {
         }
         events?(.stopping)
         run.appExit = await app.stop()
+        return diagnosed(run)
+    }
+
+    /// Groups the failures with the traces the app printed, once its output is complete.
+    private func diagnosed(_ run: SmokeRun) -> SmokeRun {
+        var run = run
+        run.groups = Diagnosis.groups(
+            for: run.results, appFailure: run.appFailure,
+            logURL: runDirectory.appendingPathComponent("app.log"), appDirectory: appDirectory)
         run.finishedAt = Date()
         return run
     }

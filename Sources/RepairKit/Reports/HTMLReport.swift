@@ -36,6 +36,24 @@ public enum HTMLReport {
             page += "<td>\(escape(result.failureKind.map { "\($0.rawValue): \(result.error ?? "")" } ?? ""))</td></tr>\n"
         }
         page += "</tbody></table>\n"
+        if !run.groups.isEmpty { page += "<h2>Violation groups, worst first</h2>\n" }
+        for group in run.groups {
+            let endpoint = group.method.isEmpty ? "the app" : "\(group.method) \(group.route)"
+            page += "<details open><summary>\(escape(group.kind.rawValue)) — \(escape(endpoint))\(group.status.map { " → \($0)" } ?? "") (\(group.count))</summary>\n"
+            page += "<p>Scenarios: \(escape(group.scenarioNames.joined(separator: ", ")))<br>Key <code>\(escape(group.key))</code></p>\n"
+            if let location = group.location {
+                let place = location.line.map { "\(location.file):\($0)" } ?? location.file
+                page += "<p>\(escape(location.note)): <code>\(escape(place))</code>\(location.function.map { " in <code>\(escape($0))</code>" } ?? "")</p>\n"
+                if let text = location.text { page += "<pre>\(escape(text))</pre>\n" }
+            }
+            if !group.routeDeclarations.isEmpty {
+                page += "<p>Route declarations:</p><pre>\(escape(group.routeDeclarations.map { "\($0.file):\($0.line ?? 0)  \($0.text ?? "")" }.joined(separator: "\n")))</pre>\n"
+            }
+            if let excerpt = group.violations.first?.logExcerpt, !excerpt.isEmpty {
+                page += "<p>App output:</p><pre>\(escape(excerpt))</pre>\n"
+            }
+            page += "</details>\n"
+        }
         let failures = run.results.filter { !$0.passed && $0.failureKind != .appUnavailable }
         if !failures.isEmpty { page += "<h2>Failures</h2>\n" }
         for result in failures {

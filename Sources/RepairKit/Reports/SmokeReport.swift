@@ -27,11 +27,13 @@ public struct SmokeReport: Encodable, Sendable {
         var error: String?
         var url: String
         var bodyExcerpt: String
+        /// The key of the violation group the scenario belongs to.
+        var group: String?
 
         enum CodingKeys: String, CodingKey {
             case endpoint, name, expectedStatus = "expected_status", actualStatus = "actual_status", passed
             case failureKind = "failure_kind", requestID = "request_id", durationMilliseconds = "duration_ms", error
-            case url, bodyExcerpt = "body_excerpt"
+            case url, bodyExcerpt = "body_excerpt", group
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -52,6 +54,66 @@ public struct SmokeReport: Encodable, Sendable {
             try container.encode(error, forKey: .error)
             try container.encode(url, forKey: .url)
             try container.encode(bodyExcerpt, forKey: .bodyExcerpt)
+            try container.encode(group, forKey: .group)
+        }
+    }
+
+    public struct GroupEntry: Encodable, Sendable {
+        var key: String
+        var kind: String
+        var method: String
+        var route: String
+        var status: Int?
+        var count: Int
+        var scenarios: [String]
+        var exceptionType: String?
+        var message: String?
+        var frames: [StackFrame]
+        var location: SourceLocation?
+        var routeDeclarations: [SourceLocation]
+        var fingerprint: String
+        /// The app's output around the first failure of the group.
+        var logExcerpt: String
+
+        enum CodingKeys: String, CodingKey {
+            case key, kind, method, route, status, count, scenarios, exceptionType = "exception_type", message, frames
+            case location, routeDeclarations = "route_declarations", fingerprint, logExcerpt = "log_excerpt"
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(key, forKey: .key)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(method, forKey: .method)
+            try container.encode(route, forKey: .route)
+            try container.encode(status, forKey: .status)
+            try container.encode(count, forKey: .count)
+            try container.encode(scenarios, forKey: .scenarios)
+            try container.encode(exceptionType, forKey: .exceptionType)
+            try container.encode(message, forKey: .message)
+            try container.encode(frames, forKey: .frames)
+            try container.encode(location, forKey: .location)
+            try container.encode(routeDeclarations, forKey: .routeDeclarations)
+            try container.encode(fingerprint, forKey: .fingerprint)
+            try container.encode(logExcerpt, forKey: .logExcerpt)
+        }
+
+        init(_ group: ViolationGroup) {
+            key = group.key
+            kind = group.kind.rawValue
+            method = group.method
+            route = group.route
+            status = group.status
+            count = group.count
+            scenarios = group.scenarioNames
+            let trace = group.trace.map { $0.cause == nil ? $0 : $0.rootCause }
+            exceptionType = trace.flatMap { $0.exceptionType.isEmpty ? nil : $0.exceptionType }
+            message = trace?.message
+            frames = Array((trace?.frames ?? []).prefix(20))
+            location = group.location
+            routeDeclarations = group.routeDeclarations
+            fingerprint = group.fingerprint
+            logExcerpt = group.violations.first?.logExcerpt ?? ""
         }
     }
 
@@ -66,10 +128,11 @@ public struct SmokeReport: Encodable, Sendable {
     var passRate: Double
     var app: App
     var scenarios: [ScenarioEntry]
+    var groups: [GroupEntry]
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", appDirectory = "app_directory", baseURL = "base_url", startedAt = "started_at"
-        case durationMilliseconds = "duration_ms", total, passed, failed, passRate = "pass_rate", app, scenarios
+        case durationMilliseconds = "duration_ms", total, passed, failed, passRate = "pass_rate", app, scenarios, groups
     }
 
     public init(_ run: SmokeRun) {
@@ -88,13 +151,18 @@ public struct SmokeReport: Encodable, Sendable {
             exitStatus: (run.appFailure?.exitStatus ?? nil)?.description,
             outputTail: run.appFailure?.outputTail,
             logFile: run.runDirectory.appendingPathComponent("app.log").path)
+        var groupOfScenario: [Int: String] = [:]
+        for group in run.groups {
+            for violation in group.violations { groupOfScenario[violation.result.scenario.index] = group.key }
+        }
+        groups = run.groups.map(GroupEntry.init)
         scenarios = run.results.map { result in
             ScenarioEntry(
                 endpoint: result.scenario.endpoint.description, name: result.scenario.name,
                 expectedStatus: result.scenario.expectedStatus, actualStatus: result.actualStatus,
                 passed: result.passed, failureKind: result.failureKind?.rawValue, requestID: result.requestID,
                 durationMilliseconds: Self.rounded(result.durationMilliseconds), error: result.error,
-                url: result.url, bodyExcerpt: result.bodyExcerpt)
+                url: result.url, bodyExcerpt: result.bodyExcerpt, group: groupOfScenario[result.scenario.index])
         }
     }
 

@@ -34,11 +34,35 @@ public enum SmokeSummary {
             }
         }
         if run.appFailure == nil { lines.append("") }
+        lines += groupLines(run.groups, bold: bold, red: red, dim: dim, reset: reset)
         let rate = String(format: "%.1f%%", run.passRate * 100)
         let tint = run.allPassed ? green : red
         lines.append("\(bold)Total \(run.total)  Passed \(run.passed)  Failed \(run.failed)  \(tint)Pass rate \(rate)\(reset)")
         lines.append("\(dim)Run \(run.runID) · app output: \(run.runDirectory.appendingPathComponent("app.log").path)\(reset)")
         return lines.joined(separator: "\n")
+    }
+
+    /// The violation groups, worst first: kind, endpoint, status, count, exception, location.
+    static func groupLines(_ groups: [ViolationGroup], bold: String, red: String, dim: String, reset: String) -> [String] {
+        guard !groups.isEmpty else { return [] }
+        var lines = ["\(bold)\(groups.count) violation group\(groups.count == 1 ? "" : "s"), worst first\(reset)"]
+        for (index, group) in groups.enumerated() {
+            let endpoint = group.method.isEmpty ? "the app" : "\(group.method) \(group.route)"
+            let status = group.status.map { " → \($0)" } ?? ""
+            let count = group.count == 1 ? "1 scenario" : "\(group.count) scenarios"
+            lines.append("  \(index + 1). \(red)\(group.kind.rawValue)\(reset)  \(endpoint)\(status)  (\(count): \(group.scenarioNames.joined(separator: ", ")))")
+            if let trace = group.trace.map({ $0.cause == nil ? $0 : $0.rootCause }), !trace.exceptionType.isEmpty {
+                lines.append("     \(trace.exceptionType)\(trace.message.isEmpty ? "" : ": \(trace.message)")")
+            }
+            if let location = group.location {
+                let place = location.line.map { "\(location.file):\($0)" } ?? location.file
+                let function = location.function.map { " in \($0)" } ?? ""
+                lines.append("     \(dim)\(location.note): \(place)\(function)\(reset)")
+                if let text = location.text, !text.isEmpty { lines.append("     \(dim)  \(text)\(reset)") }
+            }
+        }
+        lines.append("")
+        return lines
     }
 
     /// Pads with spaces to `width`; never cuts.

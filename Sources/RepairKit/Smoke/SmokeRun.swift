@@ -15,6 +15,8 @@ public struct SmokeRun: Sendable {
     public var appFailure: AppHostError?
     /// How the app ended when it was stopped.
     public var appExit: ExitStatus?
+    /// The failures grouped by cause, worst first (filled by the diagnosis stage).
+    public var groups: [ViolationGroup] = []
 
     public var total: Int { results.count }
     public var passed: Int { results.count { $0.passed } }

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The diagnosis stage: failing scenarios plus the app's output in, violation groups out,
+/// worst first, each with its trace and the source location the repair should start from.
+public enum Diagnosis {
+    /// Bytes of the app's log read at the most (its end, when longer).
+    static let logByteLimit = 64 << 20
+
+    public static func groups(
+        for results: [ScenarioResult], appFailure: AppHostError? = nil, logURL: URL?, appDirectory: URL
+    ) -> [ViolationGroup] {
+        let failures = results.filter { !$0.passed }
+        guard !failures.isEmpty else { return [] }
+        let lines = readLines(logURL)
+        let classifier = InAppClassifier(appDirectory: appDirectory.standardizedFileURL.path)
+        let traces = TraceScanner.traces(in: lines.joined(separator: "\n"), classifier: classifier)
+        var locator: SourceLocator?
+        func sourceLocator() -> SourceLocator {
+            if let locator { return locator }
+            let made = SourceLocator(appDirectory: appDirectory)
+            locator = made
+            return made
+        }
+
+        if let appFailure {
+            // Nothing was sent: one group, the app itself, with the trace it printed on the way down.
+            let trace = traces.last ?? TraceScanner.traces(in: appFailure.outputTail, classifier: classifier).last
+            let violations = failures.map { Violation(result: $0, trace: trace, logExcerpt: appFailure.outputTail) }
+            let frame = trace.flatMap { $0.rootCause.topInAppFrame ?? $0.topInAppFrame }
+            return [ViolationGroup(
+                key: "app \(appFailure.kind.rawValue) \(trace.map(Fingerprint.of) ?? "-")", kind: .crash, method: "", route: "",
+                status: nil, fingerprint: trace.map(Fingerprint.of) ?? appFailure.kind.rawValue, violations: violations,
+                location: frame.map { sourceLocator().location(of: $0, note: "raised here") }, routeDeclarations: [])]
+        }
+
+        let correlator = TraceCorrelator(lines: lines)
+        let tracesByRequest = correlator.attribute(traces, to: failures)
+        var answered = Set<String>()
+        for result in results where result.actualStatus.map({ $0 != 404 && $0 != 405 }) == true {
+            answered.insert(result.scenario.endpoint.description)
+        }
+
+        var groups: [String: ViolationGroup] = [:]
+        var order: [String] = []
+        for result in failures {
+            let trace = tracesByRequest[result.requestID]
+            let kind = ViolationKind.of(result, hasTrace: trace != nil, routeAnswered: answered.contains(result.scenario.endpoint.description))
+            let fingerprint = trace.map(Fingerprint.of) ?? kind.rawValue
+            let statusPart = result.actualStatus.map(String.init) ?? result.failureKind?.rawValue ?? "failed"
+            let key = "\(result.scenario.endpoint) \(statusPart) \(fingerprint)"
+            let violation = Violation(result: result, trace: trace, logExcerpt: correlator.excerpt(for: result, trace: trace))
+            if groups[key] == nil {
+                order.append(key)
+                groups[key] = ViolationGroup(
+                    key: key, kind: kind, method: result.scenario.endpoint.method, route: result.scenario.endpoint.path,
+                    status: result.actualStatus, fingerprint: fingerprint, violations: [], location: nil, routeDeclarations: [])
+            }
+            groups[key]!.violations.append(violation)
+        }
+
+        var ordered = order.map { groups[$0]! }
+        for index in ordered.indices {
+            var group = ordered[index]
+            let endpoint = Endpoint("\(group.method) \(group.route)")!
+            if let trace = group.trace, let frame = trace.rootCause.topInAppFrame ?? trace.topInAppFrame {
+                group.location = sourceLocator().location(of: frame, note: "raised here")
+            } else if group.kind == .routeMissing {
+                group.routeDeclarations = sourceLocator().routeDeclarations(near: group.route)
+                group.location = group.routeDeclarations.first.map {
+                    var location = $0
+                    location.note = "routes are declared here; nothing serves \(endpoint)"
+                    return location
+                }
+            } else {
+                group.location = sourceLocator().handler(for: endpoint)
+            }
+            ordered[index] = group
+        }
+        return ordered.enumerated().sorted { lhs, rhs in
+            if lhs.element.kind != rhs.element.kind { return lhs.element.kind < rhs.element.kind }
+            if lhs.element.count != rhs.element.count { return lhs.element.count > rhs.element.count }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
+    }
+
+    private static func readLines(_ url: URL?) -> [Substring] {
+        guard let url, let handle = try? FileHandle(forReadingFrom: url) else { return [] }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        let start = size > UInt64(logByteLimit) ? size - UInt64(logByteLimit) : 0
+        try? handle.seek(toOffset: start)
+        let data = (try? handle.readToEnd()) ?? Data()
+        var text = String(decoding: data, as: UTF8.self)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+}

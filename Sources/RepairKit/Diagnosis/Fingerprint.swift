@@ -1,0 +1,21 @@
+/// The part of a group's key that tells two causes on one endpoint apart.
+enum Fingerprint {
+    /// Exception type + the top in-app frames (file and function, not line) + the
+    /// normalised message, as 12 hex digits of FNV-1a.
+    static func of(_ trace: StackTrace) -> String {
+        let root = trace.rootCause
+        let frames = root.frames.filter(\.inApp).prefix(3).map { "\($0.file):\($0.function)" }
+        let material = ([root.exceptionType] + frames + [MessageNormalizer.normalize(root.message)]).joined(separator: "|")
+        return hash(material)
+    }
+
+    static func hash(_ text: String) -> String {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            value ^= UInt64(byte)
+            value = value &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(value, radix: 16)
+        return String((String(repeating: "0", count: 16 - hex.count) + hex).prefix(12))
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Normalises an exception message the way Sentry groups events: the parts that change
+/// from one request to the next (ids, numbers, quoted values, addresses) become placeholders,
+/// so "KeyError: 'product_name'" and "KeyError: 'customer_name'" read the same.
+public enum MessageNormalizer {
+    private static let rules: [(NSRegularExpression, String)] = [
+        (#"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'"<>]+"#, "<url>"),
+        (#"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"#, "<email>"),
+        (#"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"#, "<uuid>"),
+        (#"'[^'\n]*'|"[^"\n]*"|`[^`\n]*`"#, "<str>"),
+        (#"\b0x[0-9a-fA-F]+\b"#, "<hex>"),
+        (#"\b(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"#, "<hex>"),
+        (#"-?\b\d+(\.\d+)?\b"#, "<num>"),
+    ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
+
+    public static func normalize(_ message: String) -> String {
+        var text = message
+        for (expression, placeholder) in rules {
+            text = expression.stringByReplacingMatches(
+                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: placeholder)
+        }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+
+/// Finds places in an app's source: where it declares routes, which handler serves one.
+/// Plain text search over the source files, so it works for any framework that writes
+/// route paths as string literals.
+struct SourceLocator {
+    static let sourceExtensions: Set<String> = ["py", "js", "mjs", "cjs", "ts", "go", "rb", "java", "kt", "cs", "php", "swift"]
+    static let skippedFolders: Set<String> = [
+        ".repair", ".git", "node_modules", "vendor", "__pycache__", ".venv", "venv", "site-packages", "build", "dist",
+        "target", ".build", "tests", "test", "spec",
+    ]
+
+    let appDirectory: URL
+    /// (relative path, lines) of every source file, read once.
+    let files: [(path: String, lines: [Substring])]
+
+    init(appDirectory: URL, fileLimit: Int = 2000, byteLimit: Int = 1 << 20) {
+        self.appDirectory = appDirectory
+        var files: [(String, [Substring])] = []
+        let root = appDirectory.standardizedFileURL.path
+        if let enumerator = FileManager.default.enumerator(at: appDirectory, includingPropertiesForKeys: [.isDirectoryKey, .fileSizeKey]) {
+            for case let url as URL in enumerator {
+                if Self.skippedFolders.contains(url.lastPathComponent) {
+                    enumerator.skipDescendants()
+                    continue
+                }
+                guard Self.sourceExtensions.contains(url.pathExtension), files.count < fileLimit,
+                      let values = try? url.resourceValues(forKeys: [.fileSizeKey]), (values.fileSize ?? 0) <= byteLimit,
+                      let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
+                let path = url.standardizedFileURL.path
+                let relative = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+                files.append((relative, text.split(separator: "\n", omittingEmptySubsequences: false)))
+            }
+        }
+        self.files = files.sorted { $0.0 < $1.0 }
+    }
+
+    /// Lines that declare a route under the same first path segment (`/customers…`).
+    func routeDeclarations(near route: String, limit: Int = 12) -> [SourceLocation] {
+        guard let segment = route.split(separator: "/").first else { return [] }
+        let needles = ["\"/\(segment)", "'/\(segment)", "`/\(segment)"]
+        var found: [SourceLocation] = []
+        for file in files {
+            for (index, line) in file.lines.enumerated() where needles.contains(where: { line.contains($0) }) {
+                found.append(SourceLocation(file: file.path, line: index + 1, note: "route declaration",
+                                            text: line.trimmingCharacters(in: .whitespaces)))
+                if found.count == limit { return found }
+            }
+        }
+        return found
+    }
+
+    /// The handler serving `METHOD route`: its definition when it can be found, else the
+    /// line that declares the route.
+    func handler(for endpoint: Endpoint) -> SourceLocation? {
+        let wanted = Self.shape(endpoint.path)
+        for file in files {
+            for (index, line) in file.lines.enumerated() {
+                for literal in Self.pathLiterals(in: line) where Self.shape(literal) == wanted {
+                    // The method is on the declaring line (`router.add("POST", …)`, `@app.post(…)`);
+                    // only a line that names no method at all borrows its neighbours'.
+                    var context = String(line)
+                    if !Endpoint.methods.contains(where: { Self.mentions($0, in: context) }) {
+                        let before = index > 0 ? String(file.lines[index - 1]) : ""
+                        let after = index + 1 < file.lines.count ? String(file.lines[index + 1]) : ""
+                        context = before + " " + line + " " + after
+                    }
+                    guard Self.mentions(endpoint.method, in: context) else { continue }
+                    let declaration = SourceLocation(file: file.path, line: index + 1, note: "route declaration of \(endpoint)",
+                                                     text: line.trimmingCharacters(in: .whitespaces))
+                    guard let name = handlerName(after: literal, in: line, following: file.lines.dropFirst(index + 1).prefix(3)),
+                          let definition = definition(of: name) else { return declaration }
+                    return definition
+                }
+            }
+        }
+        return nil
+    }
+
+    /// A frame's file made relative to the app, with the source line it points at.
+    func location(of frame: StackFrame, note: String) -> SourceLocation {
+        let root = appDirectory.standardizedFileURL.path
+        let relative = frame.file.hasPrefix(root + "/") ? String(frame.file.dropFirst(root.count + 1)) : frame.file
+        let text = frame.line.flatMap { number in
+            files.first { $0.path == relative }.flatMap { number <= $0.lines.count ? $0.lines[number - 1].trimmingCharacters(in: .whitespaces) : nil }
+        } ?? frame.source
+        return SourceLocation(file: relative, line: frame.line, function: frame.function.isEmpty ? nil : frame.function, note: note, text: text)
+    }
+
+    private func handlerName(after literal: String, in line: Substring, following: ArraySlice<Substring>) -> String? {
+        // `router.add("POST", "/customers", create_customer)` / `router.post('/notes', notes.create)`
+        if let range = line.range(of: literal) {
+            let rest = line[range.upperBound...].drop { "\"'` ,".contains($0) }
+            let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
+            if !name.isEmpty, let last = name.split(separator: ".").last, !["methods", "response_model"].contains(last) {
+                return String(last)
+            }
+        }
+        // A decorator or annotation: the function defined on the next lines.
+        for next in following {
+            for keyword in ["def ", "function ", "func "] {
+                if let range = next.range(of: keyword) {
+                    let name = next[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                    if !name.isEmpty { return String(name) }
+                }
+            }
+            let trimmed = next.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("public ") || trimmed.hasPrefix("fun "), let open = trimmed.firstIndex(of: "(") {
+                if let name = trimmed[..<open].split(separator: " ").last { return String(name) }
+            }
+        }
+        return nil
+    }
+
+    private func definition(of name: String) -> SourceLocation? {
+        let patterns = ["def \(name)(", "function \(name)(", "func \(name)(", "\(name)(req", "\(name) = (", "\(name): function", "\(name) = async", " \(name)("]
+        for pattern in patterns {
+            for file in files {
+                for (index, line) in file.lines.enumerated() where line.contains(pattern) {
+                    let trimmed = line.trimmingCharacters(in: .whitespaces)
+                    if pattern == " \(name)(" && !(trimmed.hasPrefix("\(name)(") || trimmed.hasPrefix("public ") || trimmed.hasPrefix("async ")) { continue }
+                    if trimmed.hasPrefix("//") || trimmed.hasPrefix("#") { continue }
+                    return SourceLocation(file: file.path, line: index + 1, function: name, note: "handler", text: trimmed)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// String literals in a line that look like URL paths.
+    static func pathLiterals(in line: Substring) -> [String] {
+        var literals: [String] = []
+        var index = line.startIndex
+        while index < line.endIndex {
+            let character = line[index]
+            if "\"'`".contains(character) {
+                let start = line.index(after: index)
+                if let end = line[start...].firstIndex(of: character) {
+                    let literal = line[start..<end]
+                    if literal.hasPrefix("/") && !literal.contains(" ") { literals.append(String(literal)) }
+                    index = line.index(after: end)
+                    continue
+                }
+            }
+            index = line.index(after: index)
+        }
+        return literals
+    }
+
+    /// `/customers/{customer_id}`, `/customers/:id`, `/customers/<int:id>` → `/customers/*`.
+    static func shape(_ path: String) -> String {
+        let segments = path.split(separator: "/").map { segment -> String in
+            let isParameter = segment.hasPrefix("{") || segment.hasPrefix(":") || segment.hasPrefix("<") || segment.hasPrefix("(")
+            return isParameter ? "*" : String(segment)
+        }
+        return "/" + segments.joined(separator: "/")
+    }
+
+    /// Whether a declaration names the method (`"POST"`, `.post(`, `@app.post`, `@PostMapping`).
+    static func mentions(_ method: String, in text: String) -> Bool {
+        let lower = method.lowercased()
+        let capitalized = method.prefix(1) + method.dropFirst().lowercased()
+        return text.contains("\"\(method)\"") || text.contains("'\(method)'") || text.contains(".\(lower)(")
+            || text.contains("@\(capitalized)Mapping") || text.contains(" \(method) ") || text.contains("\(method)(")
+            || text.contains("methods=[\"\(method)\"") || text.contains(".\(method)(")
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Finds stack traces in a log, streaming: feed it lines, collect the traces it completes.
+///
+/// Ordinary lines (access logs, info messages) cost a few byte searches and never become a
+/// `String`; only lines that may start or continue a trace are decoded and parsed.
+public struct TraceScanner {
+    private let classifier: InAppClassifier
+    private var active: (any TraceParser)?
+    /// The last non-blank line seen while idle: the exception line of a trace whose first
+    /// frame comes next (JavaScript, Java, .NET, Rails, Sentry-style Python).
+    private var previous: LogLine?
+    private var previousBytes: [UInt8] = []
+    private var previousNumber = 0
+    private var cleaned: [UInt8] = []
+    private var completed: [StackTrace] = []
+
+    public init(classifier: InAppClassifier = InAppClassifier()) {
+        self.classifier = classifier
+    }
+
+    /// Offers one raw line (without its newline). Returns the traces this line completed.
+    public mutating func scan(_ raw: UnsafeBufferPointer<UInt8>, number: Int) -> [StackTrace] {
+        LogLineCleaner.clean(raw, into: &cleaned)
+        if active == nil && !Self.mayMatter(cleaned) {
+            if !cleaned.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                previousBytes = cleaned
+                previousNumber = number
+                previous = nil
+            }
+            return []
+        }
+        let text = String(decoding: cleaned, as: UTF8.self)
+        if text.contains("\\n"), Self.looksEscaped(text) {
+            for part in Self.unescape(text) { feed(LogLine(number: number, text: part)) }
+        } else {
+            feed(LogLine(number: number, text: text))
+        }
+        defer { completed.removeAll(keepingCapacity: true) }
+        return completed
+    }
+
+    /// Convenience for text already in memory.
+    public mutating func scan(line: String, number: Int) -> [StackTrace] {
+        var copy = line
+        return copy.withUTF8 { scan($0, number: number) }
+    }
+
+    /// Ends the log: a trace still open is returned, marked truncated when it lacks its end.
+    public mutating func finish() -> [StackTrace] {
+        if let parser = active, let trace = parser.trace(truncated: true) { completed.append(classified(trace)) }
+        active = nil
+        defer { completed.removeAll() }
+        return completed
+    }
+
+    /// Every trace in `text`, in order.
+    public static func traces(in text: String, classifier: InAppClassifier = InAppClassifier()) -> [StackTrace] {
+        var scanner = TraceScanner(classifier: classifier)
+        var traces: [StackTrace] = []
+        var number = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            traces += scanner.scan(line: String(line), number: number)
+        }
+        return traces + scanner.finish()
+    }
+
+    /// Every trace in the file at `url`, read in chunks so memory does not grow with the file.
+    public static func traces(
+        inFile url: URL, classifier: InAppClassifier = InAppClassifier(), each: (StackTrace) throws -> Void
+    ) throws {
+        guard let file = fopen(url.path, "rb") else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        defer { fclose(file) }
+        var scanner = TraceScanner(classifier: classifier)
+        let chunkSize = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        var carry: [UInt8] = []
+        var number = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, chunkSize, file) }
+            if count == 0 { break }
+            try buffer.withUnsafeBufferPointer { chunk in
+                var start = 0
+                while start < count {
+                    let remaining = count - start
+                    guard let found = memchr(chunk.baseAddress! + start, 0x0A, remaining) else {
+                        carry.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<count]))
+                        break
+                    }
+                    let end = chunk.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    number += 1
+                    var traces: [StackTrace]
+                    if carry.isEmpty {
+                        traces = scanner.scan(UnsafeBufferPointer(rebasing: chunk[start..<end]), number: number)
+                    } else {
+                        carry.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<end]))
+                        traces = carry.withUnsafeBufferPointer { scanner.scan($0, number: number) }
+                        carry.removeAll(keepingCapacity: true)
+                    }
+                    for trace in traces { try each(trace) }
+                    start = end + 1
+                }
+            }
+        }
+        if !carry.isEmpty {
+            number += 1
+            for trace in carry.withUnsafeBufferPointer({ scanner.scan($0, number: number) }) { try each(trace) }
+        }
+        for trace in scanner.finish() { try each(trace) }
+    }
+
+    private mutating func feed(_ line: LogLine) {
+        if var parser = active {
+            let verdict = parser.feed(line)
+            switch verdict {
+            case .taken, .skipped:
+                active = parser
+                return
+            case .finished:
+                active = nil
+                if let trace = parser.trace(truncated: false) { completed.append(classified(trace)) }
+                previous = nil
+                previousBytes.removeAll(keepingCapacity: true)
+                return
+            case .finishedBefore:
+                active = nil
+                if let trace = parser.trace(truncated: false) { completed.append(classified(trace)) }
+                previous = nil
+                previousBytes.removeAll(keepingCapacity: true)
+            }
+        }
+        let before = previous ?? (previousBytes.isEmpty ? nil : LogLine(number: previousNumber, text: String(decoding: previousBytes, as: UTF8.self)))
+        if let parser = Self.begin(line, previous: before) {
+            active = parser
+        } else if !line.isBlank {
+            previous = line
+            previousBytes.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private static func begin(_ line: LogLine, previous: LogLine?) -> (any TraceParser)? {
+        if let parser = PythonTraceParser.begin(line, previous: previous) { return parser }
+        if let parser = AtFrameTraceParser.begin(line, previous: previous) { return parser }
+        if let parser = GoTraceParser.begin(line, previous: previous) { return parser }
+        if let parser = RubyTraceParser.begin(line, previous: previous) { return parser }
+        if let parser = PHPTraceParser.begin(line, previous: previous) { return parser }
+        if let parser = SwiftTraceParser.begin(line, previous: previous) { return parser }
+        return nil
+    }
+
+    private func classified(_ trace: StackTrace) -> StackTrace {
+        var trace = trace
+        trace.frames = trace.frames.map { frame in
+            var frame = frame
+            frame.inApp = classifier.isInApp(file: frame.file, function: frame.function, language: trace.language)
+            return frame
+        }
+        if let cause = trace.cause { trace.cause = classified(cause) }
+        trace.subExceptions = trace.subExceptions.map(classified)
+        return trace
+    }
+
+    // MARK: The fast path
+
+    private static let leadingTriggers: [[UInt8]] = [
+        "Traceback", "File \"", "at ", "+ Exception Group", "Exception Group", "goroutine ", "#0 ", "Stack trace:", "panic: ",
+        "fatal error: ",
+    ].map { Array($0.utf8) }
+
+    private static let containedTriggers: [[UInt8]] = [
+        ":in `", ":in '", "panic serving", "Uncaught ", "Fatal error: ", "Program crashed", "[object] (", "\\n",
+    ].map { Array($0.utf8) }
+
+    /// Whether a line could start a trace; false for nearly every ordinary log line.
+    private static func mayMatter(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count, buffer[start] == 0x20 || buffer[start] == 0x09 || buffer[start] == 0x7C || buffer[start] == 0x2B {
+                start += 1
+            }
+            let rest = buffer.count - start
+            for trigger in leadingTriggers where trigger.count <= rest {
+                if memcmp(buffer.baseAddress! + start, trigger, trigger.count) == 0 { return true }
+            }
+            guard buffer.count >= 4 else { return false }
+            for trigger in containedTriggers where contains(buffer, trigger) { return true }
+            return false
+        }
+    }
+
+    /// Byte search: `memchr` to the needle's first byte, `memcmp` for the rest (glibc's
+    /// `memmem` sits behind `_GNU_SOURCE`, which Swift's Glibc module does not define).
+    private static func contains(_ buffer: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let base = buffer.baseAddress, needle.count <= buffer.count else { return false }
+        var offset = 0
+        let last = buffer.count - needle.count
+        while offset <= last {
+            guard let found = memchr(base + offset, Int32(needle[0]), last - offset + 1) else { return false }
+            let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if memcmp(base + position, needle, needle.count) == 0 { return true }
+            offset = position + 1
+        }
+        return false
+    }
+
+    /// A whole trace on one line with literal `\n` between its lines, as some shippers send it.
+    private static func looksEscaped(_ text: String) -> Bool {
+        text.contains("Traceback (most recent call last):\\n") || text.contains("\\n  File \"")
+            || text.contains("\\n    at ") || text.contains("\\n\tat ") || text.contains("\\nStack trace:")
+    }
+
+    private static func unescape(_ text: String) -> [String] {
+        text.replacingOccurrences(of: "\\t", with: "\t")
+            .components(separatedBy: "\\n")
+            .map { $0.replacingOccurrences(of: "\\'", with: "'").replacingOccurrences(of: "\\\"", with: "\"") }
+    }
+}

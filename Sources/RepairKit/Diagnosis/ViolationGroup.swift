@@ -1,0 +1,56 @@
+import Foundation
+
+/// A place in the app's source that the repair should look at.
+public struct SourceLocation: Sendable, Equatable, Codable {
+    /// Path relative to the app directory when it lies inside it.
+    public var file: String
+    public var line: Int?
+    public var function: String?
+    /// Why this place: `raised here`, `handler of POST /customers`, `route declarations`.
+    public var note: String
+    /// The source line itself, when read.
+    public var text: String?
+
+    public init(file: String, line: Int?, function: String? = nil, note: String, text: String? = nil) {
+        self.file = file
+        self.line = line
+        self.function = function
+        self.note = note
+        self.text = text
+    }
+}
+
+/// One failing scenario with what the app printed for it.
+public struct Violation: Sendable {
+    public var result: ScenarioResult
+    /// The trace the app printed for this request, when one was found.
+    public var trace: StackTrace?
+    /// A bounded excerpt of the app's output around the failure.
+    public var logExcerpt: String
+}
+
+/// Failing scenarios that share one cause: same method, route, status and fingerprint.
+/// One group is one repair.
+public struct ViolationGroup: Sendable {
+    /// `METHOD route status fingerprint`, stable across runs for the same bug.
+    public var key: String
+    public var kind: ViolationKind
+    public var method: String
+    /// The route template, e.g. `/products/{product_id}`.
+    public var route: String
+    /// The response status, nil when none came.
+    public var status: Int?
+    /// Exception type, top in-app frames and normalised message, hashed; or the kind when
+    /// there is no trace.
+    public var fingerprint: String
+    public var violations: [Violation]
+    /// The location the repair should start from.
+    public var location: SourceLocation?
+    /// For a missing route: where the app declares its routes, siblings first.
+    public var routeDeclarations: [SourceLocation]
+
+    public var count: Int { violations.count }
+    /// The trace of the first violation that has one.
+    public var trace: StackTrace? { violations.lazy.compactMap(\.trace).first }
+    public var scenarioNames: [String] { violations.map(\.result.scenario.name) }
+}

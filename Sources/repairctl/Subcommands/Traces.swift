@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import RepairKit
+
+/// `repairctl traces FILE`: every stack trace in a log file.
+struct Traces: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the stack traces found in a log file.",
+        discussion: """
+        Reads Python (with chained exceptions and exception groups), Node.js, Java and Kotlin, \\
+        Go, Ruby and Rails, .NET, PHP and Swift traces, through timestamps, level prefixes, \\
+        ANSI colours, interleaved lines and literal \\\\n. Frames are listed innermost first; \\
+        ▸ marks frames of the app rather than of a library or the runtime.
+        """
+    )
+
+    @Argument(help: "The log file.", completion: .file())
+    var file: String
+
+    @Option(help: "The app's directory: frames outside it are not the app's.")
+    var appDir: String?
+
+    @Flag(help: "Print JSON: traces[] with language, exception_type, message, frames, cause, start_line, end_line.")
+    var json = false
+
+    func run() throws {
+        let url = URL(fileURLWithPath: file)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            Terminal.error("\(file): not found or not a file")
+            throw ExitCodes.badInput
+        }
+        let classifier = InAppClassifier(appDirectory: appDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+        var traces: [StackTrace] = []
+        do {
+            try TraceScanner.traces(inFile: url, classifier: classifier) { traces.append($0) }
+        } catch {
+            Terminal.error("\(file): cannot be read (\(error.localizedDescription))")
+            throw ExitCodes.badInput
+        }
+        if json {
+            FileHandle.standardOutput.write(TraceListing.json(traces, file: file))
+            print()
+        } else {
+            print(TraceListing.text(traces, file: file))
+        }
+    }
+}
