@@ -12,8 +12,13 @@ public enum FixtureApps {
         fatalError("Package.swift not found above \(#filePath)")
     }()
 
-    /// `../shared/corpus` beside the checkout.
-    public static var corpus: URL { repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus") }
+    /// `../shared/corpus` beside the checkout; the copy in `Tests/Fixtures/corpus` (same
+    /// files, same notice) where a checkout has no `shared/` beside it.
+    public static var corpus: URL {
+        let shared = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus")
+        if FileManager.default.fileExists(atPath: shared.appendingPathComponent("traces").path) { return shared }
+        return repositoryRoot.appendingPathComponent("Tests/Fixtures/corpus")
+    }
 
     /// `Tests/Fixtures/apps/<name>` or `examples/<name>`.
     public static func source(_ name: String) -> URL {

@@ -17,6 +17,15 @@ struct AtFrameTraceParser: TraceParser {
     private var endLine: Int
 
     static func begin(_ line: LogLine, previous: LogLine?) -> AtFrameTraceParser? {
+        // .NET: `Outer: message` then ` ---> Inner: message` before the first frame.
+        if line.trimmed.hasPrefix("---> "), let previous, let outer = exceptionHeader(previous.trimmed, language: .dotnet),
+           let inner = TraceText.exceptionLine(line.trimmed.dropFirst(5)) {
+            var parser = AtFrameTraceParser(language: .dotnet, header: outer, start: previous.number)
+            parser.segments.append(Segment(type: inner.type, message: inner.message))
+            parser.current = 1
+            parser.endLine = line.number
+            return parser
+        }
         guard let (language, frame) = frame(in: line.trimmed) else { return nil }
         var header: (type: String, message: String)?
         var start = line.number

@@ -75,7 +75,6 @@ struct PythonTraceParser: TraceParser {
                 frames[frames.count - 1].source = String(text)
                 return take(line)
             }
-            expectingSource = false
             if headerFirst {
                 return line.indentation > frameIndentation ? .skipped : .finishedBefore
             }
@@ -84,7 +83,8 @@ struct PythonTraceParser: TraceParser {
                 state = .afterException
                 return take(line, finished: false)
             }
-            // Another request's log line in the middle of the traceback.
+            // Another request's log line in the middle of the traceback: the source line
+            // this frame is waiting for may still come.
             return .skipped
         case .afterException:
             if text.isEmpty { return .skipped }

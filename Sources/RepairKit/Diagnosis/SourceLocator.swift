@@ -58,12 +58,11 @@ struct SourceLocator {
             for (index, line) in file.lines.enumerated() {
                 for literal in Self.pathLiterals(in: line) where Self.shape(literal) == wanted {
                     // The method is on the declaring line (`router.add("POST", …)`, `@app.post(…)`);
-                    // only a line that names no method at all borrows its neighbours'.
+                    // a line that names none may take it from an annotation just above.
                     var context = String(line)
-                    if !Endpoint.methods.contains(where: { Self.mentions($0, in: context) }) {
-                        let before = index > 0 ? String(file.lines[index - 1]) : ""
-                        let after = index + 1 < file.lines.count ? String(file.lines[index + 1]) : ""
-                        context = before + " " + line + " " + after
+                    if !Endpoint.methods.contains(where: { Self.mentions($0, in: context) }), index > 0,
+                       file.lines[index - 1].trimmingCharacters(in: .whitespaces).hasPrefix("@") {
+                        context = String(file.lines[index - 1]) + " " + line
                     }
                     guard Self.mentions(endpoint.method, in: context) else { continue }
                     let declaration = SourceLocation(file: file.path, line: index + 1, note: "route declaration of \(endpoint)",

@@ -172,7 +172,7 @@ public struct TraceScanner {
     // MARK: The fast path
 
     private static let leadingTriggers: [[UInt8]] = [
-        "Traceback", "File \"", "at ", "+ Exception Group", "Exception Group", "goroutine ", "#0 ", "Stack trace:", "panic: ",
+        "Traceback", "File \"", "at ", "---> ", "+ Exception Group", "Exception Group", "goroutine ", "#0 ", "Stack trace:", "panic: ",
         "fatal error: ",
     ].map { Array($0.utf8) }
 

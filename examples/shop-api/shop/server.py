@@ -1,12 +1,27 @@
 """A small HTTP layer over the standard library: routing, JSON, uvicorn-style logs."""
 import json
+import logging
 import re
 import sys
-import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from http import HTTPStatus
 
 from shop.models import ValidationError
+
+
+class _LevelPrefixFormatter(logging.Formatter):
+    """uvicorn's `ERROR:    message` layout: the level and a colon, padded to ten columns."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.levelprefix = f"{record.levelname}:".ljust(10)
+        return super().format(record)
+
+
+logger = logging.getLogger("shop.error")
+_handler = logging.StreamHandler(sys.stderr)
+_handler.setFormatter(_LevelPrefixFormatter("%(levelprefix)s%(message)s"))
+logger.addHandler(_handler)
+logger.propagate = False
 
 
 class Request:
@@ -74,9 +89,8 @@ def make_handler(router: Router):
             except json.JSONDecodeError:
                 self._send(400, {"detail": "Invalid JSON body"})
             except Exception:
-                sys.stderr.write(f"ERROR:    Exception in ASGI application (request_id={request_id})\n")
-                traceback.print_exc(file=sys.stderr)
-                sys.stderr.flush()
+                # One log record: the header and the whole traceback are written together.
+                logger.exception("Exception in ASGI application (request_id=%s)", request_id)
                 self._send(500, {"detail": "Internal Server Error"})
 
         def _send(self, status: int, body) -> None:
