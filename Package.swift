@@ -53,6 +53,11 @@ let package = Package(
             ],
             path: "Benchmarks/SmokeBenchmark"
         ),
+        .executableTarget(
+            name: "TraceBenchmark",
+            dependencies: ["RepairKit", "RepairTestSupport"],
+            path: "Benchmarks/TraceBenchmark"
+        ),
         .testTarget(
             name: "RepairKitTests",
             dependencies: ["RepairKit", "RepairTestSupport"]

@@ -125,3 +125,69 @@ import FoundationXML
         #expect(ProcessGroup.livingMembers(appPID).isEmpty, "the app is not left running after Ctrl-C")
     }
 }
+
+@Suite struct RepairctlDiagnosisTests {
+    @Test func tracesListsACorpusFileAsJSON() throws {
+        let file = FixtureApps.corpus.appendingPathComponent("traces/java3.trace")
+        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["traces", file.path, "--json"])
+        #expect(outcome.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        let traces = try #require(object["traces"] as? [[String: Any]])
+        #expect(traces.count == 1)
+        for key in ["language", "exception_type", "message", "frames", "cause", "start_line", "end_line"] {
+            #expect(traces[0].keys.contains(key), "\(key)")
+        }
+        #expect(traces[0]["exception_type"] as? String == "java.lang.RuntimeException")
+        let frame = try #require((traces[0]["frames"] as? [[String: Any]])?.first)
+        #expect(Set(frame.keys).isSuperset(of: ["file", "line", "function", "in_app"]))
+    }
+
+    @Test func tracesReadsAUsersLogWithAppDir() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try directory.write("server.log", """
+        INFO:     Started server process
+        ERROR:    Exception in ASGI application
+        Traceback (most recent call last):
+          File "/srv/other/lib.py", line 3, in helper
+            return x[0]
+          File "/srv/app/views.py", line 8, in show
+            return helper(items)
+        IndexError: list index out of range
+        """)
+        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["traces", log.path, "--app-dir", "/srv/app"])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardOutput.contains("server.log:3-8  python"))
+        #expect(outcome.standardOutput.contains("IndexError: list index out of range"))
+        #expect(outcome.standardOutput.contains("▸ /srv/app/views.py:8 in show"))
+        #expect(outcome.standardOutput.contains("  /srv/other/lib.py:3 in helper"))
+    }
+
+    @Test func tracesOfAMissingFileExitsTwo() throws {
+        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["traces", "/nonexistent/app.log"])
+        #expect(outcome.status == 2)
+        #expect(outcome.standardError.contains("/nonexistent/app.log: not found"))
+    }
+
+    @Test func smokeJSONCarriesTheGroups() throws {
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let reports = app.url.appendingPathComponent("reports")
+        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--json", "--report-dir", reports.path])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        let groups = try #require(object["groups"] as? [[String: Any]])
+        #expect(groups.count == 5)
+        for key in ["key", "kind", "method", "route", "status", "count", "scenarios", "exception_type", "message", "frames", "location"] {
+            #expect(groups[0].keys.contains(key), "\(key)")
+        }
+        #expect(groups.map { $0["kind"] as? String } == ["crash", "crash", "route_missing", "missing_validation", "wrong_success_status"])
+        let location = try #require(groups[0]["location"] as? [String: Any])
+        #expect(location["file"] as? String == "shop/services.py")
+        let scenarios = try #require(object["scenarios"] as? [[String: Any]])
+        #expect(scenarios.first { $0["name"] as? String == "create_product" }?["group"] as? String == groups[1]["key"] as? String)
+        let html = try String(contentsOf: reports.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("Violation groups, worst first"))
+        #expect(html.contains("KeyError: &#x27;product_name&#x27;") || html.contains("KeyError: 'product_name'"))
+        #expect(html.contains("shop/services.py:25"))
+    }
+}

@@ -85,7 +85,7 @@ public struct SmokeExecutor: Sendable {
             result.duration = response.duration
         } catch {
             result.duration = error.duration
-            if let status = appExitStatus() {
+            if let status = await exitedApp(after: error) {
                 result.failureKind = .appDied
                 result.error = "the app is no longer running (\(status)); \(error.message)"
             } else {
@@ -99,6 +99,20 @@ public struct SmokeExecutor: Sendable {
             "scenario.status": "\(result.actualStatus.map(String.init) ?? "none")", "scenario.passed": "\(result.passed)",
         ])
         return result
+    }
+
+    /// The app's exit status when the failed request was its death. The kernel closes a dying
+    /// process's sockets before its parent can reap it, so a refused or reset connection
+    /// waits a moment for the exit to show.
+    private func exitedApp(after error: HTTPError) async -> ExitStatus? {
+        if let status = appExitStatus() { return status }
+        guard error.kind == .connectionRefused || error.kind == .connectionReset else { return nil }
+        let deadline = ContinuousClock.now + .milliseconds(250)
+        while ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+            if let status = appExitStatus() { return status }
+        }
+        return nil
     }
 
     private static func failureKind(for kind: HTTPError.Kind) -> FailureKind {
