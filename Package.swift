@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -12,6 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // External $ref loading is not used; without the trait OpenAPIKit builds faster.
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", from: "6.4.0", traits: []),
+        // OpenAPIKit decodes through Codable; YAML specs need a YAML decoder.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -30,6 +34,10 @@ let package = Package(
                 "CUUID",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKitCompat", package: "OpenAPIKit"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -57,6 +65,11 @@ let package = Package(
             name: "TraceBenchmark",
             dependencies: ["RepairKit", "RepairTestSupport"],
             path: "Benchmarks/TraceBenchmark"
+        ),
+        .executableTarget(
+            name: "PlanBenchmark",
+            dependencies: ["RepairKit"],
+            path: "Benchmarks/PlanBenchmark"
         ),
         .testTarget(
             name: "RepairKitTests",

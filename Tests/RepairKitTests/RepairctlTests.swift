@@ -191,3 +191,60 @@ import FoundationXML
         #expect(html.contains("shop/services.py:25"))
     }
 }
+
+@Suite struct RepairctlPlanTests {
+    @Test func generateWritesAPlanThatCheckCallsWhole() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spec = FixtureApps.corpus.appendingPathComponent("openapi/link-example.yaml")
+        let out = directory.url.appendingPathComponent("plan.json")
+        let generated = try CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--out", out.path])
+        #expect(generated.status == 0)
+        #expect(generated.standardError.contains("scenarios over 6 operations"))
+        let check = try CommandRunner.run(CommandRunner.repairctl, ["plan", "check", out.path, "--openapi", spec.path, "--json"])
+        #expect(check.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
+        #expect(report["whole"] as? Bool == true)
+        let stdout = try CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path])
+        #expect(Data(stdout.standardOutput.utf8) == (try Data(contentsOf: out)), "stdout and --out hold the same bytes")
+    }
+
+    @Test func checkExitsOneWithTheFindings() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let plan = try directory.write("plan.json", #"{"scenarios": [{"endpoint": "GET /pets", "name": "happy_path", "expected_status": 200}]}"#)
+        let spec = FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml")
+        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["plan", "check", plan.path, "--openapi", spec.path])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardOutput.contains("missing_happy_path  POST /pets"))
+        #expect(outcome.standardOutput.contains("missing_not_found  GET /pets/{id}"))
+    }
+
+    @Test func badSpecExitsTwoNamingThePointerAndWritesNothing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spec = try directory.write("openapi.yaml", """
+        openapi: 3.1.0
+        info: {title: t, version: "1"}
+        paths:
+          /pets:
+            get:
+              parameters: [{name: q, in: nowhere}]
+              responses: {"200": {description: ok}}
+        """)
+        let out = directory.url.appendingPathComponent("plan.json")
+        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--out", out.path])
+        #expect(outcome.status == 2)
+        #expect(outcome.standardError.contains("openapi.yaml: at #/paths/~1pets/get"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test func smokeDerivesThePlanFromTheConfiguredSpec() throws {
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--json", "--set", "smoke.openapi=openapi.json"])
+        #expect(outcome.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        #expect(object["total"] as? Int == 34)
+    }
+}

@@ -17,6 +17,9 @@ def main() -> None:
         for entity in entities:
             table = TABLES[entity["entity_name"]]
             fields = {"id": entity["uuid"], **entity["fields"]}
+            if table == "orders" and "total" not in fields:
+                price = connection.execute("SELECT price FROM products WHERE id = ?", (fields["product_id"],)).fetchone()
+                fields["total"] = round((price[0] if price else 0) * fields.get("quantity", 1), 2)
             columns = ", ".join(fields)
             marks = ", ".join("?" for _ in fields)
             connection.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(fields.values()))

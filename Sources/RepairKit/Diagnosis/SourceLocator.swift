@@ -53,10 +53,10 @@ struct SourceLocator {
     /// The handler serving `METHOD route`: its definition when it can be found, else the
     /// line that declares the route.
     func handler(for endpoint: Endpoint) -> SourceLocation? {
-        let wanted = Self.shape(endpoint.path)
+        let wanted = Endpoint.shape(of: endpoint.path)
         for file in files {
             for (index, line) in file.lines.enumerated() {
-                for literal in Self.pathLiterals(in: line) where Self.shape(literal) == wanted {
+                for literal in Self.pathLiterals(in: line) where Endpoint.shape(of: literal) == wanted {
                     // The method is on the declaring line (`router.add("POST", …)`, `@app.post(…)`);
                     // a line that names none may take it from an annotation just above.
                     var context = String(line)
@@ -144,15 +144,6 @@ struct SourceLocator {
             index = line.index(after: index)
         }
         return literals
-    }
-
-    /// `/customers/{customer_id}`, `/customers/:id`, `/customers/<int:id>` → `/customers/*`.
-    static func shape(_ path: String) -> String {
-        let segments = path.split(separator: "/").map { segment -> String in
-            let isParameter = segment.hasPrefix("{") || segment.hasPrefix(":") || segment.hasPrefix("<") || segment.hasPrefix("(")
-            return isParameter ? "*" : String(segment)
-        }
-        return "/" + segments.joined(separator: "/")
     }
 
     /// Whether a declaration names the method (`"POST"`, `.post(`, `@app.post`, `@PostMapping`).

@@ -4,11 +4,13 @@ import Foundation
 public enum InputError: Error, Sendable, CustomStringConvertible {
     case config(ConfigError)
     case plan(PlanError)
+    case spec(SpecError)
 
     public var description: String {
         switch self {
         case .config(let error): error.description
         case .plan(let error): error.description
+        case .spec(let error): error.description
         }
     }
 }
@@ -17,9 +19,11 @@ public enum InputError: Error, Sendable, CustomStringConvertible {
 public struct SmokeInputs: Sendable {
     public var config: RepairConfig
     public var plan: SmokePlan
+    /// The plan file, or the OpenAPI spec the plan was derived from.
     public var planFile: URL
 
-    /// Loads the config (file, environment, `--set`) and the plan it names (or `planFile`).
+    /// Loads the config (file, environment, `--set`) and the plan: `planFile` when given, else
+    /// derived from `[smoke] openapi` when set, else `[smoke] plan`.
     public static func load(
         appDirectory: URL,
         configFile: URL? = nil,
@@ -37,6 +41,15 @@ public struct SmokeInputs: Sendable {
                 appDirectory: appDirectory, configFile: configFile, environment: environment, overrides: overrides)
         } catch {
             throw .config(error)
+        }
+        if planFile == nil, let openapi = config.smoke.openapi {
+            let specURL = URL(fileURLWithPath: openapi, relativeTo: appDirectory).standardizedFileURL
+            do {
+                let spec = try OpenAPISpec.load(from: specURL)
+                return SmokeInputs(config: config, plan: PlanGenerator(spec: spec).plan(), planFile: specURL)
+            } catch {
+                throw .spec(error)
+            }
         }
         let planURL = planFile ?? URL(fileURLWithPath: config.smoke.plan, relativeTo: appDirectory).standardizedFileURL
         do {

@@ -46,6 +46,9 @@ public struct SmokePass: Sendable {
             runID: runID, appDirectory: appDirectory, planFile: planFile, runDirectory: runDirectory,
             baseURL: nil, startedAt: startedAt, finishedAt: startedAt, results: [], appFailure: nil, appExit: nil)
         let host = AppHost(directory: appDirectory, settings: config.app, runDirectory: runDirectory, logger: logger)
+        // The plan this run used, beside its log: derived plans can be read and rerun.
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        try plan.jsonData().write(to: runDirectory.appendingPathComponent("smoke_test_plan.json"), options: .atomic)
         events?(.starting(runID: runID))
         let app: RunningApp
         do {

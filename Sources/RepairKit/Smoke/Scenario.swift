@@ -18,6 +18,16 @@ public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { "\(method) \(path)" }
 
+    /// The route's shape, parameters as `*`: `/customers/{customer_id}`, `/customers/:id` and
+    /// `/customers/<int:id>` are all `/customers/*`.
+    public static func shape(of path: String) -> String {
+        let segments = path.split(separator: "/").map { segment -> String in
+            let isParameter = segment.hasPrefix("{") || segment.hasPrefix(":") || segment.hasPrefix("<") || segment.hasPrefix("(")
+            return isParameter ? "*" : String(segment)
+        }
+        return "/" + segments.joined(separator: "/")
+    }
+
     /// Names of the `{param}` placeholders in the path, in order.
     public var parameterNames: [String] {
         var names: [String] = []

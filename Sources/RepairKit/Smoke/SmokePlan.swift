@@ -11,17 +11,19 @@ public struct SmokePlan: Sendable, Equatable {
     }
 
     /// Reads and checks a plan file. Throws `PlanError` naming the file, scenario and field.
-    public static func load(from url: URL) throws(PlanError) -> SmokePlan {
+    public static func load(from url: URL, allowDuplicateNames: Bool = false) throws(PlanError) -> SmokePlan {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw PlanError(file: url.path, problem: FileManager.default.fileExists(atPath: url.path)
                 ? "cannot be read" : "not found")
         }
-        return try parse(data, file: url.path)
+        return try parse(data, file: url.path, allowDuplicateNames: allowDuplicateNames)
     }
 
     /// Checks a plan's JSON. Every scenario must have an `endpoint` of the form `METHOD /path`,
     /// a `name`, an `expected_status`, and a value for each path parameter.
-    public static func parse(_ data: Data, file: String) throws(PlanError) -> SmokePlan {
+    /// - Parameter allowDuplicateNames: keep scenarios whose name repeats on an endpoint
+    ///   (`plan check` lists them instead of stopping at the first).
+    public static func parse(_ data: Data, file: String, allowDuplicateNames: Bool = false) throws(PlanError) -> SmokePlan {
         let document: JSONValue
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -42,7 +44,7 @@ public struct SmokePlan: Sendable, Equatable {
         for (index, item) in items.enumerated() {
             let scenario = try parseScenario(item, index: index, file: file)
             let key = "\(scenario.endpoint) \(scenario.name)"
-            if let first = seen[key] {
+            if let first = seen[key], !allowDuplicateNames {
                 throw PlanError(file: file, scenarioIndex: index, scenarioName: scenario.name, field: "name",
                                 problem: "duplicate of scenario \(first) for \(scenario.endpoint)")
             }

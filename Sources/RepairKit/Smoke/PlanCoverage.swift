@@ -1,0 +1,66 @@
+import Foundation
+
+/// Checks a plan's coverage of a spec as a rule set: every operation has a `happy_path`;
+/// every path with parameters has a `not_found`; every request body with constraints has a
+/// `validation_error`; no scenario names an endpoint the spec lacks; no name repeats on an
+/// endpoint.
+public struct PlanCoverage: Sendable {
+    public struct Finding: Sendable, Equatable, Encodable {
+        /// `missing_happy_path`, `missing_not_found`, `missing_validation_error`,
+        /// `unknown_endpoint`, `duplicate_name`.
+        public var rule: String
+        public var endpoint: String
+        public var detail: String
+    }
+
+    public var findings: [Finding]
+    public var operations: Int
+    public var scenarios: Int
+    public var isWhole: Bool { findings.isEmpty }
+
+    public static func check(_ plan: SmokePlan, against spec: OpenAPISpec?) -> PlanCoverage {
+        var findings: [Finding] = []
+        var seen: [String: Int] = [:]
+        for scenario in plan.scenarios {
+            let key = "\(scenario.endpoint.method) \(Endpoint.shape(of: scenario.endpoint.path)) \(scenario.name)"
+            seen[key, default: 0] += 1
+            if seen[key] == 2 {
+                findings.append(Finding(rule: "duplicate_name", endpoint: scenario.endpoint.description,
+                                        detail: "scenario name \"\(scenario.name)\" is used more than once"))
+            }
+        }
+        guard let spec else { return PlanCoverage(findings: findings, operations: 0, scenarios: plan.scenarios.count) }
+        let generator = PlanGenerator(spec: spec)
+        let operations = generator.operations()
+        func scenarios(of operation: PlanGenerator.Operation) -> [Scenario] {
+            plan.scenarios.filter { $0.endpoint.method == operation.method && Endpoint.shape(of: $0.endpoint.path) == Endpoint.shape(of: operation.path) }
+        }
+        for operation in operations {
+            let own = scenarios(of: operation)
+            let endpoint = operation.endpoint.description
+            if !own.contains(where: { $0.name.hasPrefix("happy_path") }) {
+                findings.append(Finding(rule: "missing_happy_path", endpoint: endpoint, detail: "no happy_path scenario"))
+            }
+            if operation.path.contains("{") && ["GET", "PUT", "PATCH", "DELETE"].contains(operation.method)
+                && !own.contains(where: { $0.name.hasPrefix("not_found") }) {
+                findings.append(Finding(rule: "missing_not_found", endpoint: endpoint, detail: "the path has parameters but no not_found scenario"))
+            }
+            if let body = generator.requestSchema(operation),
+               (generator.sampler.properties(of: body) ?? []).contains(where: { !generator.sampler.violations(of: $0).isEmpty }),
+               !own.contains(where: { $0.name.hasPrefix("validation_error") }) {
+                findings.append(Finding(rule: "missing_validation_error", endpoint: endpoint,
+                                        detail: "the request body has constraints but no validation_error scenario"))
+            }
+        }
+        for scenario in plan.scenarios where !operations.contains(where: {
+            $0.method == scenario.endpoint.method && Endpoint.shape(of: $0.path) == Endpoint.shape(of: scenario.endpoint.path)
+        }) {
+            findings.append(Finding(rule: "unknown_endpoint", endpoint: scenario.endpoint.description,
+                                    detail: "scenario \"\(scenario.name)\" names an endpoint the spec does not have"))
+        }
+        var unique: [Finding] = []
+        for finding in findings where !unique.contains(finding) { unique.append(finding) }
+        return PlanCoverage(findings: unique, operations: operations.count, scenarios: plan.scenarios.count)
+    }
+}
+

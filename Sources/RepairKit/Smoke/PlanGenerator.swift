@@ -1,0 +1,265 @@
+import Foundation
+import OpenAPIKit
+
+/// Derives a smoke plan from an OpenAPI document, deterministically: the same spec gives the
+/// same plan, byte for byte.
+///
+/// Per operation: `happy_path` with a valid payload and the documented success status; for
+/// paths with parameters (GET, PUT, PATCH, DELETE) `not_found` with absent ids; and per rule
+/// of each request-body property a `validation_error_<field>_<rule>` expecting 400 or 422.
+/// `seed_data` holds every entity a path parameter needs, parents first.
+public struct PlanGenerator {
+    let spec: OpenAPISpec
+    let sampler: SchemaSampler
+
+    public init(spec: OpenAPISpec) {
+        self.spec = spec
+        sampler = SchemaSampler(components: spec.document.components)
+    }
+
+    /// One operation of the spec.
+    struct Operation {
+        var method: String
+        var path: String
+        var operation: OpenAPI.Operation
+        var parameters: [OpenAPI.Parameter]
+        /// The entities the path's parameters name, read once.
+        var pathEntities: [(parameter: String, entity: String)]
+        var endpoint: Endpoint { Endpoint("\(method) \(path)")! }
+    }
+
+    /// An entity a path parameter names: `/pets/{id}` needs a seeded `pet`.
+    struct Entity {
+        var name: String
+        var index: Int
+        var integerID: Bool
+        var seededID: JSONValue { integerID ? .number(Double(index)) : .string(String(format: "00000000-0000-4000-8000-%012d", index)) }
+        var absentID: JSONValue { integerID ? .number(99_999_999) : .string(String(format: "99999999-9999-4000-8000-%012d", index)) }
+    }
+
+    public func plan() -> SmokePlan {
+        let operations = self.operations()
+        let entities = self.entities(for: operations)
+        var scenarios: [Scenario] = []
+        for operation in operations {
+            scenarios += self.scenarios(for: operation, entities: entities)
+        }
+        for index in scenarios.indices { scenarios[index].index = index }
+        return SmokePlan(seedData: seedData(entities, operations: operations), scenarios: scenarios)
+    }
+
+    /// Every operation whose method a smoke scenario can send, in the spec's order.
+    func operations() -> [Operation] {
+        var result: [Operation] = []
+        for (path, item) in spec.document.paths {
+            guard let pathItem = try? spec.document.components.lookup(item) else { continue }
+            let shared = pathItem.parameters.compactMap { try? spec.document.components.lookup($0) }
+            for endpoint in pathItem.endpoints {
+                let method = endpoint.method.rawValue.uppercased()
+                guard Endpoint.methods.contains(method), Endpoint("\(method) \(path.rawValue)") != nil else { continue }
+                let own = endpoint.operation.parameters.compactMap { try? spec.document.components.lookup($0) }
+                let merged = shared.filter { parameter in !own.contains { $0.name == parameter.name && $0.location == parameter.location } } + own
+                result.append(Operation(method: method, path: path.rawValue, operation: endpoint.operation, parameters: merged,
+                                        pathEntities: Self.parameterEntities(path.rawValue)))
+            }
+        }
+        return result
+    }
+
+    // MARK: Entities and seed data
+
+    func entities(for operations: [Operation]) -> [String: Entity] {
+        var entities: [String: Entity] = [:]
+        for operation in operations {
+            for (parameter, entityName) in operation.pathEntities where entities[entityName] == nil {
+                let schema = operation.parameters.first { $0.name == parameter && $0.location == .path }.flatMap(parameterSchema)
+                var stack: [String] = []
+                let isInteger = schema.flatMap { sampler.resolve($0, stack: &stack) }.map { $0.isInteger } ?? false
+                entities[entityName] = Entity(name: entityName, index: entities.count + 1, integerID: isInteger)
+            }
+        }
+        return entities
+    }
+
+    /// `/users/{userId}/posts/{id}` → `[(userId, user), (id, post)]`: a parameter that names
+    /// its entity (`userId`, `pet_id`, `username`) says which; a bare `{id}` or `{slug}`
+    /// belongs to the collection before it.
+    static func parameterEntities(_ path: String) -> [(parameter: String, entity: String)] {
+        var result: [(String, String)] = []
+        var previous: String?
+        for segment in path.split(separator: "/") {
+            if segment.hasPrefix("{"), segment.hasSuffix("}") {
+                let parameter = String(segment.dropFirst().dropLast())
+                var named: String?
+                for suffix in ["_id", "Id", "ID", "_name", "Name", "name"] where parameter.hasSuffix(suffix) && parameter.count > suffix.count {
+                    named = String(parameter.dropLast(suffix.count))
+                    break
+                }
+                result.append((parameter, singular(named ?? previous ?? parameter)))
+            } else {
+                previous = String(segment)
+            }
+        }
+        return result
+    }
+
+    static func singular(_ word: String) -> String {
+        let lower = word.lowercased().replacingOccurrences(of: "-", with: "_")
+        if lower.hasSuffix("ies") { return String(lower.dropLast(3)) + "y" }
+        for suffix in ["sses", "xes", "ches", "shes"] where lower.hasSuffix(suffix) { return String(lower.dropLast(2)) }
+        if lower.hasSuffix("s") && !lower.hasSuffix("ss") && !lower.hasSuffix("us") && !lower.hasSuffix("is") { return String(lower.dropLast()) }
+        return lower
+    }
+
+    func seedData(_ entities: [String: Entity], operations: [Operation]) -> [SeedEntity] {
+        var seeds: [SeedEntity] = []
+        for entity in entities.values.sorted(by: { $0.index < $1.index }) {
+            var fields: [String: JSONValue] = [:]
+            var dependsOn: [String] = []
+            var seedSampler = sampler
+            seedSampler.variant = entity.index
+            if let schema = entitySchema(entity.name, operations: operations), case .object(let members)? = seedSampler.sample(schema, name: entity.name) {
+                fields = members
+            }
+            for (field, _) in fields {
+                if let parent = Self.referencedEntity(field, among: entities), parent.name != entity.name {
+                    fields[field] = parent.seededID
+                    dependsOn.append(parent.name)
+                }
+            }
+            // A nested path makes the outer entity a parent: /users/{userId}/posts/{id}.
+            for operation in operations {
+                let chain = operation.pathEntities.map(\.entity)
+                if let position = chain.firstIndex(of: entity.name), position > 0 { dependsOn += chain[..<position] }
+            }
+            if entity.integerID { fields["id"] = entity.seededID }
+            // The entity's key as the paths use it (`username`, `slug`) holds the seeded id.
+            for operation in operations {
+                for (parameter, name) in operation.pathEntities where name == entity.name && fields[parameter] != nil {
+                    fields[parameter] = entity.seededID
+                }
+            }
+            let uuid = String(format: "00000000-0000-4000-8000-%012d", entity.index)
+            seeds.append(SeedEntity(entityName: entity.name, uuid: uuid, fields: fields, dependsOn: Array(Set(dependsOn)).sorted()))
+        }
+        // Parents before children, otherwise in order of first use.
+        var ordered: [SeedEntity] = []
+        var remaining = seeds
+        while !remaining.isEmpty {
+            let ready = remaining.firstIndex { seed in seed.dependsOn.allSatisfy { name in ordered.contains { $0.entityName == name } || !seeds.contains { $0.entityName == name } } }
+            ordered.append(remaining.remove(at: ready ?? 0))
+        }
+        return ordered
+    }
+
+    /// The schema of an entity: what its collection's POST accepts, else what its item GET returns.
+    func entitySchema(_ name: String, operations: [Operation]) -> JSONSchema? {
+        for operation in operations where operation.method == "POST" {
+            if let last = operation.path.split(separator: "/").last, !last.hasPrefix("{"), Self.singular(String(last)) == name,
+               let schema = requestSchema(operation) { return schema }
+        }
+        for operation in operations where operation.method == "GET" {
+            if operation.pathEntities.last?.entity == name, operation.path.hasSuffix("}"),
+               let schema = successResponse(operation)?.schema { return schema }
+        }
+        return nil
+    }
+
+    /// `customer_id` / `customerId` → the `customer` entity, when there is one.
+    static func referencedEntity(_ field: String, among entities: [String: Entity]) -> Entity? {
+        for suffix in ["_id", "Id", "ID"] where field.hasSuffix(suffix) {
+            let base = String(field.dropLast(suffix.count))
+            if let entity = entities[singular(base)] { return entity }
+        }
+        return nil
+    }
+
+    // MARK: Scenarios
+
+    func scenarios(for operation: Operation, entities: [String: Entity]) -> [Scenario] {
+        let endpoint = operation.endpoint
+        let pathEntities = operation.pathEntities
+        var pathParams: [String: JSONValue] = [:]
+        for (parameter, name) in pathEntities { pathParams[parameter] = entities[name]?.seededID }
+        var queryParams: [String: JSONValue] = [:]
+        for parameter in operation.parameters where parameter.location == .query && parameter.required {
+            queryParams[parameter.name] = parameterSchema(parameter).flatMap { sampler.sample($0, name: parameter.name) } ?? .string("example")
+        }
+        let bodySchema = requestSchema(operation)
+        var payload = bodySchema.flatMap { sampler.sample($0, name: "body") }
+        if case .object(var members)? = payload {
+            for (field, _) in members { if let entity = Self.referencedEntity(field, among: entities) { members[field] = entity.seededID } }
+            payload = .object(members)
+        }
+        let success = successResponse(operation)
+        let label = operation.operation.summary ?? operation.operation.operationId ?? "\(endpoint)"
+        var scenarios = [Scenario(
+            index: 0, endpoint: endpoint, name: "happy_path", description: "\(label): a valid request",
+            pathParams: pathParams, queryParams: queryParams, payload: payload,
+            expectedStatus: [success?.status ?? 200], expectedResponseContains: success.map(expectedKeys) ?? [])]
+        if !pathEntities.isEmpty && ["GET", "PUT", "PATCH", "DELETE"].contains(operation.method) {
+            var absent = pathParams
+            if let (parameter, name) = pathEntities.last { absent[parameter] = entities[name]?.absentID }
+            scenarios.append(Scenario(
+                index: 0, endpoint: endpoint, name: "not_found", description: "\(label): an id that does not exist",
+                pathParams: absent, queryParams: queryParams, payload: payload, expectedStatus: [404]))
+        }
+        if let bodySchema, case .object(let members)? = payload {
+            for property in sampler.properties(of: bodySchema) ?? [] where members[property.name] != nil || property.required {
+                for (rule, value) in sampler.violations(of: property) {
+                    var broken = members
+                    broken[property.name] = value
+                    if value == nil { broken.removeValue(forKey: property.name) }
+                    scenarios.append(Scenario(
+                        index: 0, endpoint: endpoint, name: "validation_error_\(property.name)_\(rule)",
+                        description: "\(label): \(property.name) breaks its \(rule.replacingOccurrences(of: "_", with: " ")) rule",
+                        pathParams: pathParams, queryParams: queryParams, payload: .object(broken), expectedStatus: [400, 422]))
+                }
+            }
+        }
+        return scenarios
+    }
+
+    /// The JSON schema of the request body, when it has one.
+    func requestSchema(_ operation: Operation) -> JSONSchema? {
+        guard let body = operation.operation.requestBody, let request = try? spec.document.components.lookup(body) else { return nil }
+        return jsonContent(request.content)?.schema.flatMap { try? spec.document.components.lookup($0) }
+    }
+
+    /// The lowest documented 2xx (a `2XX` range or only `default` count as 200) and its schema.
+    func successResponse(_ operation: Operation) -> (status: Int, schema: JSONSchema?)? {
+        var best: (Int, JSONSchema?)?
+        for (code, response) in operation.operation.responses {
+            let status: Int
+            switch code.value {
+            case .status(let value) where (200..<300).contains(value): status = value
+            case .range(.success): status = 200
+            default: continue
+            }
+            guard best == nil || status < best!.0 else { continue }
+            let resolved = try? spec.document.components.lookup(response)
+            best = (status, resolved.flatMap { jsonContent($0.content)?.schema }.flatMap { try? spec.document.components.lookup($0) })
+        }
+        if best == nil, operation.operation.responses.contains(where: { $0.key.value == .default }) { best = (200, nil) }
+        return best.map { ($0.0, $0.1) }
+    }
+
+    /// Up to three required keys of a success response object, for `expected_response_contains`.
+    func expectedKeys(_ success: (status: Int, schema: JSONSchema?)) -> [String] {
+        guard let schema = success.schema, let properties = sampler.properties(of: schema) else { return [] }
+        return Array(properties.filter(\.required).map(\.name).prefix(3))
+    }
+
+    func parameterSchema(_ parameter: OpenAPI.Parameter) -> JSONSchema? {
+        switch parameter.schemaOrContent {
+        case .a(let context): return try? spec.document.components.lookup(context.schema)
+        case .b(let content): return jsonContent(content)?.schema.flatMap { try? spec.document.components.lookup($0) }
+        }
+    }
+
+    /// The `application/json` content (or any `…json` type) of a body or response.
+    func jsonContent(_ content: OpenAPI.Content.Map) -> OpenAPI.Content? {
+        let entry = content[.json] ?? content.first { $0.key.rawValue.hasSuffix("json") }?.value
+        return entry.flatMap { try? spec.document.components.lookup($0) }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+
+extension SmokePlan {
+    /// The plan as `smoke_test_plan.json` holds it: pretty-printed, keys sorted, so the same
+    /// plan is always the same bytes.
+    public func jsonData() -> Data {
+        Data((jsonValue().prettyPrinted() + "\n").utf8)
+    }
+
+    /// The plan as a JSON value, in the format `SmokePlan.parse` reads.
+    func jsonValue() -> JSONValue {
+        let seeds = seedData.map { seed -> JSONValue in
+            .object([
+                "entity_name": .string(seed.entityName), "uuid": .string(seed.uuid), "fields": .object(seed.fields),
+                "depends_on": .array(seed.dependsOn.map(JSONValue.string)),
+            ])
+        }
+        let scenarios = scenarios.map { scenario -> JSONValue in
+            .object([
+                "endpoint": .string(scenario.endpoint.description),
+                "name": .string(scenario.name),
+                "description": .string(scenario.description),
+                "path_params": .object(scenario.pathParams),
+                "query_params": .object(scenario.queryParams),
+                "payload": scenario.payload ?? .null,
+                "expected_status": scenario.expectedStatus.count == 1
+                    ? .number(Double(scenario.expectedStatus[0])) : .array(scenario.expectedStatus.map { .number(Double($0)) }),
+                "expected_response_contains": .array(scenario.expectedResponseContains.map(JSONValue.string)),
+            ])
+        }
+        return .object(["seed_data": .array(seeds), "scenarios": .array(scenarios)])
+    }
+}

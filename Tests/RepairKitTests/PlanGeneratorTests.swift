@@ -1,0 +1,247 @@
+import Foundation
+import Logging
+@testable import RepairKit
+import RepairTestSupport
+import Testing
+
+@Suite struct PlanGeneratorTests {
+    func spec(_ text: String, file: String = "spec.yaml") throws -> OpenAPISpec {
+        try OpenAPISpec.parse(Data(text.utf8), file: file)
+    }
+
+    @Test(arguments: ["petstore-expanded.yaml", "link-example.yaml"])
+    func corpusSpecGivesAWholePlanTwiceTheSameBytes(_ name: String) throws {
+        let spec = try OpenAPISpec.load(from: FixtureApps.corpus.appendingPathComponent("openapi/\(name)"))
+        let first = PlanGenerator(spec: spec).plan().jsonData()
+        let second = PlanGenerator(spec: try OpenAPISpec.load(from: FixtureApps.corpus.appendingPathComponent("openapi/\(name)"))).plan().jsonData()
+        #expect(first == second)
+        let plan = try SmokePlan.parse(first, file: name)
+        let coverage = PlanCoverage.check(plan, against: spec)
+        #expect(coverage.isWhole, "\(coverage.findings)")
+        #expect(coverage.operations > 0)
+    }
+
+    @Test func petstoreScenariosAreTheOnesTheSpecCallsFor() throws {
+        let spec = try OpenAPISpec.load(from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))
+        let plan = PlanGenerator(spec: spec).plan()
+        #expect(plan.scenarios.map { "\($0.endpoint) \($0.name) \($0.expectedStatus)" } == [
+            "GET /pets happy_path [200]",
+            "POST /pets happy_path [200]",
+            "POST /pets validation_error_name_required [400, 422]",
+            "POST /pets validation_error_name_type [400, 422]",
+            "POST /pets validation_error_tag_type [400, 422]",
+            "GET /pets/{id} happy_path [200]",
+            "GET /pets/{id} not_found [404]",
+            "DELETE /pets/{id} happy_path [204]",
+            "DELETE /pets/{id} not_found [404]",
+        ])
+        // `id` is an int64 path parameter: the seeded pet is 1, the absent one 99999999.
+        #expect(plan.scenarios[5].pathParams["id"] == .number(1))
+        #expect(plan.scenarios[6].pathParams["id"] == .number(99_999_999))
+        #expect(plan.seedData.map(\.entityName) == ["pet"])
+        #expect(plan.seedData[0].uuid == "00000000-0000-4000-8000-000000000001")
+        #expect(plan.scenarios[1].payload == .object(["name": .string("example name"), "tag": .string("example tag")]))
+        #expect(plan.scenarios[2].payload == .object(["tag": .string("example tag")]))
+    }
+
+    @Test func jsonAndYAMLOfOneSpecGiveOnePlan() throws {
+        let yaml = """
+        openapi: 3.1.0
+        info: {title: t, version: "1"}
+        paths:
+          /items:
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema: {type: object, required: [sku], properties: {sku: {type: string, pattern: "^[A-Z]{3}-[0-9]+$"}}}
+              responses: {"201": {description: created}}
+        """
+        let json = #"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/items": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["sku"], "properties": {"sku": {"type": "string", "pattern": "^[A-Z]{3}-[0-9]+$"}}}}}}, "responses": {"201": {"description": "created"}}}}}}"#
+        let fromYAML = PlanGenerator(spec: try spec(yaml)).plan()
+        let fromJSON = PlanGenerator(spec: try spec(json, file: "spec.json")).plan()
+        #expect(fromYAML.jsonData() == fromJSON.jsonData())
+        #expect(fromYAML.scenarios[0].payload == .object(["sku": .string("ABC-123")]), "a value that matches the pattern")
+        #expect(fromYAML.scenarios.map(\.name) == ["happy_path", "validation_error_sku_required", "validation_error_sku_type", "validation_error_sku_pattern"])
+        #expect(fromYAML.scenarios[3].payload == .object(["sku": .string("")]))
+    }
+
+    @Test func valuesHonourFormatsEnumsBoundsLengthsAndExamples() throws {
+        let plan = PlanGenerator(spec: try spec("""
+        openapi: 3.0.3
+        info: {title: t, version: "1"}
+        paths:
+          /signups:
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [email, plan, seats, code]
+                      properties:
+                        email: {type: string, format: email}
+                        plan: {type: string, enum: [pro, team]}
+                        seats: {type: integer, minimum: 5, maximum: 50}
+                        ratio: {type: number, exclusiveMinimum: true, minimum: 2}
+                        code: {type: string, minLength: 12}
+                        nickname: {type: string, maxLength: 3}
+                        starts: {type: string, format: date-time}
+                        motto: {type: string, example: "ship it"}
+                        tags: {type: array, minItems: 2, items: {type: string}}
+                        referrer: {type: string, nullable: true}
+              responses: {"201": {description: ok}}
+        """)).plan()
+        guard case .object(let payload)? = plan.scenarios[0].payload else { Issue.record("no payload"); return }
+        #expect(payload["email"] == .string("user@example.com"))
+        #expect(payload["plan"] == .string("pro"))
+        #expect(payload["seats"] == .number(5))
+        #expect(payload["ratio"] == .number(2.5))
+        #expect(payload["code"]?.parameterText.count == 12)
+        #expect(payload["nickname"]?.parameterText.count == 3)
+        #expect(payload["starts"] == .string("2024-01-15T09:30:00Z"))
+        #expect(payload["motto"] == .string("ship it"))
+        #expect(payload["tags"] == .array([.string("example tags"), .string("example tags")]))
+        #expect(payload["referrer"] == .string("example referrer"))
+        let names = Set(plan.scenarios.map(\.name))
+        for expected in ["validation_error_seats_minimum", "validation_error_seats_maximum", "validation_error_plan_enum",
+                         "validation_error_code_min_length", "validation_error_nickname_max_length", "validation_error_ratio_minimum"] {
+            #expect(names.contains(expected), "\(expected)")
+        }
+        let below = try #require(plan.scenarios.first { $0.name == "validation_error_seats_minimum" })
+        #expect(below.payload?.objectValue?["seats"] == .number(4))
+    }
+
+    @Test func referenceCyclesEnd() throws {
+        let plan = PlanGenerator(spec: try spec("""
+        openapi: 3.1.0
+        info: {title: t, version: "1"}
+        paths:
+          /nodes:
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema: {$ref: "#/components/schemas/Node"}
+              responses: {"201": {description: ok}}
+        components:
+          schemas:
+            Node:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string}
+                parent: {$ref: "#/components/schemas/Node"}
+                children: {type: array, items: {$ref: "#/components/schemas/Node"}}
+                link: {$ref: "#/components/schemas/Link"}
+            Link:
+              allOf:
+                - {$ref: "#/components/schemas/Node"}
+        """)).plan()
+        let payload = try #require(plan.scenarios.first?.payload?.objectValue)
+        #expect(payload["name"] == .string("example name"))
+        #expect(payload["children"] != nil)
+        #expect(plan.jsonData().count < 20_000, "the sample is finite")
+    }
+
+    @Test func specWithErrorsNamesThePointer() {
+        let error = #expect(throws: SpecError.self) {
+            try spec("""
+            openapi: 3.0.3
+            info: {title: t, version: "1"}
+            paths:
+              /pets:
+                get:
+                  responses:
+                    "200": {descriptio: missing the d}
+            """, file: "broken.yaml")
+        }
+        #expect(error?.file == "broken.yaml")
+        #expect(error?.pointer.hasPrefix("/paths/~1pets/get/responses") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("broken.yaml: at #/paths/~1pets/get") == true)
+    }
+
+    @Test func notAnOpenAPIDocumentIsSaidPlainly() {
+        let swagger = #expect(throws: SpecError.self) { try spec(#"{"swagger": "2.0", "paths": {}}"#, file: "s.json") }
+        #expect(swagger?.pointer == "/openapi")
+        let garbage = #expect(throws: SpecError.self) { try spec("openapi: [unclosed", file: "g.yaml") }
+        #expect(garbage?.problem.hasPrefix("not valid YAML") == true)
+    }
+
+    @Test func seededEntitiesComeParentsFirstWithTheirReferences() throws {
+        let plan = PlanGenerator(spec: try spec("""
+        openapi: 3.0.3
+        info: {title: t, version: "1"}
+        paths:
+          /orders:
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema: {type: object, properties: {customer_id: {type: string, format: uuid}, note: {type: string}}}
+              responses: {"201": {description: ok}}
+          /orders/{order_id}:
+            get:
+              parameters: [{name: order_id, in: path, required: true, schema: {type: string}}]
+              responses: {"200": {description: ok}}
+          /customers/{customer_id}:
+            get:
+              parameters: [{name: customer_id, in: path, required: true, schema: {type: string}}]
+              responses: {"200": {description: ok}}
+          /customers:
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema: {type: object, properties: {email: {type: string, format: email}}}
+              responses: {"201": {description: ok}}
+        """)).plan()
+        #expect(plan.seedData.map(\.entityName) == ["customer", "order"])
+        let order = try #require(plan.seedData.last)
+        #expect(order.dependsOn == ["customer"])
+        #expect(order.fields["customer_id"] == .string(plan.seedData[0].uuid))
+        #expect(plan.seedData[0].fields["email"] == .string("user2@example.com"), "seeded values differ from the create payload's")
+        let create = try #require(plan.scenarios.first { $0.endpoint.description == "POST /orders" })
+        #expect(create.payload?.objectValue?["customer_id"] == .string(plan.seedData[0].uuid))
+    }
+
+    @Test func coverageFindsWhatIsMissing() throws {
+        let spec = try OpenAPISpec.load(from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))
+        let plan = try SmokePlan.parse(Data("""
+        {"scenarios": [
+          {"endpoint": "GET /pets", "name": "happy_path", "expected_status": 200},
+          {"endpoint": "GET /pets/{petId}", "name": "happy_path", "path_params": {"petId": 1}, "expected_status": 200},
+          {"endpoint": "GET /pets/{petId}", "name": "happy_path", "path_params": {"petId": 2}, "expected_status": 200},
+          {"endpoint": "GET /owners", "name": "happy_path", "expected_status": 200}
+        ]}
+        """.utf8), file: "plan.json", allowDuplicateNames: true)
+        let coverage = PlanCoverage.check(plan, against: spec)
+        #expect(!coverage.isWhole)
+        #expect(coverage.findings.map { "\($0.rule) \($0.endpoint)" } == [
+            "duplicate_name GET /pets/{petId}",
+            "missing_happy_path POST /pets",
+            "missing_validation_error POST /pets",
+            "missing_not_found GET /pets/{id}",
+            "missing_happy_path DELETE /pets/{id}",
+            "missing_not_found DELETE /pets/{id}",
+            "unknown_endpoint GET /owners",
+        ])
+    }
+
+    @Test func exampleAppPlanRegeneratedFromItsSpecStillFindsEveryPlantedBug() async throws {
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let inputs = try SmokeInputs.load(appDirectory: app.url, overrides: ["smoke.openapi=openapi.json"], environment: [:])
+        #expect(inputs.planFile.lastPathComponent == "openapi.json")
+        #expect(PlanCoverage.check(inputs.plan, against: try OpenAPISpec.load(from: inputs.planFile)).isWhole)
+        let run = try await SmokePass(appDirectory: app.url, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile,
+                                      logger: Logger(label: "test")).run()
+        let found = Set(run.groups.map { "\($0.kind.rawValue) \($0.method) \($0.route)" })
+        for bug in ["crash GET /products/{product_id}", "crash POST /products", "route_missing GET /customers/{customer_id}",
+                    "wrong_success_status POST /customers", "missing_validation POST /orders"] {
+            #expect(found.contains(bug), "\(bug)")
+        }
+        let saved = try SmokePlan.load(from: run.runDirectory.appendingPathComponent("smoke_test_plan.json"))
+        #expect(saved == inputs.plan, "the run keeps the plan it used")
+    }
+}
