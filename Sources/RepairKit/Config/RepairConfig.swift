@@ -74,6 +74,8 @@ public struct RepairConfig: Sendable, Codable, Equatable {
         public var apiKeyEnv: String?
         /// Azure OpenAI `api-version`.
         public var apiVersion: String?
+
+        public init() {}
     }
 
     /// `[llm]` and `[llm.fallback]`.
@@ -83,6 +85,8 @@ public struct RepairConfig: Sendable, Codable, Equatable {
         /// Seconds one LLM request may take.
         public var timeout = 120.0
         public var isConfigured: Bool { !primary.provider.isEmpty }
+
+        public init() {}
     }
 
     /// `[learning]`.

@@ -16,12 +16,14 @@ final class CurlEasyHandle {
         var bytes: [UInt8] = []
         var limit: Int
         var truncated = false
+        var headers: [(name: String, value: String)] = []
 
         init(limit: Int) { self.limit = limit }
 
         func reset() {
             bytes.removeAll(keepingCapacity: true)
             truncated = false
+            headers.removeAll(keepingCapacity: true)
         }
     }
 
@@ -75,6 +77,8 @@ final class CurlEasyHandle {
         try code(repair_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         try code(repair_curl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteToSink))
         try code(repair_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque()))
+        try code(repair_curl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderToSink))
+        try code(repair_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, Unmanaged.passUnretained(sink).toOpaque()))
         errorBuffer[0] = 0
         try errorBuffer.withUnsafeMutableBufferPointer { buffer throws(HTTPError) in
             try code(repair_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress))
@@ -92,7 +96,8 @@ final class CurlEasyHandle {
             status: status,
             body: sink.bytes,
             bodyTruncated: sink.truncated,
-            duration: ContinuousClock.now - started
+            duration: ContinuousClock.now - started,
+            headers: sink.headers
         )
     }
 
@@ -139,5 +144,26 @@ private func curlWriteToSink(
         }
     }
     // Returning the full length keeps the transfer going (and the connection reusable).
+    return length
+}
+
+/// libcurl's header callback: one header line per call; a status line starts a new response
+/// (after `100 Continue` or a redirect), so only the last response's headers are kept.
+private func curlHeaderToSink(
+    data: UnsafeMutablePointer<CChar>?, size: Int, count: Int, context: UnsafeMutableRawPointer?
+) -> Int {
+    let length = size * count
+    guard let data, let context else { return length }
+    let sink = Unmanaged<CurlEasyHandle.ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+    }.trimmingCharacters(in: .whitespacesAndNewlines)
+    if line.hasPrefix("HTTP/") {
+        sink.headers.removeAll(keepingCapacity: true)
+    } else if let colon = line.firstIndex(of: ":"), sink.headers.count < 200 {
+        let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
+        let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+        sink.headers.append((name, value))
+    }
     return length
 }

@@ -37,13 +37,27 @@ public struct HTTPResponse: Sendable, Equatable {
     /// True when the server sent more than the client keeps.
     public var bodyTruncated: Bool
     public var duration: Duration
+    /// Response headers as received (the last response's, after redirects or `100 Continue`).
+    public var headers: [(name: String, value: String)]
 
-    public init(status: Int, body: [UInt8], bodyTruncated: Bool = false, duration: Duration) {
+    public init(status: Int, body: [UInt8], bodyTruncated: Bool = false, duration: Duration,
+                headers: [(name: String, value: String)] = []) {
         self.status = status
         self.body = body
         self.bodyTruncated = bodyTruncated
         self.duration = duration
+        self.headers = headers
     }
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// The first header named `name`, compared without case.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    public static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
+        lhs.status == rhs.status && lhs.body == rhs.body && lhs.bodyTruncated == rhs.bodyTruncated
+            && lhs.duration == rhs.duration && lhs.headers.map { "\($0.name): \($0.value)" } == rhs.headers.map { "\($0.name): \($0.value)" }
+    }
 }

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+
+/// Asks the configured LLM, with retries, a fallback provider and a cache.
+///
+/// Up to `retries` retries on 429, 5xx, timeouts and dropped connections, waiting
+/// `Retry-After` when the provider sends it, else exponential backoff with jitter. When the
+/// primary still fails, the `[llm.fallback]` provider is asked the same way.
+public struct LLMService: Sendable {
+    public struct RetryPolicy: Sendable {
+        public var retries: Int
+        public var baseDelay: Duration
+        public var maxDelay: Duration
+
+        public init(retries: Int = 3, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30)) {
+            self.retries = retries
+            self.baseDelay = baseDelay
+            self.maxDelay = maxDelay
+        }
+    }
+
+    let endpoints: [LLMEndpointClient]
+    let cache: LLMAnswerCache?
+    let retryPolicy: RetryPolicy
+    let logger: Logger
+
+    /// Throws `notConfigured` naming what to set when `[llm]` cannot be used.
+    public init(
+        config: RepairConfig.LLM,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        cache: LLMAnswerCache?,
+        retryPolicy: RetryPolicy = RetryPolicy(),
+        logger: Logger = Logger(label: "repaird.llm")
+    ) throws(LLMError) {
+        let timeout = Duration.milliseconds(Int(config.timeout * 1000))
+        var endpoints = [try LLMEndpointClient(config.primary, timeout: timeout, environment: environment)]
+        if let fallback = config.fallback, !fallback.provider.isEmpty {
+            endpoints.append(try LLMEndpointClient(fallback, timeout: timeout, environment: environment))
+        }
+        self.endpoints = endpoints
+        self.cache = cache
+        self.retryPolicy = retryPolicy
+        self.logger = logger
+    }
+
+    /// The answer to `request`, from the cache when the same prompt was asked before.
+    public func complete(_ request: LLMRequest) async throws(LLMError) -> LLMResponse {
+        var lastError = LLMError(kind: .notConfigured, message: "no endpoint")
+        for endpoint in endpoints {
+            let key = LLMAnswerCache.key([endpoint.provider, endpoint.model, endpoint.baseURL, request.system, request.prompt])
+            if var cached = cache?.answer(for: key) {
+                cached.cached = true
+                logger.info("llm.cache_hit", metadata: ["llm.provider": "\(endpoint.provider)"])
+                return cached
+            }
+            do {
+                let response = try await ask(endpoint, request)
+                cache?.store(response, for: key)
+                return response
+            } catch {
+                lastError = error
+                logger.info("llm.endpoint_failed", metadata: ["llm.provider": "\(endpoint.provider)", "llm.error": "\(error.kind.rawValue)"])
+            }
+        }
+        throw lastError
+    }
+
+    private func ask(_ endpoint: LLMEndpointClient, _ request: LLMRequest) async throws(LLMError) -> LLMResponse {
+        let client: HTTPClient
+        do { client = try HTTPClient(bodyLimit: 8 << 20) } catch {
+            throw LLMError(kind: .unavailable, message: "cannot create an HTTP client")
+        }
+        let http = endpoint.httpRequest(for: request)
+        var attempt = 0
+        while true {
+            var retryAfter: Duration?
+            let failure: LLMError
+            let outcome: Result<HTTPResponse, HTTPError>
+            do { outcome = .success(try await client.send(http)) } catch { outcome = .failure(error) }
+            switch outcome {
+            case .success(let response):
+                if (200..<300).contains(response.status) {
+                    if response.bodyTruncated { throw LLMError(kind: .malformed, message: "\(endpoint.provider) answered with more than 8 MB") }
+                    return try endpoint.response(from: response, request: request)
+                }
+                let excerpt = endpoint.redacted(String(response.bodyText.prefix(300)))
+                let retryable = response.status == 429 || response.status >= 500
+                failure = LLMError(kind: retryable ? .unavailable : .refused, message: "\(endpoint.provider) answered \(response.status): \(excerpt)")
+                guard retryable else { throw failure }
+                retryAfter = response.header("Retry-After").flatMap(Double.init).map { .milliseconds(Int($0 * 1000)) }
+            case .failure(let error):
+                failure = LLMError(kind: .unavailable, message: "\(endpoint.provider): \(error.description)")
+            }
+            guard attempt < retryPolicy.retries else { throw failure }
+            attempt += 1
+            let backoff = retryPolicy.baseDelay * (1 << (attempt - 1))
+            let jitter = Duration.milliseconds(Int.random(in: 0...max(1, Int(retryPolicy.baseDelay.components.seconds * 1000
+                + retryPolicy.baseDelay.components.attoseconds / 1_000_000_000_000_000) / 2)))
+            let delay = min(retryAfter ?? (backoff + jitter), retryPolicy.maxDelay)
+            logger.info("llm.retry", metadata: ["llm.provider": "\(endpoint.provider)", "llm.attempt": "\(attempt)"])
+            try? await Task.sleep(for: delay)
+        }
+    }
+}

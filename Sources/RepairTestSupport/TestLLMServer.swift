@@ -1,0 +1,37 @@
+import Foundation
+import RepairKit
+
+/// The scripted LLM server (`Tests/Fixtures/servers/llm_server.py`) as a real process on
+/// loopback: each test writes the answers, then reads back what was sent.
+public struct TestLLMServer: Sendable {
+    public let app: RunningApp
+    public let log: URL
+
+    /// Starts a server that answers with `steps` in order (the last one repeats).
+    public static func start(_ steps: [[String: Any]], in directory: TemporaryDirectory) async throws -> TestLLMServer {
+        let script = directory.url.appendingPathComponent("llm-script-\(UUID().uuidString.prefix(6)).json")
+        try JSONSerialization.data(withJSONObject: steps).write(to: script)
+        let log = directory.url.appendingPathComponent("llm-requests-\(UUID().uuidString.prefix(6)).jsonl")
+        let server = FixtureApps.repositoryRoot.appendingPathComponent("Tests/Fixtures/servers/llm_server.py")
+        var settings = RepairConfig.App(start: "exec python3 \(server.path)")
+        settings.health = "/health"
+        settings.env = ["LLM_SCRIPT": script.path, "LLM_LOG": log.path]
+        settings.stopGrace = 1
+        let app = try await FixtureServer.host(directory: directory.url, settings: settings).start()
+        return TestLLMServer(app: app, log: log)
+    }
+
+    /// `http://127.0.0.1:PORT` (Anthropic) or with `/v1` (OpenAI-compatible).
+    public var baseURL: String { app.baseURL }
+
+    /// Every request the server received: path, headers, body.
+    public func requests() -> [(path: String, headers: [String: String], body: String)] {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return (object["path"] as? String ?? "", object["headers"] as? [String: String] ?? [:], object["body"] as? String ?? "")
+        }
+    }
+
+    public func stop() async { await app.stop() }
+}

@@ -1,0 +1,80 @@
+"""A scripted LLM server for tests: speaks the OpenAI chat-completions and the Anthropic
+Messages wire formats on loopback.
+
+LLM_SCRIPT names a JSON file: a list of steps, one per request, in order (the last one
+repeats). A step: {"content": "answer text"} or {"status": 429, "headers": {"Retry-After": "1"},
+"body": "..."} or {"delay": 5} (sleep before answering) or {"usage": false} (leave usage out).
+LLM_LOG names a file that gets one JSON line per request: path, headers, body.
+"""
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SCRIPT = json.load(open(os.environ["LLM_SCRIPT"]))
+LOG = os.environ["LLM_LOG"]
+lock = threading.Lock()
+served = {"count": 0}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def _send(self, status, body, headers=None):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/health":
+            self._send(200, '{"ok": true}')
+        elif self.path == "/requests":
+            with lock:
+                self._send(200, json.dumps({"count": served["count"]}))
+        else:
+            self._send(404, '{"error": "not found"}')
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode()
+        with lock:
+            index = served["count"]
+            served["count"] += 1
+            with open(LOG, "a") as log:
+                log.write(json.dumps({"path": self.path, "headers": dict(self.headers.items()), "body": body}) + "\n")
+        step = SCRIPT[min(index, len(SCRIPT) - 1)]
+        time.sleep(step.get("delay", 0))
+        status = step.get("status", 200)
+        if "body" in step or status != 200:
+            self._send(status, step.get("body", '{"error": {"message": "scripted failure"}}'), step.get("headers"))
+            return
+        content = step.get("content", "")
+        request = json.loads(body or "{}")
+        if self.path.endswith("/v1/messages"):
+            reply = {"id": f"msg_{index}", "type": "message", "role": "assistant", "model": request.get("model", "test"),
+                     "content": [{"type": "text", "text": content}], "stop_reason": "end_turn",
+                     "usage": {"input_tokens": 100 + index, "output_tokens": 20 + index}}
+        else:
+            reply = {"id": f"chatcmpl-{index}", "object": "chat.completion", "model": request.get("model", "test"),
+                     "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                     "usage": {"prompt_tokens": 100 + index, "completion_tokens": 20 + index, "total_tokens": 120 + 2 * index}}
+        if step.get("usage") is False:
+            reply.pop("usage")
+        self._send(200, json.dumps(reply), step.get("headers"))
+
+    def log_message(self, format, *args):
+        pass
+
+
+if __name__ == "__main__":
+    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler)
+    server.daemon_threads = True
+    print("llm test server ready", flush=True)
+    server.serve_forever()
