@@ -235,7 +235,7 @@ import FoundationXML
         let out = directory.url.appendingPathComponent("plan.json")
         let outcome = try CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--out", out.path])
         #expect(outcome.status == 2)
-        #expect(outcome.standardError.contains("openapi.yaml: at #/paths/~1pets/get"))
+        #expect(outcome.standardError.contains("openapi.yaml: at #/paths/~1pets/get/parameters/0: "))
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
@@ -246,5 +246,86 @@ import FoundationXML
         #expect(outcome.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         #expect(object["total"] as? Int == 34)
+    }
+}
+
+@Suite struct RepairctlPlanEnrichmentTests {
+    static let answer = """
+    Here are extra scenarios:
+    ```json
+    {"scenarios": [
+      {"endpoint": "POST /pets", "name": "rejects_blank_name", "description": "a blank name is refused",
+       "payload": {"name": "   "}, "expected_status": [400, 422]},
+      {"endpoint": "GET /owners", "name": "list_owners", "expected_status": 200},
+      {"endpoint": "GET /pets/{id}", "name": "no_status"},
+      {"endpoint": "POST /pets", "name": "happy_path", "payload": {"name": "x"}, "expected_status": 200},
+      {"endpoint": "DELETE /pets/{id}", "name": "delete_twice", "path_params": {"id": 1}, "expected_status": 404},
+      {"endpoint": "POST /pets", "name": "rejects_blank_name", "payload": {"name": ""}, "expected_status": 422}
+    ]}
+    ```
+    """
+
+    func environment(_ directory: TemporaryDirectory) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_CACHE_HOME"] = directory.url.appendingPathComponent("cache").path
+        environment["TEST_LLM_KEY"] = "sk-plan-test"
+        return environment
+    }
+
+    @Test func extraScenariosAreValidatedAndTheCoreIsKept() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try await TestLLMServer.start([["content": Self.answer]], in: directory)
+        let config = try directory.write("repair.toml", """
+        version = 1
+        [app]
+        start = "none"
+        [llm]
+        provider = "openai"
+        base_url = "\(server.baseURL)/v1"
+        model = "test-model"
+        api_key_env = "TEST_LLM_KEY"
+        """)
+        let rules = try directory.write("rules.md", "A pet's name must not be blank.")
+        let spec = FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml")
+        let out = directory.url.appendingPathComponent("plan.json")
+        let arguments = ["plan", "generate", "--openapi", spec.path, "--llm", "--spec", rules.path, "--config", config.path, "--out", out.path]
+        let first = try CommandRunner.run(CommandRunner.repairctl, arguments, environment: environment(directory))
+        #expect(first.status == 0, "\(first.standardError)")
+        let plan = try SmokePlan.load(from: out)
+        let core = PlanGenerator(spec: try OpenAPISpec.load(from: spec)).plan()
+        #expect(Array(plan.scenarios.prefix(core.scenarios.count)) == core.scenarios, "the core is unchanged")
+        #expect(plan.scenarios.dropFirst(core.scenarios.count).map(\.name) == ["rejects_blank_name", "delete_twice"])
+        #expect(first.standardError.contains("LLM scenario 1 (\"list_owners\") dropped: endpoint GET /owners is not in the spec"))
+        #expect(first.standardError.contains("LLM scenario 2 (\"no_status\") dropped: field 'expected_status': missing"))
+        #expect(first.standardError.contains("LLM scenario 3 (\"happy_path\") dropped: name \"happy_path\" is already used on POST /pets"))
+        #expect(first.standardError.contains("LLM scenario 5 (\"rejects_blank_name\") dropped"))
+        #expect(!first.standardError.contains("sk-plan-test"))
+        let sent = try #require(server.requests().first)
+        #expect(sent.body.contains("A pet's name must not be blank."))
+        #expect(sent.body.contains("\\\"temperature\\\":0") || sent.body.contains("\"temperature\":0"))
+
+        // A rerun asks nothing and writes the same bytes.
+        let written = try Data(contentsOf: out)
+        let second = try CommandRunner.run(CommandRunner.repairctl, arguments, environment: environment(directory))
+        await server.stop()
+        #expect(second.status == 0)
+        #expect(second.standardError.contains("from the cache, no tokens"))
+        #expect(server.requests().count == 1)
+        #expect(try Data(contentsOf: out) == written)
+    }
+
+    @Test func llmWithoutAnLLMConfiguredExitsTwo() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spec = FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml")
+        let out = directory.url.appendingPathComponent("plan.json")
+        var environment = ProcessInfo.processInfo.environment
+        environment = environment.filter { !$0.key.hasPrefix("REPAIR_LLM") }
+        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--llm", "--out", out.path],
+                                            environment: environment)
+        #expect(outcome.status == 2)
+        #expect(outcome.standardError.contains("--llm needs an LLM, and none is configured"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 }

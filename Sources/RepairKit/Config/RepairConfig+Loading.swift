@@ -24,6 +24,16 @@ extension RepairConfig {
         return try parse(text, source: file.path, environment: environment, overrides: overrides)
     }
 
+    /// The `[llm]` settings for a command that has no app to start (`plan generate --llm`):
+    /// from `configFile` when it exists, else from `REPAIR_LLM_*` variables alone.
+    public static func llmSettings(configFile: URL?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigError) -> RepairConfig.LLM {
+        if let configFile, FileManager.default.fileExists(atPath: configFile.path) {
+            return try load(appDirectory: configFile.deletingLastPathComponent(), configFile: configFile, environment: environment).llm
+        }
+        return try parse("[app]\nstart = \"none\"\n", source: "environment", environment: environment).llm
+    }
+
     /// Parses configuration text; the steps of `load` after reading the file.
     public static func parse(
         _ text: String,

@@ -52,9 +52,13 @@ public struct OpenAPISpec: @unchecked Sendable {
             throw error
         } catch {
             let pretty = OpenAPIKit.OpenAPI.Error(from: error)
-            let pointer = pretty.codingPath.map { "/" + $0.stringValue.replacingOccurrences(of: "~", with: "~0")
-                .replacingOccurrences(of: "/", with: "~1") }.joined()
-            throw SpecError(file: file, pointer: pointer, problem: pretty.localizedDescription)
+            let pointer = pretty.codingPath.map { key in
+                "/" + (key.intValue.map(String.init) ?? key.stringValue).replacingOccurrences(of: "~", with: "~0")
+                    .replacingOccurrences(of: "/", with: "~1")
+            }.joined()
+            let problem = pretty.localizedDescription.split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+            throw SpecError(file: file, pointer: pointer, problem: problem)
         }
     }
 

@@ -9,7 +9,7 @@ struct Plan: ParsableCommand {
         subcommands: [Generate.self, Check.self]
     )
 
-    struct Generate: ParsableCommand {
+    struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Derive a smoke plan from an OpenAPI 3.0 or 3.1 spec (JSON or YAML).",
             discussion: """
@@ -29,7 +29,16 @@ struct Plan: ParsableCommand {
         @Option(help: "Write the plan here (atomically) instead of to stdout.")
         var out: String?
 
-        func run() throws {
+        @Flag(help: "Ask the configured LLM for business-rule scenarios on top of the generated ones.")
+        var llm = false
+
+        @Option(help: "With --llm: a prose spec with business rules to send along.", completion: .file())
+        var spec: String?
+
+        @Option(help: "With --llm: the repair.toml holding [llm] (default: the one beside the spec).")
+        var config: String?
+
+        func run() async throws {
             let spec: OpenAPISpec
             do {
                 spec = try OpenAPISpec.load(from: URL(fileURLWithPath: openapi))
@@ -37,7 +46,8 @@ struct Plan: ParsableCommand {
                 Terminal.error(error.description)
                 throw ExitCodes.badInput
             }
-            let plan = PlanGenerator(spec: spec).plan()
+            var plan = PlanGenerator(spec: spec).plan()
+            if llm { plan = try await enriched(plan, spec: spec) }
             let data = plan.jsonData()
             guard let out else {
                 FileHandle.standardOutput.write(data)
@@ -51,6 +61,54 @@ struct Plan: ParsableCommand {
             }
             let operations = Set(plan.scenarios.map(\.endpoint)).count
             Terminal.progress("wrote \(out): \(plan.scenarios.count) scenarios over \(operations) operations, \(plan.seedData.count) seeded entities")
+        }
+
+        /// The plan with the LLM's valid extra scenarios appended; the core stays as it is.
+        private func enriched(_ core: SmokePlan, spec openAPISpec: OpenAPISpec) async throws -> SmokePlan {
+            let specURL = URL(fileURLWithPath: openapi)
+            let configURL = config.map { URL(fileURLWithPath: $0) } ?? specURL.deletingLastPathComponent().appendingPathComponent("repair.toml")
+            let service: LLMService
+            let rules: String?
+            do {
+                let settings = try RepairConfig.llmSettings(configFile: configURL)
+                guard settings.isConfigured else {
+                    Terminal.error("""
+                    --llm needs an LLM, and none is configured: set [llm] provider and model in \(configURL.path) \
+                    (or REPAIR_LLM_PROVIDER and REPAIR_LLM_MODEL); see the README for OpenAI, Azure OpenAI, Ollama and Anthropic
+                    """)
+                    throw ExitCodes.badInput
+                }
+                service = try LLMService(config: settings, cache: LLMAnswerCache(directory: LLMAnswerCache.defaultDirectory()))
+                rules = try spec.map { path in
+                    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                        throw ConfigError(source: path, problem: "the prose spec cannot be read")
+                    }
+                    return text
+                }
+            } catch let error as ConfigError {
+                Terminal.error(error.description)
+                throw ExitCodes.badInput
+            } catch let error as LLMError {
+                Terminal.error(error.description)
+                throw ExitCodes.badInput
+            }
+            let specText = (try? String(contentsOf: specURL, encoding: .utf8)) ?? ""
+            let enricher = PlanEnricher(spec: openAPISpec, specText: specText, rules: rules, llm: service)
+            Terminal.progress("▶ asking the LLM for business-rule scenarios")
+            let outcome: PlanEnricher.Outcome
+            do {
+                outcome = try await enricher.enrich(core)
+            } catch {
+                Terminal.error("\(error.description); the plan was not written")
+                throw ExitCodes.failures
+            }
+            for dropped in outcome.dropped {
+                let label = dropped.name.map { " (\"\($0)\")" } ?? ""
+                Terminal.progress("warning: LLM scenario \(dropped.position)\(label) dropped: \(dropped.reason)")
+            }
+            let cost = outcome.response.cached ? "from the cache, no tokens" : "\(outcome.response.tokensIn) tokens in, \(outcome.response.tokensOut) out"
+            Terminal.progress("▶ the LLM added \(outcome.added.count) scenario\(outcome.added.count == 1 ? "" : "s"), \(outcome.dropped.count) dropped (\(cost))")
+            return outcome.plan
         }
     }
 
