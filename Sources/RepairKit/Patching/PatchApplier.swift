@@ -1,0 +1,105 @@
+/// Applies one file's edits to its text, placing each by its context, never by line number.
+public enum PatchApplier {
+    public enum Outcome: Sendable, Equatable {
+        case changed(String)
+        /// Every edit is already in the file.
+        case alreadyApplied
+    }
+
+    public static func apply(_ edit: FileEdit, to content: String) throws(PatchError) -> Outcome {
+        var text = TextLines(content)
+        var changedAny = false
+        switch edit.change {
+        case .hunks(let hunks):
+            for hunk in hunks {
+                if try apply(hunk, to: &text, path: edit.path) { changedAny = true }
+            }
+        case .replacements(let replacements):
+            for replacement in replacements {
+                if try apply(replacement, to: &text, path: edit.path) { changedAny = true }
+            }
+        }
+        return changedAny ? .changed(text.joined) : .alreadyApplied
+    }
+
+    /// True when the hunk changed the text; false when its result was already there.
+    private static func apply(_ hunk: Hunk, to text: inout TextLines, path: String) throws(PatchError) -> Bool {
+        guard !hunk.before.isEmpty else {
+            throw PatchError(rule: .malformed, path: path, message: "a hunk with no context lines cannot be placed")
+        }
+        let matches = text.positions(of: hunk.before)
+        if matches.count > 1 {
+            throw PatchError(rule: .ambiguous, path: path, message: "the hunk at line \(hunk.oldStart) matches \(matches.count) places")
+        }
+        if let start = matches.first {
+            text.lines.replaceSubrange(start..<(start + hunk.before.count), with: hunk.after)
+            return true
+        }
+        if !hunk.after.isEmpty, text.positions(of: hunk.after).count == 1 { return false }
+        throw PatchError(rule: .contextNotFound, path: path,
+                         message: "the hunk at line \(hunk.oldStart) does not match the file: \(hunk.before.first { !$0.isEmpty }.map { "\"\($0.trimmingCharacters(in: .whitespaces))\"…" } ?? "")")
+    }
+
+    private static func apply(_ replacement: Replacement, to text: inout TextLines, path: String) throws(PatchError) -> Bool {
+        let search = replacement.search.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let replace = replacement.replace.isEmpty ? [] : replacement.replace.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard search.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+            throw PatchError(rule: .malformed, path: path, message: "an empty SEARCH section")
+        }
+        let matches = text.positions(of: search)
+        if matches.count > 1 { throw PatchError(rule: .ambiguous, path: path, message: "the SEARCH text matches \(matches.count) places") }
+        if let start = matches.first {
+            text.lines.replaceSubrange(start..<(start + search.count), with: replace)
+            return true
+        }
+        if !replace.isEmpty, text.positions(of: replace).count == 1 { return false }
+        throw PatchError(rule: .contextNotFound, path: path,
+                         message: "the SEARCH text is not in the file: \"\(search.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }!.trimmingCharacters(in: .whitespaces))\"…")
+    }
+}
+
+/// A file's text as lines, remembering whether it ended with a newline.
+struct TextLines {
+    var lines: [String]
+    let trailingNewline: Bool
+
+    init(_ content: String) {
+        var parts = content.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        trailingNewline = content.hasSuffix("\n")
+        if trailingNewline { parts.removeLast() }
+        lines = parts
+    }
+
+    var joined: String { lines.joined(separator: "\n") + (trailingNewline ? "\n" : "") }
+
+    /// Where `block` stands: exact matches, else matches ignoring trailing white space, else
+    /// ignoring indentation too.
+    func positions(of block: [String]) -> [Int] {
+        for normalize in [{ (line: String) in line }, Self.trimmingTrailing, Self.trimmingBoth] {
+            let wanted = block.map(normalize)
+            var found: [Int] = []
+            if wanted.count <= lines.count {
+                for start in 0...(lines.count - wanted.count) {
+                    var equal = true
+                    for offset in 0..<wanted.count where normalize(lines[start + offset]) != wanted[offset] {
+                        equal = false
+                        break
+                    }
+                    if equal { found.append(start) }
+                }
+            }
+            if !found.isEmpty { return found }
+        }
+        return []
+    }
+
+    static func trimmingTrailing(_ line: String) -> String {
+        var line = line
+        while let last = line.last, last == " " || last == "\t" || last == "\r" { line.removeLast() }
+        return line
+    }
+
+    static func trimmingBoth(_ line: String) -> String {
+        trimmingTrailing(line).drop { $0 == " " || $0 == "\t" }.description
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Changes an app's files all or nothing, and can always go back.
+///
+/// Before the first byte of a file changes, its original bytes and a manifest are written
+/// to `.repair/journal/<id>/` and synced. Each file is then replaced by a rename, so it is
+/// always either old or new. `commit` (the verdict kept the patch) removes the journal;
+/// `rollback` restores the originals. A journal found at start-up belongs to a cycle that
+/// died before its verdict, so `recover` rolls it back.
+public struct Workspace: Sendable {
+    public let appDirectory: URL
+
+    public init(appDirectory: URL) {
+        self.appDirectory = appDirectory.standardizedFileURL
+    }
+
+    var journalRoot: URL { appDirectory.appendingPathComponent(".repair/journal", isDirectory: true) }
+
+    /// A set of files changed together, not yet judged.
+    public struct Change: Sendable, Equatable {
+        public let id: String
+        /// Relative paths, in the order they were written.
+        public let paths: [String]
+    }
+
+    struct Manifest: Codable {
+        var paths: [String]
+        var modes: [Int]
+    }
+
+    /// Writes `contents` (relative path → new text) after journaling the originals.
+    public func apply(_ contents: [(path: String, text: String)]) throws -> Change {
+        let id = RequestID.makeRunID()
+        let journal = journalRoot.appendingPathComponent(id, isDirectory: true)
+        try FileManager.default.createDirectory(at: journal, withIntermediateDirectories: true)
+        var modes: [Int] = []
+        for (index, entry) in contents.enumerated() {
+            let url = appDirectory.appendingPathComponent(entry.path)
+            let original = try Data(contentsOf: url)
+            try write(original, to: journal.appendingPathComponent("original-\(index)"))
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            modes.append((attributes[.posixPermissions] as? Int) ?? 0o644)
+        }
+        let manifest = try JSONEncoder().encode(Manifest(paths: contents.map(\.path), modes: modes))
+        try write(manifest, to: journal.appendingPathComponent("manifest.json"))
+        syncDirectory(journal)
+        do {
+            for (index, entry) in contents.enumerated() {
+                try replace(appDirectory.appendingPathComponent(entry.path), with: Data(entry.text.utf8), mode: modes[index])
+            }
+        } catch {
+            try? restore(journal)
+            throw error
+        }
+        return Change(id: id, paths: contents.map(\.path))
+    }
+
+    /// The verdict kept the change: forget the originals.
+    public func commit(_ change: Change) throws {
+        try FileManager.default.removeItem(at: journalRoot.appendingPathComponent(change.id))
+    }
+
+    /// Puts the originals back, byte for byte.
+    public func rollback(_ change: Change) throws {
+        try restore(journalRoot.appendingPathComponent(change.id))
+    }
+
+    /// Rolls back every change left by a cycle that stopped before its verdict. Returns the
+    /// paths restored.
+    @discardableResult
+    public func recover() throws -> [String] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: journalRoot.path) else { return [] }
+        var restored: [String] = []
+        for entry in entries.sorted().reversed() {
+            let journal = journalRoot.appendingPathComponent(entry)
+            guard FileManager.default.fileExists(atPath: journal.appendingPathComponent("manifest.json").path) else {
+                // The crash came before the manifest: no file had been touched.
+                try FileManager.default.removeItem(at: journal)
+                continue
+            }
+            restored += try restore(journal)
+        }
+        return restored
+    }
+
+    @discardableResult
+    private func restore(_ journal: URL) throws -> [String] {
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: journal.appendingPathComponent("manifest.json")))
+        for (index, path) in manifest.paths.enumerated() {
+            let original = try Data(contentsOf: journal.appendingPathComponent("original-\(index)"))
+            try replace(appDirectory.appendingPathComponent(path), with: original, mode: manifest.modes[index])
+        }
+        try FileManager.default.removeItem(at: journal)
+        return manifest.paths
+    }
+
+    /// Writes beside the file, syncs, sets the mode, renames over it.
+    private func replace(_ url: URL, with data: Data, mode: Int) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).repaird-\(UUID().uuidString.prefix(8))")
+        try write(data, to: temporary)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: temporary.path)
+        guard rename(temporary.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        syncDirectory(url.deletingLastPathComponent())
+    }
+
+    private func write(_ data: Data, to url: URL) throws {
+        guard FileManager.default.createFile(atPath: url.path, contents: data) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        let descriptor = open(url.path, O_RDONLY)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    private func syncDirectory(_ url: URL) {
+        let descriptor = open(url.path, O_RDONLY)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
