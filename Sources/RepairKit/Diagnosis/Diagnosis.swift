@@ -12,7 +12,8 @@ public enum Diagnosis {
         let failures = results.filter { !$0.passed }
         guard !failures.isEmpty else { return [] }
         let lines = readLines(logURL)
-        let classifier = InAppClassifier(appDirectory: appDirectory.standardizedFileURL.path)
+        let root = appDirectory.standardizedFileURL.path
+        let classifier = InAppClassifier(appDirectory: root)
         let traces = TraceScanner.traces(in: lines.joined(separator: "\n"), classifier: classifier)
         var locator: SourceLocator?
         func sourceLocator() -> SourceLocator {
@@ -28,8 +29,8 @@ public enum Diagnosis {
             let violations = failures.map { Violation(result: $0, trace: trace, logExcerpt: appFailure.outputTail) }
             let frame = trace.flatMap { $0.rootCause.topInAppFrame ?? $0.topInAppFrame }
             return [ViolationGroup(
-                key: "app \(appFailure.kind.rawValue) \(trace.map(Fingerprint.of) ?? "-")", kind: .crash, method: "", route: "",
-                status: nil, fingerprint: trace.map(Fingerprint.of) ?? appFailure.kind.rawValue, violations: violations,
+                key: "app \(appFailure.kind.rawValue) \(trace.map { Fingerprint.of($0, appDirectory: root) } ?? "-")", kind: .crash, method: "", route: "",
+                status: nil, fingerprint: trace.map { Fingerprint.of($0, appDirectory: root) } ?? appFailure.kind.rawValue, violations: violations,
                 location: frame.map { sourceLocator().location(of: $0, note: "raised here") }, routeDeclarations: [])]
         }
 
@@ -45,7 +46,7 @@ public enum Diagnosis {
         for result in failures {
             let trace = tracesByRequest[result.requestID]
             let kind = ViolationKind.of(result, hasTrace: trace != nil, routeAnswered: answered.contains(result.scenario.endpoint.description))
-            let fingerprint = trace.map(Fingerprint.of) ?? kind.rawValue
+            let fingerprint = trace.map { Fingerprint.of($0, appDirectory: root) } ?? kind.rawValue
             let statusPart = result.actualStatus.map(String.init) ?? result.failureKind?.rawValue ?? "failed"
             let key = "\(result.scenario.endpoint) \(statusPart) \(fingerprint)"
             let violation = Violation(result: result, trace: trace, logExcerpt: correlator.excerpt(for: result, trace: trace))

@@ -2,9 +2,15 @@
 enum Fingerprint {
     /// Exception type + the top in-app frames (file and function, not line) + the
     /// normalised message, as 12 hex digits of FNV-1a.
-    static func of(_ trace: StackTrace) -> String {
+    /// - Parameter appDirectory: in-app paths are taken relative to it, so the same bug gives
+    ///   the same fingerprint wherever the app lives.
+    static func of(_ trace: StackTrace, appDirectory: String? = nil) -> String {
         let root = trace.rootCause
-        let frames = root.frames.filter(\.inApp).prefix(3).map { "\($0.file):\($0.function)" }
+        let frames = root.frames.filter(\.inApp).prefix(3).map { frame -> String in
+            var file = frame.file
+            if let appDirectory, file.hasPrefix(appDirectory + "/") { file = String(file.dropFirst(appDirectory.count + 1)) }
+            return "\(file):\(frame.function)"
+        }
         let material = ([root.exceptionType] + frames + [MessageNormalizer.normalize(root.message)]).joined(separator: "|")
         return hash(material)
     }

@@ -1,0 +1,31 @@
+import Foundation
+
+extension AppHost {
+    /// What the `[app] check` command said about changed files.
+    public struct CheckResult: Sendable {
+        public var passed: Bool
+        public var exitStatus: ExitStatus?
+        /// The last lines it printed.
+        public var output: String
+    }
+
+    /// Runs `[app] check` with `{files}` replaced by the changed files (shell-quoted), in
+    /// the app directory, bounded by `timeout` seconds. Passes when no check is configured.
+    public func check(files: [String], timeout: Double = 120) async -> CheckResult {
+        guard let command = settings.check else { return CheckResult(passed: true, exitStatus: nil, output: "") }
+        let quoted = files.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let expanded = command.replacingOccurrences(of: "{files}", with: quoted)
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(settings.env) { _, new in new }
+        guard let output = try? OutputCapture(logURL: runDirectory.appendingPathComponent("check.log")),
+              let process = try? ChildProcess.spawn(command: expanded, directory: directory, environment: environment, output: output) else {
+            return CheckResult(passed: false, exitStatus: nil, output: "the check command could not be started: \(expanded)")
+        }
+        let status = await process.waitForExit(timeout: .milliseconds(Int(timeout * 1000)))
+        await process.stop(grace: .seconds(1))
+        guard let status else {
+            return CheckResult(passed: false, exitStatus: nil, output: "the check command did not finish in \(formatSeconds(timeout)) s\n" + output.tailText(40))
+        }
+        return CheckResult(passed: status.isSuccess, exitStatus: status, output: output.tailText(40))
+    }
+}

@@ -1,0 +1,385 @@
+import Foundation
+import Logging
+
+/// One heal cycle: smoke → diagnose → patch → rerun, until the target pass rate, the
+/// iteration limit, the token budget, or an iteration that kept nothing. The app's files end
+/// as they were or in a state the verdict accepted.
+public struct HealCycle: Sendable {
+    /// What the cycle reports while it runs, for progress lines.
+    public enum Event: Sendable {
+        case smoke(iteration: Int, SmokeRun)
+        case iteration(number: Int, groups: Int)
+        case asking(group: String)
+        case attempt(AttemptReport)
+        case verifying(fixes: Int)
+        case recovered(files: [String])
+    }
+
+    public var appDirectory: URL
+    public var config: RepairConfig
+    public var plan: SmokePlan
+    public var planFile: URL
+    /// nil when no LLM is configured: the cycle then diagnoses and reports what is left.
+    public var llm: LLMService?
+    public var redactor: SecretRedactor
+    public var dryRun: Bool
+    public var promptTokenLimit: Int
+    public var logger: Logger
+
+    public init(appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL, llm: LLMService?,
+                redactor: SecretRedactor = SecretRedactor(), dryRun: Bool = false, promptTokenLimit: Int = 3000,
+                logger: Logger = Logger(label: "repaird.cycle")) {
+        self.appDirectory = appDirectory.standardizedFileURL
+        self.config = config
+        self.plan = plan
+        self.planFile = planFile
+        self.llm = llm
+        self.redactor = redactor
+        self.dryRun = dryRun
+        self.promptTokenLimit = promptTokenLimit
+        self.logger = logger
+    }
+
+    /// A fix proposed for one group, placed against the files as they are now.
+    struct Proposal {
+        var group: ViolationGroup
+        var patch: Patch
+        var contents: [(path: String, text: String)]
+        var diff: String
+        var tokensIn: Int
+        var tokensOut: Int
+        var files: [String] { contents.map(\.path) }
+    }
+
+    /// Token and call counts of the cycle so far.
+    struct Spending {
+        var calls = 0
+        var tokensIn = 0
+        var tokensOut = 0
+        var total: Int { tokensIn + tokensOut }
+    }
+
+    public func run(events: (@Sendable (Event) -> Void)? = nil) async throws -> HealReport {
+        let workspace = Workspace(appDirectory: appDirectory)
+        let recovered = try workspace.recover()
+        if !recovered.isEmpty { events?(.recovered(files: recovered)) }
+        var current = try await smoke(iteration: 0, events: events)
+        let initial = current
+        var iterations: [IterationReport] = []
+        var spending = Spending()
+        var pending: [Proposal] = []
+        var keptDiffs: [String] = []
+        var stopReason = "the app passed its plan"
+        let guardian = PatchGuard(appDirectory: appDirectory, config: config)
+
+        if !needsRepair(current) {
+            return report(initial: initial, final: current, iterations: [], spending: spending, kept: [], stop: "no repair was needed")
+        }
+        iterationLoop: for number in 1...config.repair.maxIterations {
+            if meetsTarget(current) { stopReason = "the target pass rate was met"; break }
+            events?(.iteration(number: number, groups: current.groups.count))
+            var attempts: [AttemptReport] = []
+            var proposals: [Proposal] = []
+            let failing = Set(current.groups.map(\.key))
+            pending = pending.filter { failing.contains($0.group.key) }
+            var budgetSpent = false
+            for group in current.groups where group.method != "" || current.appFailure != nil {
+                if let waiting = pending.firstIndex(where: { $0.group.key == group.key }) {
+                    var proposal = pending.remove(at: waiting)
+                    proposal.group = group
+                    switch place(proposal.patch, guard: guardian) {
+                    case .success(let placed):
+                        proposal.contents = placed.contents
+                        proposal.diff = placed.diff
+                        proposals.append(proposal)
+                    case .failure(let attempt):
+                        attempts.append(attempt.with(group: group))
+                    }
+                    continue
+                }
+                guard let llm else {
+                    attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .noLLM, rule: nil,
+                                                  files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: "no [llm] is configured"))
+                    continue
+                }
+                let prompt = RepairPrompt.build(for: group, appDirectory: appDirectory, redactor: redactor, tokenLimit: promptTokenLimit)
+                if budgetSpent || spending.total + prompt.estimatedTokens > config.repair.tokenBudget {
+                    budgetSpent = true
+                    attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .budgetExhausted, rule: nil,
+                                                  files: [], diff: "", tokensIn: 0, tokensOut: 0,
+                                                  detail: "the cycle's budget of \(config.repair.tokenBudget) tokens would be exceeded"))
+                    continue
+                }
+                events?(.asking(group: group.key))
+                switch await ask(llm, prompt, group: group, spending: &spending, guard: guardian) {
+                case .success(let proposal): proposals.append(proposal)
+                case .failure(let failure): attempts.append(failure.report)
+                }
+            }
+            attempts.forEach { events?(.attempt($0)) }
+
+            if dryRun {
+                for proposal in proposals {
+                    let attempt = AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: "llm", outcome: .dryRun,
+                                                rule: nil, files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn,
+                                                tokensOut: proposal.tokensOut, detail: "not written (--dry-run)")
+                    attempts.append(attempt)
+                    events?(.attempt(attempt))
+                }
+                iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
+                stopReason = "--dry-run writes nothing"
+                break
+            }
+
+            // Fixes touching different files go together; the rest wait for the next iteration.
+            var batch: [Proposal] = []
+            var used = Set<String>()
+            for proposal in proposals {
+                if used.isDisjoint(with: proposal.files) {
+                    batch.append(proposal)
+                    used.formUnion(proposal.files)
+                } else {
+                    pending.append(proposal)
+                    let attempt = AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: "llm", outcome: .deferred,
+                                                rule: nil, files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn,
+                                                tokensOut: proposal.tokensOut, detail: "touches a file another fix of this iteration changes")
+                    attempts.append(attempt)
+                    events?(.attempt(attempt))
+                }
+            }
+            var applied: [(proposal: Proposal, change: Workspace.Change)] = []
+            for proposal in batch {
+                switch await applyChecked(proposal, workspace: workspace, spending: &spending, guard: guardian) {
+                case .success(let result): applied.append(result)
+                case .failure(let failure):
+                    attempts.append(failure.report)
+                    events?(.attempt(failure.report))
+                }
+            }
+            guard !applied.isEmpty else {
+                iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
+                if pending.isEmpty {
+                    stopReason = budgetSpent ? "the token budget was spent" : (llm == nil ? "no LLM is configured" : "an iteration kept nothing")
+                    break iterationLoop
+                }
+                continue
+            }
+
+            events?(.verifying(fixes: applied.count))
+            var keptAny = false
+            let after = try await smoke(iteration: number, events: events)
+            let together = applied.map { judge($0.proposal, before: current, after: after) }
+            if together.allSatisfy({ $0 == .kept }) {
+                for (proposal, change) in applied {
+                    try workspace.commit(change)
+                    keptDiffs.append(proposal.diff)
+                    let attempt = attemptReport(proposal, outcome: .kept, detail: "healed \(healedCount(proposal, after)) scenario(s), no regression")
+                    attempts.append(attempt)
+                    events?(.attempt(attempt))
+                }
+                current = after
+                keptAny = true
+            } else {
+                // Something in the batch hurt or did nothing: judge each fix alone to find it.
+                for (_, change) in applied.reversed() { try workspace.rollback(change) }
+                for (proposal, _) in applied {
+                    let change = try workspace.apply(proposal.contents)
+                    let alone = try await smoke(iteration: number, events: events)
+                    let verdict = judge(proposal, before: current, after: alone)
+                    if verdict == .kept {
+                        try workspace.commit(change)
+                        keptDiffs.append(proposal.diff)
+                        current = alone
+                        keptAny = true
+                    } else {
+                        try workspace.rollback(change)
+                    }
+                    let detail = verdict == .kept ? "healed \(healedCount(proposal, alone)) scenario(s), no regression"
+                        : verdict == .regressed ? "broke: \(regressions(before: current, after: alone).joined(separator: ", "))"
+                        : "none of its scenarios passed"
+                    let attempt = attemptReport(proposal, outcome: verdict, detail: detail)
+                    attempts.append(attempt)
+                    events?(.attempt(attempt))
+                }
+            }
+            iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
+            if !keptAny && pending.isEmpty {
+                stopReason = "an iteration kept nothing"
+                break
+            }
+            if number == config.repair.maxIterations { stopReason = "the iteration limit was reached" }
+        }
+        if meetsTarget(current) { stopReason = "the target pass rate was met" }
+        return report(initial: initial, final: current, iterations: iterations, spending: spending, kept: keptDiffs, stop: stopReason)
+    }
+
+    // MARK: Steps
+
+    private func smoke(iteration: Int, events: (@Sendable (Event) -> Void)?) async throws -> SmokeRun {
+        let pass = SmokePass(appDirectory: appDirectory, config: config, plan: plan, planFile: planFile, logger: logger)
+        let run = try await pass.run()
+        events?(.smoke(iteration: iteration, run))
+        return run
+    }
+
+    func needsRepair(_ run: SmokeRun) -> Bool {
+        run.passRate < config.repair.triggerPassRate || run.appFailure != nil
+            || run.results.contains { ($0.actualStatus ?? 0) >= 500 || $0.failureKind == .appDied }
+    }
+
+    func meetsTarget(_ run: SmokeRun) -> Bool {
+        run.appFailure == nil && run.passRate >= config.repair.targetPassRate
+    }
+
+    private func ask(_ llm: LLMService, _ prompt: RepairPrompt, group: ViolationGroup, spending: inout Spending,
+                     guard guardian: PatchGuard) async -> Result<Proposal, AttemptFailure> {
+        let response: LLMResponse
+        do {
+            response = try await llm.complete(prompt.request)
+        } catch {
+            return .failure(AttemptFailure(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .llmError, rule: nil,
+                                                         files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: error.description)))
+        }
+        if !response.cached {
+            spending.calls += 1
+            spending.tokensIn += response.tokensIn
+            spending.tokensOut += response.tokensOut
+        }
+        let cost = response.cached ? (0, 0) : (response.tokensIn, response.tokensOut)
+        let patch: Patch
+        do {
+            patch = try PatchParser.parse(response.text)
+        } catch {
+            return .failure(AttemptFailure(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: error.rule == .noEdit ? .noEdit : .notApplicable,
+                                                         rule: error.rule.rawValue, files: [], diff: "", tokensIn: cost.0, tokensOut: cost.1, detail: error.message)))
+        }
+        switch place(patch, guard: guardian) {
+        case .success(let placed):
+            return .success(Proposal(group: group, patch: patch, contents: placed.contents, diff: placed.diff, tokensIn: cost.0, tokensOut: cost.1))
+        case .failure(let failure):
+            var attempt = failure.with(group: group)
+            attempt.tokensIn = cost.0
+            attempt.tokensOut = cost.1
+            return .failure(AttemptFailure(attempt))
+        }
+    }
+
+    struct AttemptFailure: Error {
+        var report: AttemptReport
+        init(_ report: AttemptReport) { self.report = report }
+        func with(group: ViolationGroup) -> AttemptReport {
+            var report = report
+            report.group = group.key
+            report.kind = group.kind.rawValue
+            return report
+        }
+    }
+
+    /// Guards a patch and places it against the files as they are now, in memory.
+    private func place(_ patch: Patch, guard guardian: PatchGuard) -> Result<(contents: [(path: String, text: String)], diff: String), AttemptFailure> {
+        func refusal(_ error: PatchError, outcome: AttemptOutcome) -> AttemptFailure {
+            AttemptFailure(AttemptReport(group: "", kind: "", source: "llm", outcome: outcome, rule: error.rule.rawValue,
+                                         files: patch.paths, diff: "", tokensIn: 0, tokensOut: 0, detail: error.description))
+        }
+        let files: [(relative: String, url: URL)]
+        do { files = try guardian.check(patch) } catch { return .failure(refusal(error, outcome: .refused)) }
+        var old: [String: String] = [:], new: [String: String] = [:]
+        for (relative, url) in files {
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                return .failure(refusal(PatchError(rule: .missingFile, path: relative, message: "not readable as UTF-8"), outcome: .refused))
+            }
+            old[relative] = text
+            new[relative] = text
+        }
+        var anyChange = false
+        for edit in patch.edits {
+            let relative = files.first { $0.relative == edit.path.split(separator: "/").filter { $0 != "." }.joined(separator: "/") }?.relative ?? edit.path
+            do {
+                switch try PatchApplier.apply(edit, to: new[relative] ?? "") {
+                case .changed(let text):
+                    new[relative] = text
+                    anyChange = true
+                case .alreadyApplied:
+                    break
+                }
+            } catch {
+                return .failure(refusal(error, outcome: .notApplicable))
+            }
+        }
+        guard anyChange else {
+            return .failure(AttemptFailure(AttemptReport(group: "", kind: "", source: "llm", outcome: .alreadyApplied, rule: nil, files: patch.paths,
+                                                         diff: "", tokensIn: 0, tokensOut: 0, detail: "every edit is already in the files")))
+        }
+        do { try guardian.checkSize(old: old, new: new) } catch { return .failure(refusal(error, outcome: .refused)) }
+        let changed = files.map(\.relative).filter { old[$0] != new[$0] }
+        let diff = changed.map { UnifiedDiff.make(path: $0, old: old[$0]!, new: new[$0]!) }.joined()
+        return .success((changed.map { ($0, new[$0]!) }, diff))
+    }
+
+    /// Applies a fix and runs the check command; on failure, asks the LLM once more with the
+    /// check's output.
+    private func applyChecked(_ proposal: Proposal, workspace: Workspace, spending: inout Spending,
+                              guard guardian: PatchGuard) async -> Result<(proposal: Proposal, change: Workspace.Change), AttemptFailure> {
+        var proposal = proposal
+        let host = AppHost(directory: appDirectory, settings: config.app,
+                           runDirectory: appDirectory.appendingPathComponent(".repair/checks"), logger: logger)
+        for round in 0..<2 {
+            let change: Workspace.Change
+            do { change = try workspace.apply(proposal.contents) } catch {
+                return .failure(AttemptFailure(attemptReport(proposal, outcome: .refused, detail: "could not write: \(error)")))
+            }
+            let result = await host.check(files: proposal.files)
+            if result.passed { return .success((proposal, change)) }
+            try? workspace.rollback(change)
+            guard round == 0, let llm else {
+                return .failure(AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
+            }
+            let prompt = RepairPrompt.build(for: proposal.group, appDirectory: appDirectory, redactor: redactor,
+                                            feedback: result.output, tokenLimit: promptTokenLimit)
+            switch await ask(llm, prompt, group: proposal.group, spending: &spending, guard: guardian) {
+            case .success(let corrected):
+                proposal.patch = corrected.patch
+                proposal.contents = corrected.contents
+                proposal.diff = corrected.diff
+                proposal.tokensIn += corrected.tokensIn
+                proposal.tokensOut += corrected.tokensOut
+            case .failure:
+                return .failure(AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
+            }
+        }
+        return .failure(AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed")))
+    }
+
+    /// Kept when at least one of the group's scenarios now passes and nothing that passed fails.
+    func judge(_ proposal: Proposal, before: SmokeRun, after: SmokeRun) -> AttemptOutcome {
+        if after.appFailure != nil || !regressions(before: before, after: after).isEmpty { return .regressed }
+        return healedCount(proposal, after) > 0 ? .kept : .healedNothing
+    }
+
+    func regressions(before: SmokeRun, after: SmokeRun) -> [String] {
+        let passedBefore = Set(before.results.filter(\.passed).map(\.scenario.index))
+        return after.results.filter { !$0.passed && passedBefore.contains($0.scenario.index) }.map(\.scenario.name)
+    }
+
+    func healedCount(_ proposal: Proposal, _ after: SmokeRun) -> Int {
+        let indexes = Set(proposal.group.violations.map(\.result.scenario.index))
+        return after.results.filter { $0.passed && indexes.contains($0.scenario.index) }.count
+    }
+
+    private func attemptReport(_ proposal: Proposal, outcome: AttemptOutcome, detail: String) -> AttemptReport {
+        AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: "llm", outcome: outcome, rule: nil,
+                      files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn, tokensOut: proposal.tokensOut, detail: detail)
+    }
+
+    private func report(initial: SmokeRun, final: SmokeRun, iterations: [IterationReport], spending: Spending, kept: [String], stop: String) -> HealReport {
+        var files: [String] = []
+        for attempt in iterations.flatMap(\.attempts) where attempt.outcome == .kept {
+            for file in attempt.files where !files.contains(file) { files.append(file) }
+        }
+        return HealReport(
+            healed: meetsTarget(final), runID: initial.runID, initialPassRate: initial.passRate, finalPassRate: final.passRate,
+            llmCalls: spending.calls, tokensIn: spending.tokensIn, tokensOut: spending.tokensOut, iterations: iterations,
+            filesChanged: files, keptDiff: kept.joined(), stopReason: stop,
+            groupsLeft: final.groups.map { "\($0.kind.rawValue) \($0.method.isEmpty ? "app" : "\($0.method) \($0.route)")\($0.status.map { " → \($0)" } ?? "")" })
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// The prompt for one violation group: the rules, the failing requests, the trace with
+/// secrets removed, and the source around the places that matter — bounded by a token
+/// budget, so a prompt costs what the bug needs, not what the files weigh.
+public struct RepairPrompt: Sendable {
+    public var system: String
+    public var user: String
+    /// Files shown to the LLM, relative to the app directory.
+    public var files: [String]
+
+    public var request: LLMRequest { LLMRequest(system: system, prompt: user) }
+    public var estimatedTokens: Int { LLMResponse.estimateTokens(system + user) }
+
+    static let systemText = """
+    You repair a generated web API app whose smoke scenarios fail. Answer with the fix only, as a \
+    unified diff (--- a/path, +++ b/path, @@ hunks with three lines of context) or as SEARCH/REPLACE \
+    blocks (the file path on its own line, then <<<<<<< SEARCH, the exact lines to find, =======, the \
+    new lines, >>>>>>> REPLACE). Rules: change only the files shown; make the smallest change that makes \
+    the failing scenarios pass without breaking the others; never edit tests, the smoke plan or the \
+    configuration; do not create or delete files.
+    """
+
+    /// Builds the prompt for `group`. `lessons` and `examples` (from the learning store) are
+    /// listed when given. `tokenLimit` bounds the whole prompt.
+    public static func build(
+        for group: ViolationGroup, appDirectory: URL, redactor: SecretRedactor,
+        lessons: [String] = [], examples: [String] = [], feedback: String? = nil, tokenLimit: Int = 3000
+    ) -> RepairPrompt {
+        // Narrow the source windows, then show fewer scenarios, until the prompt fits.
+        for (radius, scenarioCount) in [(15, 3), (10, 3), (6, 2), (3, 1), (1, 1)] {
+            let prompt = compose(group, appDirectory: appDirectory, redactor: redactor, lessons: lessons, examples: examples,
+                                 feedback: feedback, radius: radius, scenarioCount: scenarioCount)
+            if prompt.estimatedTokens <= tokenLimit { return prompt }
+        }
+        return compose(group, appDirectory: appDirectory, redactor: redactor, lessons: lessons, examples: examples,
+                       feedback: feedback.map { String($0.prefix(1500)) }, radius: 0, scenarioCount: 1)
+    }
+
+    private static func compose(
+        _ group: ViolationGroup, appDirectory: URL, redactor: SecretRedactor, lessons: [String], examples: [String],
+        feedback: String?, radius: Int, scenarioCount: Int
+    ) -> RepairPrompt {
+        var text = ""
+        let endpoint = group.method.isEmpty ? "the app (it did not start)" : "\(group.method) \(group.route)"
+        text += "Failure: \(group.kind.rawValue) on \(endpoint)"
+        if let status = group.status { text += ", status \(status)" }
+        text += " (\(group.count) scenario\(group.count == 1 ? "" : "s")).\n\n"
+
+        text += "Failing requests:\n"
+        for violation in group.violations.prefix(scenarioCount) {
+            let result = violation.result
+            text += "- \(result.scenario.name)"
+            if !result.scenario.description.isEmpty { text += ": \(result.scenario.description)" }
+            text += "\n  \(redactor.redact(result.curlCommand))\n"
+            text += "  expected \(ScenarioVerdict.describe(result.scenario.expectedStatus)), got \(result.actualStatus.map(String.init) ?? "no response")"
+            if !result.bodyExcerpt.isEmpty { text += "; body: \(redactor.redact(String(result.bodyExcerpt.prefix(300))))" }
+            text += "\n"
+        }
+        if group.count > scenarioCount { text += "- … and \(group.count - scenarioCount) more of the same kind\n" }
+
+        if let trace = group.trace {
+            text += "\nStack trace (innermost frame first):\n"
+            text += redactor.redact(describe(trace, frameLimit: radius >= 6 ? 12 : 6, appDirectory: appDirectory))
+        }
+
+        var files: [String] = []
+        var windows: [(file: String, line: Int, note: String)] = []
+        if let trace = group.trace {
+            let root = trace.rootCause.frames.isEmpty ? trace : trace.rootCause
+            for frame in root.frames.filter(\.inApp).prefix(3) {
+                if let line = frame.line { windows.append((relative(frame.file, to: appDirectory), line, "frame \(frame.function)")) }
+            }
+        }
+        if let location = group.location, let line = location.line {
+            windows.append((location.file, line, location.note))
+        }
+        if group.kind == .routeMissing {
+            for declaration in group.routeDeclarations.prefix(3) {
+                if let line = declaration.line { windows.append((declaration.file, line, "route declaration")) }
+            }
+        }
+        if !windows.isEmpty { text += "\nSource:\n" }
+        var shown = Set<String>()
+        for window in windows {
+            let key = "\(window.file):\(window.line)"
+            guard !shown.contains(key), let snippet = snippet(window.file, around: window.line, radius: radius, in: appDirectory) else { continue }
+            shown.insert(key)
+            if !files.contains(window.file) { files.append(window.file) }
+            text += "\n\(window.file) (\(window.note), lines \(snippet.first)-\(snippet.last)):\n\(redactor.redact(snippet.text))\n"
+        }
+        if !lessons.isEmpty {
+            text += "\nFixes already tried for this failure that did not work — do not repeat them:\n"
+            text += lessons.map { "- \($0)" }.joined(separator: "\n") + "\n"
+        }
+        if !examples.isEmpty {
+            text += "\nFixes that worked for similar failures:\n" + examples.joined(separator: "\n\n") + "\n"
+        }
+        if let feedback {
+            text += "\nYour previous patch was applied but the check command failed with:\n\(redactor.redact(feedback))\nAnswer with a corrected patch.\n"
+        }
+        text += "\nFiles you may change: \(files.isEmpty ? "the app's source files" : files.joined(separator: ", "))\n"
+        return RepairPrompt(system: systemText, user: text, files: files)
+    }
+
+    static func describe(_ trace: StackTrace, frameLimit: Int, appDirectory: URL) -> String {
+        var text = "\(trace.exceptionType.isEmpty ? "(no exception line)" : trace.exceptionType)\(trace.message.isEmpty ? "" : ": \(trace.message)")\n"
+        for frame in trace.frames.prefix(frameLimit) {
+            let file = relative(frame.file, to: appDirectory)
+            text += "  \(frame.inApp ? "app" : "lib") \(file)\(frame.line.map { ":\($0)" } ?? "")\(frame.function.isEmpty ? "" : " in \(frame.function)")\n"
+        }
+        if let cause = trace.cause { text += "caused by " + describe(cause, frameLimit: max(3, frameLimit / 2), appDirectory: appDirectory) }
+        return text
+    }
+
+    static func relative(_ file: String, to appDirectory: URL) -> String {
+        let root = appDirectory.standardizedFileURL.path
+        return file.hasPrefix(root + "/") ? String(file.dropFirst(root.count + 1)) : file
+    }
+
+    /// Lines `line - radius … line + radius` of a file, verbatim: the header says which lines
+    /// they are, so a diff can quote them exactly.
+    static func snippet(_ file: String, around line: Int, radius: Int, in appDirectory: URL) -> (text: String, first: Int, last: Int)? {
+        guard !file.hasPrefix("/"), !file.contains(".."),
+              let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8) else { return nil }
+        let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count else { return nil }
+        let first = max(1, line - radius), last = min(lines.count, line + radius)
+        let text = lines[(first - 1)...(last - 1)].joined(separator: "\n")
+        return ("```\n" + text + "\n```", first, last)
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RepairKit
+
+/// `repairctl once APP_DIR`: one heal cycle.
+struct Once: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one heal cycle: smoke, diagnose, patch with the LLM, rerun, keep what helps.",
+        discussion: """
+        Starts the app and runs its plan; while the pass rate is below [repair] trigger_pass_rate or \\
+        anything answers 5xx, asks the configured LLM for a small patch per violation group, applies \\
+        it safely (guarded paths, a journal, the [app] check command), reruns the plan, and keeps a \\
+        patch only when it heals its group and breaks nothing. Stops at target_pass_rate, \\
+        max_iterations, the token budget, or an iteration that kept nothing. With no LLM configured \\
+        it still runs and diagnoses, and says which groups are left.
+
+        Exit codes: 0 the target was met, 1 it was not, 2 bad input or configuration.
+        """
+    )
+
+    @Argument(help: "The app directory (holds repair.toml).", completion: .directory)
+    var appDirectory: String
+
+    @Option(name: .customLong("config"), help: "Config file to use instead of APP_DIR/repair.toml.")
+    var configFile: String?
+
+    @Option(name: .customLong("plan"), help: "Smoke plan to use instead of [smoke] plan.")
+    var planFile: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set repair.max_iterations=5.", valueName: "KEY=VALUE"))
+    var overrides: [String] = []
+
+    @Flag(help: "Ask the LLM and show the patches, but write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print the heal report as one JSON object.")
+    var json = false
+
+    @Option(help: "Write heal.json, and the final run's results.json, junit.xml and report.html, into this directory.")
+    var reportDir: String?
+
+    @Flag(name: .shortAndLong, help: "Log what the tool does on stderr.")
+    var verbose = false
+
+    func run() async throws {
+        Terminal.bootstrapLogging(verbose: verbose)
+        Terminal.stopAppsOnInterrupt()
+        let appURL = URL(fileURLWithPath: appDirectory).standardizedFileURL
+        let inputs: SmokeInputs
+        do {
+            inputs = try SmokeInputs.load(appDirectory: appURL, configFile: configFile.map { URL(fileURLWithPath: $0) },
+                                          planFile: planFile.map { URL(fileURLWithPath: $0) }, overrides: overrides)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCodes.badInput
+        }
+        var llm: LLMService?
+        var secrets: [String] = []
+        if inputs.config.llm.isConfigured {
+            do {
+                llm = try LLMService(config: inputs.config.llm, cache: LLMAnswerCache(directory: LLMAnswerCache.defaultDirectory()))
+            } catch {
+                Terminal.error(error.description)
+                throw ExitCodes.badInput
+            }
+            let environment = ProcessInfo.processInfo.environment
+            secrets = [inputs.config.llm.primary.apiKeyEnv, inputs.config.llm.fallback?.apiKeyEnv].compactMap { $0.flatMap { environment[$0] } }
+        }
+        let cycle = HealCycle(appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
+                              redactor: SecretRedactor(secrets: secrets), dryRun: dryRun, logger: Logger(label: "repairctl.once"))
+        let quiet = json
+        let finalRun = LatestRun()
+        let report = try await cycle.run { event in
+            if case .smoke(_, let run) = event { finalRun.set(run) }
+            guard !quiet else { return }
+            switch event {
+            case .recovered(let files): Terminal.progress("▶ rolled back an unfinished change left by an earlier cycle: \(files.joined(separator: ", "))")
+            case .smoke(let iteration, let run):
+                Terminal.progress("▶ \(iteration == 0 ? "smoke" : "rerun"): \(run.passed)/\(run.total) passed (\(String(format: "%.1f%%", run.passRate * 100))), \(run.groups.count) violation group\(run.groups.count == 1 ? "" : "s")")
+            case .iteration(let number, let groups): Terminal.progress("▶ iteration \(number): \(groups) group\(groups == 1 ? "" : "s") to repair")
+            case .asking(let group): Terminal.progress("  asking the LLM about \(group)")
+            case .attempt(let attempt):
+                let detail = attempt.outcome == .kept ? "" : attempt.detail.split(separator: "\n").first.map { " — \($0.prefix(160))" } ?? ""
+                Terminal.progress("  \(attempt.outcome == .kept ? "✔" : "·") \(attempt.outcome.rawValue): \(attempt.group)\(attempt.rule.map { " (\($0))" } ?? "")\(detail)")
+            case .verifying(let fixes): Terminal.progress("  verifying \(fixes) fix\(fixes == 1 ? "" : "es") with a rerun")
+            }
+        }
+        if let reportDir {
+            let directory = URL(fileURLWithPath: reportDir)
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try report.jsonData().write(to: directory.appendingPathComponent("heal.json"), options: .atomic)
+                if let run = finalRun.value { try ReportWriter.write(run, to: directory) }
+            } catch {
+                Terminal.error("cannot write reports to \(reportDir): \(error)")
+                throw ExitCodes.badInput
+            }
+        }
+        if json {
+            FileHandle.standardOutput.write(report.jsonData())
+            print()
+        } else {
+            print(HealSummary.text(report, llmConfigured: llm != nil))
+        }
+        if !report.healed { throw ExitCodes.failures }
+    }
+}
+
+/// The last smoke run the cycle reported, for the final reports.
+private final class LatestRun: @unchecked Sendable {
+    // @unchecked: `run` is only touched under `lock`.
+    private let lock = NSLock()
+    private var run: SmokeRun?
+    func set(_ value: SmokeRun) { lock.withLock { run = value } }
+    var value: SmokeRun? { lock.withLock { run } }
+}

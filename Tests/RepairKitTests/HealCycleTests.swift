@@ -1,0 +1,258 @@
+import Foundation
+import Logging
+@testable import RepairKit
+import RepairTestSupport
+import Testing
+
+/// Fixes for the example app's planted bugs, as (file, old text, new text).
+enum ShopFixes {
+    static let notFound = [
+        ("shop/services.py", """
+            row = database.fetch_one("SELECT * FROM products WHERE id = ?", (product_id,))
+            product = Product(
+        """, """
+            row = database.fetch_one("SELECT * FROM products WHERE id = ?", (product_id,))
+            if row is None:
+                raise NotFound(f"product {product_id} not found")
+            product = Product(
+        """),
+        ("shop/routes.py", """
+        def get_product(request: Request) -> Response:
+            return Response(200, services.get_product(request.path_params["product_id"]))
+        """, """
+        def get_product(request: Request) -> Response:
+            try:
+                return Response(200, services.get_product(request.path_params["product_id"]))
+            except services.NotFound as error:
+                return Response(404, {"detail": str(error)})
+        """),
+    ]
+    static let keyError = [("shop/services.py", "        name=payload[\"product_name\"],", "        name=payload[\"name\"],")]
+    static let route = [("shop/routes.py", "    router.add(\"GET\", \"/customers\", list_customers)\n",
+                         "    router.add(\"GET\", \"/customers\", list_customers)\n    router.add(\"GET\", \"/customers/{customer_id}\", get_customer)\n")]
+    static let validation = [("shop/models.py", """
+                    raise ValidationError(field, "is required")
+
+        """, """
+                    raise ValidationError(field, "is required")
+            quantity = payload.get("quantity", 1)
+            if not isinstance(quantity, int) or quantity < 1:
+                raise ValidationError("quantity", "must be an integer of at least 1")
+
+        """)]
+    static let created = [("shop/routes.py", "    return Response(200, services.create_customer(payload))", "    return Response(201, services.create_customer(payload))")]
+
+    /// The fix as a unified diff against the app's files, the way an LLM would answer.
+    static func diff(_ fix: [(String, String, String)], in app: URL, lineOffset: Int = 0) throws -> String {
+        var answer = "Here is the fix:\n\n```diff\n"
+        for (path, old, new) in fix {
+            let text = try String(contentsOf: app.appendingPathComponent(path), encoding: .utf8)
+            #expect(text.contains(old), "fixture drifted: \(path)")
+            var diff = UnifiedDiff.make(path: path, old: text, new: text.replacingOccurrences(of: old, with: new))
+            if lineOffset != 0 {
+                diff = diff.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                    guard line.hasPrefix("@@ -"), let start = Int(line.dropFirst(4).prefix { $0.isNumber }) else { return String(line) }
+                    return "@@ -\(start + lineOffset)" + line.dropFirst(4).drop { $0.isNumber }
+                }.joined(separator: "\n")
+            }
+            answer += diff
+        }
+        return answer + "```\n"
+    }
+
+    static func searchReplace(_ fix: [(String, String, String)]) -> String {
+        fix.map { "\($0.0)\n```python\n<<<<<<< SEARCH\n\($0.1)\n=======\n\($0.2)\n>>>>>>> REPLACE\n```\n" }.joined(separator: "\n")
+    }
+}
+
+@Suite struct HealCycleTests {
+    /// A copy of the example app pointed at a scripted LLM server.
+    func app(_ steps: [[String: Any]], directory: TemporaryDirectory, planScenarios: [String]? = nil, maxIterations: Int = 3,
+             provider: String = "openai") async throws -> (TemporaryDirectory, TestLLMServer, HealCycle) {
+        let app = try FixtureApps.copy("shop-api")
+        let server = try await TestLLMServer.start(steps, in: directory)
+        if let planScenarios {
+            let full = try JSONSerialization.jsonObject(with: Data(contentsOf: app.url.appendingPathComponent("smoke_test_plan.json"))) as! [String: Any]
+            let scenarios = (full["scenarios"] as! [[String: Any]]).filter { planScenarios.contains($0["name"] as! String) }
+            try JSONSerialization.data(withJSONObject: ["seed_data": full["seed_data"]!, "scenarios": scenarios]).write(to: app.url.appendingPathComponent("smoke_test_plan.json"))
+        }
+        var llm = RepairConfig.LLM()
+        llm.primary.provider = provider
+        llm.primary.baseURL = provider == "anthropic" ? server.baseURL : server.baseURL + "/v1"
+        llm.primary.model = "test-model"
+        llm.primary.apiKeyEnv = "TEST_KEY"
+        let inputs = try SmokeInputs.load(appDirectory: app.url, overrides: ["repair.max_iterations=\(maxIterations)"], environment: [:])
+        var config = inputs.config
+        config.llm = llm
+        let service = try LLMService(config: llm, environment: ["TEST_KEY": "sk-heal-test-0001"], cache: nil,
+                                     retryPolicy: LLMService.RetryPolicy(retries: 3, baseDelay: .milliseconds(20)))
+        let cycle = HealCycle(appDirectory: app.url, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: service,
+                              redactor: SecretRedactor(secrets: ["sk-heal-test-0001"]), logger: Logger(label: "test"))
+        return (app, server, cycle)
+    }
+
+    /// Every file of the app except `.repair/` and the database, with its bytes.
+    func snapshot(_ app: TemporaryDirectory) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(at: app.url, includingPropertiesForKeys: nil)!
+        for case let url as URL in enumerator {
+            let relative = String(url.standardizedFileURL.path.dropFirst(app.url.standardizedFileURL.path.count + 1))
+            if relative.hasPrefix(".repair") || relative.hasSuffix(".db") || relative.contains("__pycache__") { continue }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files[relative] = try Data(contentsOf: url)
+            }
+        }
+        return files
+    }
+
+    @Test func exampleAppHealsToFullPassRate() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let source = FixtureApps.source("shop-api")
+        let answers = try [ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created]
+            .map { ["content": try ShopFixes.diff($0, in: source)] }
+        let (app, server, cycle) = try await app(answers, directory: directory)
+        defer { app.remove() }
+        let report = try await cycle.run()
+        await server.stop()
+        #expect(report.healed)
+        #expect(report.initialPassRate < 0.7)
+        #expect(report.finalPassRate == 1.0)
+        #expect(report.llmCalls == 5, "one call per group; deferred fixes are reused, not asked again")
+        #expect(report.tokensIn > 0 && report.tokensOut > 0)
+        #expect(Set(report.filesChanged) == ["shop/services.py", "shop/routes.py", "shop/models.py"])
+        #expect(report.iterations.flatMap(\.attempts).filter { $0.outcome == .kept }.count == 5)
+        #expect(report.groupsLeft.isEmpty)
+        // The kept diff is one git-applyable patch from the original app to the healed one.
+        #expect(report.keptDiff.contains("+    router.add(\"GET\", \"/customers/{customer_id}\", get_customer)"))
+        let prompts = server.requests().map(\.body)
+        #expect(!prompts.contains { $0.contains("sk-heal-test-0001") }, "the key never reaches a prompt")
+        #expect(prompts[0].contains("TypeError"))
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: app.url.appendingPathComponent(".repair/journal").path)) ?? []
+        #expect(leftovers.isEmpty, "no journal is left behind")
+    }
+
+    // Each hostile or unhelpful answer ends in its outcome and leaves the app byte-identical.
+    static let keyErrorPlan = ["create_product", "create_product_missing_name", "list_products"]
+
+    func expectUnchanged(_ steps: [[String: Any]], outcome: AttemptOutcome, rule: String? = nil, plan: [String] = keyErrorPlan,
+                         provider: String = "openai") async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (app, server, cycle) = try await app(steps, directory: directory, planScenarios: plan, maxIterations: 1, provider: provider)
+        defer { app.remove() }
+        let before = try snapshot(app)
+        let report = try await cycle.run()
+        await server.stop()
+        let attempts = report.iterations.flatMap(\.attempts)
+        #expect(attempts.contains { $0.outcome == outcome }, "outcomes: \(attempts.map(\.outcome))")
+        if let rule { #expect(attempts.contains { $0.rule == rule }, "rules: \(attempts.map(\.rule))") }
+        #expect(!report.healed)
+        #expect(try snapshot(app) == before, "the app's files are byte-identical")
+    }
+
+    @Test func proseWithoutAnEditChangesNothing() async throws {
+        try await expectUnchanged([["content": "The product name field is probably wrong somewhere."]], outcome: .noEdit)
+    }
+
+    @Test func patchToAFileOutsideTheAppIsRefused() async throws {
+        try await expectUnchanged([["content": "--- a/../outside.py\n+++ b/../outside.py\n@@ -1 +1 @@\n-x\n+y\n"]], outcome: .refused, rule: "path_traversal")
+    }
+
+    @Test func patchToThePlanIsRefused() async throws {
+        try await expectUnchanged([["content": "smoke_test_plan.json\n<<<<<<< SEARCH\n      \"expected_status\": 201,\n=======\n      \"expected_status\": 500,\n>>>>>>> REPLACE\n"]],
+                                  outcome: .refused, rule: "protected")
+    }
+
+    @Test func patchThroughASymlinkOutIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let outside = try directory.write("outside/victim.py", "x = 1\n")
+        let (app, server, cycle) = try await app([["content": "--- a/shop/victim.py\n+++ b/shop/victim.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"]],
+                                                 directory: directory, planScenarios: Self.keyErrorPlan, maxIterations: 1)
+        defer { app.remove() }
+        try FileManager.default.createSymbolicLink(atPath: app.url.appendingPathComponent("shop/victim.py").path, withDestinationPath: outside.path)
+        let before = try snapshot(app)
+        let report = try await cycle.run()
+        await server.stop()
+        #expect(report.iterations.flatMap(\.attempts).contains { $0.rule == "symlink_escape" })
+        #expect(try String(contentsOf: outside, encoding: .utf8) == "x = 1\n")
+        #expect(try snapshot(app) == before)
+    }
+
+    @Test func hugeAnswerIsRefused() async throws {
+        let flood = "--- a/shop/services.py\n+++ b/shop/services.py\n@@ -1,1 +1,200000 @@\n import uuid\n"
+            + String(repeating: "+# padding line to make the answer enormous\n", count: 120_000)
+        try await expectUnchanged([["content": flood]], outcome: .refused, rule: "too_large")
+    }
+
+    @Test func patchThatBreaksTheCheckIsRolledBack() async throws {
+        let broken = "shop/services.py\n<<<<<<< SEARCH\n        name=payload[\"product_name\"],\n=======\n        name=payload[\"name\"]],,\n>>>>>>> REPLACE\n"
+        try await expectUnchanged([["content": broken]], outcome: .checkFailed)
+    }
+
+    @Test func patchThatHealsOneEndpointButBreaksAnotherIsRolledBack() async throws {
+        // Fixes the create, but breaks listing.
+        let answer = """
+        shop/services.py
+        <<<<<<< SEARCH
+                name=payload["product_name"],
+        =======
+                name=payload["name"],
+        >>>>>>> REPLACE
+
+        shop/services.py
+        <<<<<<< SEARCH
+            return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM products ORDER BY name")]
+        =======
+            return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM missing_table")]
+        >>>>>>> REPLACE
+        """
+        try await expectUnchanged([["content": answer]], outcome: .regressed)
+    }
+
+    @Test func diffWithWrongLineNumbersAndSearchReplaceBothHeal() async throws {
+        for content in [try ShopFixes.diff(ShopFixes.keyError, in: FixtureApps.source("shop-api"), lineOffset: 37),
+                        ShopFixes.searchReplace(ShopFixes.keyError)] {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let (app, server, cycle) = try await app([["content": content]], directory: directory, planScenarios: Self.keyErrorPlan, maxIterations: 1)
+            defer { app.remove() }
+            let report = try await cycle.run()
+            await server.stop()
+            #expect(report.healed, "\(report.iterations.flatMap(\.attempts).map(\.detail))")
+            #expect(try String(contentsOf: app.url.appendingPathComponent("shop/services.py"), encoding: .utf8).contains("payload[\"name\"]"))
+        }
+    }
+
+    @Test func rateLimitThenSuccessOverAnthropicHeals() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fix = ShopFixes.searchReplace(ShopFixes.keyError)
+        let (app, server, cycle) = try await app([["status": 429, "headers": ["Retry-After": "0"]], ["content": fix]],
+                                                 directory: directory, planScenarios: Self.keyErrorPlan, maxIterations: 1, provider: "anthropic")
+        defer { app.remove() }
+        let report = try await cycle.run()
+        await server.stop()
+        #expect(report.healed)
+        #expect(server.requests().count == 2)
+        #expect(server.requests().allSatisfy { $0.path == "/v1/messages" })
+    }
+
+    @Test func dryRunShowsThePatchAndWritesNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var (app, server, cycle) = try await app([["content": ShopFixes.searchReplace(ShopFixes.keyError)]], directory: directory,
+                                                 planScenarios: Self.keyErrorPlan, maxIterations: 1)
+        defer { app.remove() }
+        cycle.dryRun = true
+        let before = try snapshot(app)
+        let report = try await cycle.run()
+        await server.stop()
+        let attempt = try #require(report.iterations.first?.attempts.first)
+        #expect(attempt.outcome == .dryRun)
+        #expect(attempt.diff.contains("+        name=payload[\"name\"],"))
+        #expect(try snapshot(app) == before)
+    }
+}
