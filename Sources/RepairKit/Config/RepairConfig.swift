@@ -93,6 +93,8 @@ public struct RepairConfig: Sendable, Codable, Equatable {
     public struct Learning: Sendable, Codable, Equatable {
         /// SQLite file of the learning store; empty means `$XDG_STATE_HOME/repaird/learning.sqlite`.
         public var store: String?
+
+        public init() {}
     }
 
     public init(app: App) { self.app = app }

@@ -1,8 +1,15 @@
 import Foundation
 
+/// Where answers are kept by the hash of what was asked, so an identical prompt is never
+/// paid for twice: a folder of files (`LLMAnswerCache`) or the learning store.
+public protocol LLMCache: Sendable {
+    func answer(for key: String) -> LLMResponse?
+    func store(_ response: LLMResponse, for key: String)
+}
+
 /// Answers kept by the hash of what was asked (provider, model, URL, prompt), so an
 /// identical prompt is never paid for twice. One JSON file per answer, written atomically.
-public struct LLMAnswerCache: Sendable {
+public struct LLMAnswerCache: LLMCache {
     public let directory: URL
 
     public init(directory: URL) {
@@ -29,12 +36,12 @@ public struct LLMAnswerCache: Sendable {
         }.joined()
     }
 
-    func answer(for key: String) -> LLMResponse? {
+    public func answer(for key: String) -> LLMResponse? {
         guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("\(key).json").path) else { return nil }
         return try? JSONDecoder().decode(LLMResponse.self, from: data)
     }
 
-    func store(_ response: LLMResponse, for key: String) {
+    public func store(_ response: LLMResponse, for key: String) {
         guard (try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)) != nil,
               let data = try? JSONEncoder().encode(response) else { return }
         try? data.write(to: directory.appendingPathComponent("\(key).json"), options: .atomic)

@@ -22,6 +22,15 @@ public struct LLMResponse: Sendable, Equatable, Codable {
     /// True when the answer came from the cache and cost nothing.
     public var cached: Bool
 
+    public init(text: String, model: String, tokensIn: Int, tokensOut: Int, source: String, cached: Bool) {
+        self.text = text
+        self.model = model
+        self.tokensIn = tokensIn
+        self.tokensOut = tokensOut
+        self.source = source
+        self.cached = cached
+    }
+
     enum CodingKeys: String, CodingKey {
         case text, model, tokensIn = "tokens_in", tokensOut = "tokens_out", source, cached
     }

@@ -20,7 +20,7 @@ public struct LLMService: Sendable {
     }
 
     let endpoints: [LLMEndpointClient]
-    let cache: LLMAnswerCache?
+    let cache: (any LLMCache)?
     let retryPolicy: RetryPolicy
     let logger: Logger
 
@@ -28,7 +28,7 @@ public struct LLMService: Sendable {
     public init(
         config: RepairConfig.LLM,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        cache: LLMAnswerCache?,
+        cache: (any LLMCache)?,
         retryPolicy: RetryPolicy = RetryPolicy(),
         logger: Logger = Logger(label: "repaird.llm")
     ) throws(LLMError) {

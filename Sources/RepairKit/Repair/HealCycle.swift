@@ -24,11 +24,13 @@ public struct HealCycle: Sendable {
     public var redactor: SecretRedactor
     public var dryRun: Bool
     public var promptTokenLimit: Int
+    /// Where runs, results, groups and attempts are recorded; nil records nothing.
+    public var store: RepairDatabase?
     public var logger: Logger
 
     public init(appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL, llm: LLMService?,
                 redactor: SecretRedactor = SecretRedactor(), dryRun: Bool = false, promptTokenLimit: Int = 3000,
-                logger: Logger = Logger(label: "repaird.cycle")) {
+                store: RepairDatabase? = nil, logger: Logger = Logger(label: "repaird.cycle")) {
         self.appDirectory = appDirectory.standardizedFileURL
         self.config = config
         self.plan = plan
@@ -37,6 +39,7 @@ public struct HealCycle: Sendable {
         self.redactor = redactor
         self.dryRun = dryRun
         self.promptTokenLimit = promptTokenLimit
+        self.store = store
         self.logger = logger
     }
 
@@ -48,6 +51,8 @@ public struct HealCycle: Sendable {
         var diff: String
         var tokensIn: Int
         var tokensOut: Int
+        var prompt = ""
+        var answer = ""
         var files: [String] { contents.map(\.path) }
     }
 
@@ -65,6 +70,8 @@ public struct HealCycle: Sendable {
         if !recovered.isEmpty { events?(.recovered(files: recovered)) }
         var current = try await smoke(iteration: 0, events: events)
         let initial = current
+        try store?.begin(runID: initial.runID, appDirectory: appDirectory, kind: "heal", startedAt: initial.startedAt)
+        try store?.record(initial, iteration: 0, runID: initial.runID)
         var iterations: [IterationReport] = []
         var spending = Spending()
         var pending: [Proposal] = []
@@ -73,7 +80,7 @@ public struct HealCycle: Sendable {
         let guardian = PatchGuard(appDirectory: appDirectory, config: config)
 
         if !needsRepair(current) {
-            return report(initial: initial, final: current, iterations: [], spending: spending, kept: [], stop: "no repair was needed")
+            return try finished(report(initial: initial, final: current, iterations: [], spending: spending, kept: [], stop: "no repair was needed"))
         }
         iterationLoop: for number in 1...config.repair.maxIterations {
             if meetsTarget(current) { stopReason = "the target pass rate was met"; break }
@@ -120,13 +127,12 @@ public struct HealCycle: Sendable {
 
             if dryRun {
                 for proposal in proposals {
-                    let attempt = AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: "llm", outcome: .dryRun,
-                                                rule: nil, files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn,
-                                                tokensOut: proposal.tokensOut, detail: "not written (--dry-run)")
+                    let attempt = attemptReport(proposal, outcome: .dryRun, detail: "not written (--dry-run)")
                     attempts.append(attempt)
                     events?(.attempt(attempt))
                 }
                 iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
+                try record(iterations[iterations.count - 1], standing: current, runID: initial.runID)
                 stopReason = "--dry-run writes nothing"
                 break
             }
@@ -140,9 +146,7 @@ public struct HealCycle: Sendable {
                     used.formUnion(proposal.files)
                 } else {
                     pending.append(proposal)
-                    let attempt = AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: "llm", outcome: .deferred,
-                                                rule: nil, files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn,
-                                                tokensOut: proposal.tokensOut, detail: "touches a file another fix of this iteration changes")
+                    let attempt = attemptReport(proposal, outcome: .deferred, detail: "touches a file another fix of this iteration changes")
                     attempts.append(attempt)
                     events?(.attempt(attempt))
                 }
@@ -158,6 +162,7 @@ public struct HealCycle: Sendable {
             }
             guard !applied.isEmpty else {
                 iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
+                try record(iterations[iterations.count - 1], standing: current, runID: initial.runID)
                 if pending.isEmpty {
                     stopReason = budgetSpent ? "the token budget was spent" : (llm == nil ? "no LLM is configured" : "an iteration kept nothing")
                     break iterationLoop
@@ -203,6 +208,7 @@ public struct HealCycle: Sendable {
                 }
             }
             iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
+            try record(iterations[iterations.count - 1], standing: current, runID: initial.runID)
             if !keptAny && pending.isEmpty {
                 stopReason = "an iteration kept nothing"
                 break
@@ -210,7 +216,19 @@ public struct HealCycle: Sendable {
             if number == config.repair.maxIterations { stopReason = "the iteration limit was reached" }
         }
         if meetsTarget(current) { stopReason = "the target pass rate was met" }
-        return report(initial: initial, final: current, iterations: iterations, spending: spending, kept: keptDiffs, stop: stopReason)
+        return try finished(report(initial: initial, final: current, iterations: iterations, spending: spending, kept: keptDiffs, stop: stopReason))
+    }
+
+    /// Records an iteration's attempts and the run that stands after it.
+    private func record(_ iteration: IterationReport, standing run: SmokeRun, runID: String) throws {
+        guard let store else { return }
+        for attempt in iteration.attempts { try store.record(attempt, iteration: iteration.number, runID: runID) }
+        try store.record(run, iteration: iteration.number, runID: runID)
+    }
+
+    private func finished(_ report: HealReport) throws -> HealReport {
+        try store?.finish(report, runID: report.runID)
+        return report
     }
 
     // MARK: Steps
@@ -237,8 +255,10 @@ public struct HealCycle: Sendable {
         do {
             response = try await llm.complete(prompt.request)
         } catch {
-            return .failure(AttemptFailure(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .llmError, rule: nil,
-                                                         files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: error.description)))
+            var report = AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .llmError, rule: nil,
+                                       files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: error.description)
+            report.prompt = prompt.system + "\n\n" + prompt.user
+            return .failure(AttemptFailure(report))
         }
         if !response.cached {
             spending.calls += 1
@@ -246,20 +266,27 @@ public struct HealCycle: Sendable {
             spending.tokensOut += response.tokensOut
         }
         let cost = response.cached ? (0, 0) : (response.tokensIn, response.tokensOut)
+        let promptText = prompt.system + "\n\n" + prompt.user
         let patch: Patch
         do {
             patch = try PatchParser.parse(response.text)
         } catch {
-            return .failure(AttemptFailure(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: error.rule == .noEdit ? .noEdit : .notApplicable,
-                                                         rule: error.rule.rawValue, files: [], diff: "", tokensIn: cost.0, tokensOut: cost.1, detail: error.message)))
+            var report = AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: error.rule == .noEdit ? .noEdit : .notApplicable,
+                                       rule: error.rule.rawValue, files: [], diff: "", tokensIn: cost.0, tokensOut: cost.1, detail: error.message)
+            report.prompt = promptText
+            report.answer = response.text
+            return .failure(AttemptFailure(report))
         }
         switch place(patch, guard: guardian) {
         case .success(let placed):
-            return .success(Proposal(group: group, patch: patch, contents: placed.contents, diff: placed.diff, tokensIn: cost.0, tokensOut: cost.1))
+            return .success(Proposal(group: group, patch: patch, contents: placed.contents, diff: placed.diff, tokensIn: cost.0, tokensOut: cost.1,
+                                     prompt: promptText, answer: response.text))
         case .failure(let failure):
             var attempt = failure.with(group: group)
             attempt.tokensIn = cost.0
             attempt.tokensOut = cost.1
+            attempt.prompt = promptText
+            attempt.answer = response.text
             return .failure(AttemptFailure(attempt))
         }
     }
@@ -343,6 +370,8 @@ public struct HealCycle: Sendable {
                 proposal.diff = corrected.diff
                 proposal.tokensIn += corrected.tokensIn
                 proposal.tokensOut += corrected.tokensOut
+                proposal.prompt = corrected.prompt
+                proposal.answer = corrected.answer
             case .failure:
                 return .failure(AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
             }
@@ -367,8 +396,11 @@ public struct HealCycle: Sendable {
     }
 
     private func attemptReport(_ proposal: Proposal, outcome: AttemptOutcome, detail: String) -> AttemptReport {
-        AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: "llm", outcome: outcome, rule: nil,
-                      files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn, tokensOut: proposal.tokensOut, detail: detail)
+        var report = AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: "llm", outcome: outcome, rule: nil,
+                                   files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn, tokensOut: proposal.tokensOut, detail: detail)
+        report.prompt = proposal.prompt
+        report.answer = proposal.answer
+        return report
     }
 
     private func report(initial: SmokeRun, final: SmokeRun, iterations: [IterationReport], spending: Spending, kept: [String], stop: String) -> HealReport {

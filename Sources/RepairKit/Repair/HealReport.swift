@@ -45,6 +45,9 @@ public struct AttemptReport: Sendable, Codable {
     public var tokensIn: Int
     public var tokensOut: Int
     public var detail: String
+    /// The prompt sent and the answer received; kept in the store, left out of reports.
+    public var prompt = ""
+    public var answer = ""
 
     enum CodingKeys: String, CodingKey {
         case group, kind, source, outcome, rule, files, diff, tokensIn = "tokens_in", tokensOut = "tokens_out", detail

@@ -40,6 +40,9 @@ struct Once: AsyncParsableCommand {
     @Option(help: "Write heal.json, and the final run's results.json, junit.xml and report.html, into this directory.")
     var reportDir: String?
 
+    @Option(help: "The learning store (default: REPAIR_STORE, [learning] store, or $XDG_STATE_HOME/repaird/learning.sqlite).")
+    var store: String?
+
     @Flag(name: .shortAndLong, help: "Log what the tool does on stderr.")
     var verbose = false
 
@@ -55,11 +58,19 @@ struct Once: AsyncParsableCommand {
             Terminal.error(error.description)
             throw ExitCodes.badInput
         }
+        let storeURL = RepairDatabase.location(flag: store, config: inputs.config.learning)
+        let database: RepairDatabase
+        do {
+            database = try RepairDatabase.open(at: storeURL)
+        } catch {
+            Terminal.error("\(storeURL.path): the learning store cannot be opened (\(error))")
+            throw ExitCodes.badInput
+        }
         var llm: LLMService?
         var secrets: [String] = []
         if inputs.config.llm.isConfigured {
             do {
-                llm = try LLMService(config: inputs.config.llm, cache: LLMAnswerCache(directory: LLMAnswerCache.defaultDirectory()))
+                llm = try LLMService(config: inputs.config.llm, cache: database)
             } catch {
                 Terminal.error(error.description)
                 throw ExitCodes.badInput
@@ -68,7 +79,7 @@ struct Once: AsyncParsableCommand {
             secrets = [inputs.config.llm.primary.apiKeyEnv, inputs.config.llm.fallback?.apiKeyEnv].compactMap { $0.flatMap { environment[$0] } }
         }
         let cycle = HealCycle(appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
-                              redactor: SecretRedactor(secrets: secrets), dryRun: dryRun, logger: Logger(label: "repairctl.once"))
+                              redactor: SecretRedactor(secrets: secrets), dryRun: dryRun, store: database, logger: Logger(label: "repairctl.once"))
         let quiet = json
         let finalRun = LatestRun()
         let report = try await cycle.run { event in

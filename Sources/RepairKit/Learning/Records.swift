@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+
+/// A row of `run`: one smoke pass or heal cycle.
+public struct RunRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "run"
+    public var id: String
+    public var appDirectory: String
+    /// `smoke` or `heal`.
+    public var kind: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var healed: Bool?
+    public var initialPassRate: Double?
+    public var finalPassRate: Double?
+    public var llmCalls: Int
+    public var tokensIn: Int
+    public var tokensOut: Int
+    public var stopReason: String?
+
+    public enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let startedAt = Column(CodingKeys.startedAt)
+    }
+}
+
+/// A row of `scenarioResult`: one scenario in one iteration of a run (0 is the first pass).
+public struct ScenarioResultRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "scenarioResult"
+    public var id: Int64?
+    public var runId: String
+    public var iteration: Int
+    public var scenarioIndex: Int
+    public var endpoint: String
+    public var name: String
+    public var expectedStatus: String
+    public var actualStatus: Int?
+    public var passed: Bool
+    public var failureKind: String?
+    public var requestID: String
+    public var durationMilliseconds: Double
+    public var error: String?
+
+    public enum Columns {
+        static let runId = Column(CodingKeys.runId)
+        static let iteration = Column(CodingKeys.iteration)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `violationGroup`.
+public struct ViolationGroupRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "violationGroup"
+    public var id: Int64?
+    public var runId: String
+    public var iteration: Int
+    public var key: String
+    public var kind: String
+    public var method: String
+    public var route: String
+    public var status: Int?
+    public var count: Int
+    public var exceptionType: String?
+    public var message: String?
+    /// `file:line` of the place to start from.
+    public var location: String?
+
+    public enum Columns {
+        static let runId = Column(CodingKeys.runId)
+        static let iteration = Column(CodingKeys.iteration)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `attempt`: one proposed fix, its prompt and answer, and what became of it.
+public struct AttemptRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "attempt"
+    public var id: Int64?
+    public var runId: String
+    public var iteration: Int
+    public var groupKey: String
+    public var source: String
+    public var outcome: String
+    public var rule: String?
+    /// JSON list of relative paths.
+    public var files: String
+    public var diff: String
+    public var prompt: String
+    public var answer: String
+    public var tokensIn: Int
+    public var tokensOut: Int
+    public var durationMilliseconds: Double
+    public var detail: String
+    public var createdAt: Date
+
+    public enum Columns {
+        static let runId = Column(CodingKeys.runId)
+        static let iteration = Column(CodingKeys.iteration)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `llmAnswer`: an answer kept by the hash of what was asked.
+struct LLMAnswerRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "llmAnswer"
+    var key: String
+    var response: String
+    var createdAt: Date
+}

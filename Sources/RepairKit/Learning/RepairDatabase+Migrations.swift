@@ -1,0 +1,79 @@
+import GRDB
+
+extension RepairDatabase {
+    /// Every schema change, in order. A released migration is never edited; changes come as
+    /// new ones.
+    var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: runs, results, groups, attempts, answer cache") { db in
+            try db.create(table: "run") { table in
+                table.primaryKey("id", .text)
+                table.column("appDirectory", .text).notNull()
+                table.column("kind", .text).notNull()
+                table.column("startedAt", .datetime).notNull()
+                table.column("finishedAt", .datetime)
+                table.column("healed", .boolean)
+                table.column("initialPassRate", .double)
+                table.column("finalPassRate", .double)
+                table.column("llmCalls", .integer).notNull().defaults(to: 0)
+                table.column("tokensIn", .integer).notNull().defaults(to: 0)
+                table.column("tokensOut", .integer).notNull().defaults(to: 0)
+                table.column("stopReason", .text)
+            }
+            try db.create(table: "scenarioResult") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.belongsTo("run", onDelete: .cascade).notNull()
+                table.column("iteration", .integer).notNull()
+                table.column("scenarioIndex", .integer).notNull()
+                table.column("endpoint", .text).notNull()
+                table.column("name", .text).notNull()
+                table.column("expectedStatus", .text).notNull()
+                table.column("actualStatus", .integer)
+                table.column("passed", .boolean).notNull()
+                table.column("failureKind", .text)
+                table.column("requestID", .text).notNull()
+                table.column("durationMilliseconds", .double).notNull()
+                table.column("error", .text)
+            }
+            try db.create(table: "violationGroup") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.belongsTo("run", onDelete: .cascade).notNull()
+                table.column("iteration", .integer).notNull()
+                table.column("key", .text).notNull()
+                table.column("kind", .text).notNull()
+                table.column("method", .text).notNull()
+                table.column("route", .text).notNull()
+                table.column("status", .integer)
+                table.column("count", .integer).notNull()
+                table.column("exceptionType", .text)
+                table.column("message", .text)
+                table.column("location", .text)
+            }
+            try db.create(table: "attempt") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.belongsTo("run", onDelete: .cascade).notNull()
+                table.column("iteration", .integer).notNull()
+                table.column("groupKey", .text).notNull()
+                table.column("source", .text).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("rule", .text)
+                table.column("files", .text).notNull()
+                table.column("diff", .text).notNull()
+                table.column("prompt", .text).notNull()
+                table.column("answer", .text).notNull()
+                table.column("tokensIn", .integer).notNull()
+                table.column("tokensOut", .integer).notNull()
+                table.column("durationMilliseconds", .double).notNull()
+                table.column("detail", .text).notNull()
+                table.column("createdAt", .datetime).notNull()
+            }
+            try db.create(index: "attempt_on_groupKey", on: "attempt", columns: ["groupKey"])
+            try db.create(table: "llmAnswer") { table in
+                table.primaryKey("key", .text)
+                table.column("response", .text).notNull()
+                table.column("createdAt", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import GRDB
+
+extension RepairDatabase {
+    /// Starts a run's record.
+    public func begin(runID: String, appDirectory: URL, kind: String, startedAt: Date = Date()) throws {
+        try writer.write { db in
+            try RunRecord(id: runID, appDirectory: appDirectory.path, kind: kind, startedAt: startedAt, finishedAt: nil, healed: nil,
+                          initialPassRate: nil, finalPassRate: nil, llmCalls: 0, tokensIn: 0, tokensOut: 0, stopReason: nil).insert(db)
+        }
+    }
+
+    /// The scenario results and violation groups of the run that stands after `iteration`.
+    public func record(_ smoke: SmokeRun, iteration: Int, runID: String) throws {
+        try writer.write { db in
+            for result in smoke.results {
+                var record = ScenarioResultRecord(
+                    id: nil, runId: runID, iteration: iteration, scenarioIndex: result.scenario.index,
+                    endpoint: result.scenario.endpoint.description, name: result.scenario.name,
+                    expectedStatus: ScenarioVerdict.describe(result.scenario.expectedStatus), actualStatus: result.actualStatus,
+                    passed: result.passed, failureKind: result.failureKind?.rawValue, requestID: result.requestID,
+                    durationMilliseconds: result.durationMilliseconds, error: result.error)
+                try record.insert(db)
+            }
+            for group in smoke.groups {
+                let trace = group.trace.map { $0.cause == nil ? $0 : $0.rootCause }
+                var record = ViolationGroupRecord(
+                    id: nil, runId: runID, iteration: iteration, key: group.key, kind: group.kind.rawValue, method: group.method,
+                    route: group.route, status: group.status, count: group.count, exceptionType: trace?.exceptionType,
+                    message: trace?.message, location: group.location.map { "\($0.file)\($0.line.map { ":\($0)" } ?? "")" })
+                try record.insert(db)
+            }
+        }
+    }
+
+    /// One attempt, with its prompt, answer, patch and outcome.
+    public func record(_ attempt: AttemptReport, iteration: Int, runID: String) throws {
+        let files = String(decoding: (try? JSONEncoder().encode(attempt.files)) ?? Data("[]".utf8), as: UTF8.self)
+        try writer.write { db in
+            var record = AttemptRecord(
+                id: nil, runId: runID, iteration: iteration, groupKey: attempt.group, source: attempt.source,
+                outcome: attempt.outcome.rawValue, rule: attempt.rule, files: files, diff: attempt.diff, prompt: attempt.prompt,
+                answer: attempt.answer, tokensIn: attempt.tokensIn, tokensOut: attempt.tokensOut, durationMilliseconds: 0,
+                detail: attempt.detail, createdAt: Date())
+            try record.insert(db)
+        }
+    }
+
+    /// Closes a heal run's record with its outcome.
+    public func finish(_ report: HealReport, runID: String) throws {
+        try writer.write { db in
+            guard var run = try RunRecord.fetchOne(db, key: runID) else { return }
+            run.finishedAt = Date()
+            run.healed = report.healed
+            run.initialPassRate = report.initialPassRate
+            run.finalPassRate = report.finalPassRate
+            run.llmCalls = report.llmCalls
+            run.tokensIn = report.tokensIn
+            run.tokensOut = report.tokensOut
+            run.stopReason = report.stopReason
+            try run.update(db)
+        }
+    }
+
+    /// The most recent runs, newest first.
+    public func runs(limit: Int = 50) throws -> [RunRecord] {
+        try writer.read { db in
+            try RunRecord.order(RunRecord.Columns.startedAt.desc, RunRecord.Columns.id.desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// A run read back whole.
+    public struct RunDetails: Sendable {
+        public var run: RunRecord
+        public var results: [ScenarioResultRecord]
+        public var groups: [ViolationGroupRecord]
+        public var attempts: [AttemptRecord]
+    }
+
+    public func run(id: String) throws -> RunDetails? {
+        try writer.read { db in
+            guard let run = try RunRecord.fetchOne(db, key: id) else { return nil }
+            let results = try ScenarioResultRecord.filter(ScenarioResultRecord.Columns.runId == id).order(Column("iteration"), Column("scenarioIndex")).fetchAll(db)
+            let groups = try ViolationGroupRecord.filter(ViolationGroupRecord.Columns.runId == id).order(Column("iteration"), Column("id")).fetchAll(db)
+            let attempts = try AttemptRecord.filter(AttemptRecord.Columns.runId == id).order(Column("iteration"), Column("id")).fetchAll(db)
+            return RunDetails(run: run, results: results, groups: groups, attempts: attempts)
+        }
+    }
+}
