@@ -256,3 +256,97 @@ enum ShopFixes {
         #expect(try snapshot(app) == before)
     }
 }
+
+/// Fixes for the Node notes app's planted bugs.
+enum NotesFixes {
+    static let missing = [("src/notes-controller.js", """
+        const note = store.find(req.params.id);
+        res.json(200, { ...summarize(note), body: note.body });
+    """, """
+        const note = store.find(req.params.id);
+        if (!note) {
+          res.json(404, { error: 'not found' });
+          return;
+        }
+        res.json(200, { ...summarize(note), body: note.body });
+    """)]
+    static let patchRoute = [
+        ("src/router.js", "  return { get: add('GET'), post: add('POST'), delete: add('DELETE'), handle };",
+         "  return { get: add('GET'), post: add('POST'), patch: add('PATCH'), delete: add('DELETE'), handle };"),
+        ("server.js", "router.post('/notes', notes.create);\n", "router.post('/notes', notes.create);\nrouter.patch('/notes/:id', notes.update);\n"),
+        ("src/notes-controller.js", "  remove(req, res) {\n", """
+          update(req, res) {
+            const note = store.find(req.params.id);
+            if (!note) {
+              res.json(404, { error: 'not found' });
+              return;
+            }
+            const updated = { ...note, ...req.body, id: note.id };
+            store.replaceAll(store.all().map((item) => (item.id === note.id ? updated : item)));
+            res.json(200, updated);
+          },
+          remove(req, res) {
+
+        """),
+    ]
+    static let created = [("src/notes-controller.js", "    res.json(200, store.insert({ title, body: body || '' }));",
+                           "    res.json(201, store.insert({ title, body: body || '' }));")]
+}
+
+@Suite struct SecondAppHealTests {
+    @Test func nodeAppHealsToFullPassRate() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let app = try FixtureApps.copy("notes-node")
+        defer { app.remove() }
+        let answers = try [NotesFixes.missing, NotesFixes.patchRoute, NotesFixes.created].map { ["content": try ShopFixes.diff($0, in: app.url)] }
+        let server = try await TestLLMServer.start(answers, in: directory)
+        var llm = RepairConfig.LLM()
+        llm.primary.provider = "ollama"
+        llm.primary.baseURL = server.baseURL + "/v1"
+        llm.primary.model = "qwen2.5-coder"
+        let inputs = try SmokeInputs.load(appDirectory: app.url, environment: [:])
+        let cycle = HealCycle(appDirectory: app.url, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile,
+                              llm: try LLMService(config: llm, environment: [:], cache: nil), logger: Logger(label: "test"))
+        let report = try await cycle.run()
+        await server.stop()
+        #expect(report.healed, "\(report.iterations.flatMap(\.attempts).map { "\($0.outcome): \($0.detail)" })")
+        #expect(report.finalPassRate == 1.0)
+        #expect(Set(report.filesChanged) == ["src/notes-controller.js", "src/router.js", "server.js"])
+    }
+
+    @Test func primaryTimesOutAndTheFallbacksFixIsKept() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let slow = try await TestLLMServer.start([["delay": 3, "content": "late"]], in: directory)
+        let backup = try await TestLLMServer.start([["content": ShopFixes.searchReplace(ShopFixes.keyError)]], in: directory)
+        var llm = RepairConfig.LLM()
+        llm.primary.provider = "openai"
+        llm.primary.baseURL = slow.baseURL + "/v1"
+        llm.primary.model = "m"
+        llm.primary.apiKeyEnv = "K"
+        llm.timeout = 0.4
+        var fallback = RepairConfig.LLMEndpoint()
+        fallback.provider = "anthropic"
+        fallback.baseURL = backup.baseURL
+        fallback.model = "claude"
+        fallback.apiKeyEnv = "K"
+        llm.fallback = fallback
+        let plan = try app.write("only.json", """
+        {"scenarios": [{"endpoint": "POST /products", "name": "create_product", "payload": {"name": "Oat Milk", "price": 2.4}, "expected_status": 201},
+                       {"endpoint": "GET /health", "name": "health", "expected_status": 200}]}
+        """)
+        let inputs = try SmokeInputs.load(appDirectory: app.url, planFile: plan, overrides: ["repair.max_iterations=1"], environment: [:])
+        let service = try LLMService(config: llm, environment: ["K": "key-123456"], cache: nil,
+                                     retryPolicy: LLMService.RetryPolicy(retries: 1, baseDelay: .milliseconds(10)))
+        let report = try await HealCycle(appDirectory: app.url, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile,
+                                         llm: service, logger: Logger(label: "test")).run()
+        await slow.stop()
+        await backup.stop()
+        #expect(report.healed)
+        #expect(slow.requests().count == 2)
+        #expect(backup.requests().count == 1)
+    }
+}

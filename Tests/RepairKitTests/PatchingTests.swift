@@ -112,6 +112,20 @@ import Testing
         #expect(try PatchApplier.apply(patch.edits[0], to: fixed) == .alreadyApplied)
     }
 
+    @Test func hunkWhoseOuterContextMovedStillPlacesWithFuzz() throws {
+        // The line after the change is no longer "remove(": another fix inserted a handler.
+        let content = "  create(req, res) {\n    res.json(200, x);\n  },\n  update(req, res) {\n  },\n  remove(req, res) {\n"
+        let answer = "--- a/c.js\n+++ b/c.js\n@@ -1,4 +1,4 @@\n   create(req, res) {\n-    res.json(200, x);\n+    res.json(201, x);\n   },\n   remove(req, res) {\n"
+        #expect(try applied(answer, to: content, path: "c.js") == content.replacingOccurrences(of: "200", with: "201"))
+    }
+
+    @Test func fuzzNeverGuessesBetweenTwoPlaces() throws {
+        let content = "a()\nvalue = 1\nb()\nc()\nvalue = 1\nd()\n"
+        let answer = "--- a/f.py\n+++ b/f.py\n@@ -1,3 +1,3 @@\n x()\n-value = 1\n+value = 2\n y()\n"
+        let error = #expect(throws: PatchError.self) { try applied(answer, to: content, path: "f.py") }
+        #expect(error?.rule == .contextNotFound)
+    }
+
     @Test func proseWithoutAnEditIsAnOutcome() {
         let error = #expect(throws: PatchError.self) { try PatchParser.parse("I think the bug is in the database layer; check the schema.") }
         #expect(error?.rule == .noEdit)

@@ -27,13 +27,21 @@ public enum PatchApplier {
         guard !hunk.before.isEmpty else {
             throw PatchError(rule: .malformed, path: path, message: "a hunk with no context lines cannot be placed")
         }
-        let matches = text.positions(of: hunk.before)
-        if matches.count > 1 {
-            throw PatchError(rule: .ambiguous, path: path, message: "the hunk at line \(hunk.oldStart) matches \(matches.count) places")
-        }
-        if let start = matches.first {
-            text.lines.replaceSubrange(start..<(start + hunk.before.count), with: hunk.after)
-            return true
+        // Full context first; then, like patch(1)'s fuzz, up to two outer context lines less
+        // on each side — the changed lines and what context remains must still match once.
+        for fuzz in 0...2 {
+            guard let trimmed = hunk.trimmingContext(fuzz) else { break }
+            let matches = text.positions(of: trimmed.before)
+            if matches.count > 1 {
+                if fuzz == 0 {
+                    throw PatchError(rule: .ambiguous, path: path, message: "the hunk at line \(hunk.oldStart) matches \(matches.count) places")
+                }
+                break
+            }
+            if let start = matches.first {
+                text.lines.replaceSubrange(start..<(start + trimmed.before.count), with: trimmed.after)
+                return true
+            }
         }
         if !hunk.after.isEmpty, text.positions(of: hunk.after).count == 1 { return false }
         throw PatchError(rule: .contextNotFound, path: path,
@@ -101,5 +109,24 @@ struct TextLines {
 
     static func trimmingBoth(_ line: String) -> String {
         trimmingTrailing(line).drop { $0 == " " || $0 == "\t" }.description
+    }
+}
+
+extension Hunk {
+    /// The hunk with `count` context lines fewer at each end (only lines that are context on
+    /// both sides); nil when no context would be left around the change.
+    func trimmingContext(_ count: Int) -> Hunk? {
+        guard count > 0 else { return self }
+        var leading = 0
+        while leading < min(before.count, after.count), before[leading] == after[leading] { leading += 1 }
+        var trailing = 0
+        while trailing < min(before.count, after.count) - leading,
+              before[before.count - 1 - trailing] == after[after.count - 1 - trailing] { trailing += 1 }
+        let dropFront = min(count, leading), dropBack = min(count, trailing)
+        guard dropFront + dropBack > 0, leading - dropFront + trailing - dropBack > 0 || before.count - leading - trailing > 0 else { return nil }
+        let newBefore = Array(before[dropFront..<(before.count - dropBack)])
+        let newAfter = Array(after[dropFront..<(after.count - dropBack)])
+        guard !newBefore.isEmpty else { return nil }
+        return Hunk(oldStart: oldStart + dropFront, before: newBefore, after: newAfter)
     }
 }

@@ -94,15 +94,14 @@ public struct HealCycle: Sendable {
                 if let waiting = pending.firstIndex(where: { $0.group.key == group.key }) {
                     var proposal = pending.remove(at: waiting)
                     proposal.group = group
-                    switch place(proposal.patch, guard: guardian) {
-                    case .success(let placed):
+                    // A deferred fix is reused while it still places; once the files moved
+                    // under it, the LLM is asked again with the source as it is now.
+                    if case .success(let placed) = place(proposal.patch, guard: guardian) {
                         proposal.contents = placed.contents
                         proposal.diff = placed.diff
                         proposals.append(proposal)
-                    case .failure(let attempt):
-                        attempts.append(attempt.with(group: group))
+                        continue
                     }
-                    continue
                 }
                 guard let llm else {
                     attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .noLLM, rule: nil,

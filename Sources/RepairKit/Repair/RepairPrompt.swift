@@ -16,9 +16,9 @@ public struct RepairPrompt: Sendable {
     You repair a generated web API app whose smoke scenarios fail. Answer with the fix only, as a \
     unified diff (--- a/path, +++ b/path, @@ hunks with three lines of context) or as SEARCH/REPLACE \
     blocks (the file path on its own line, then <<<<<<< SEARCH, the exact lines to find, =======, the \
-    new lines, >>>>>>> REPLACE). Rules: change only the files shown; make the smallest change that makes \
-    the failing scenarios pass without breaking the others; never edit tests, the smoke plan or the \
-    configuration; do not create or delete files.
+    new lines, >>>>>>> REPLACE). Rules: change as few files as you can, preferably those shown; make the \
+    smallest change that makes the failing scenarios pass without breaking the others; never edit \
+    tests, the smoke plan or the configuration; do not create or delete files.
     """
 
     /// Builds the prompt for `group`. `lessons` and `examples` (from the learning store) are
@@ -81,11 +81,12 @@ public struct RepairPrompt: Sendable {
             }
         }
         if !windows.isEmpty { text += "\nSource:\n" }
-        var shown = Set<String>()
+        var shown: [String: [ClosedRange<Int>]] = [:]
         for window in windows {
-            let key = "\(window.file):\(window.line)"
-            guard !shown.contains(key), let snippet = snippet(window.file, around: window.line, radius: radius, in: appDirectory) else { continue }
-            shown.insert(key)
+            // A line already inside a window shown for the same file adds nothing.
+            guard !(shown[window.file] ?? []).contains(where: { $0.contains(window.line) }),
+                  let snippet = snippet(window.file, around: window.line, radius: radius, in: appDirectory) else { continue }
+            shown[window.file, default: []].append(snippet.first...snippet.last)
             if !files.contains(window.file) { files.append(window.file) }
             text += "\n\(window.file) (\(window.note), lines \(snippet.first)-\(snippet.last)):\n\(redactor.redact(snippet.text))\n"
         }
@@ -99,7 +100,7 @@ public struct RepairPrompt: Sendable {
         if let feedback {
             text += "\nYour previous patch was applied but the check command failed with:\n\(redactor.redact(feedback))\nAnswer with a corrected patch.\n"
         }
-        text += "\nFiles you may change: \(files.isEmpty ? "the app's source files" : files.joined(separator: ", "))\n"
+        text += "\nFiles shown: \(files.isEmpty ? "none" : files.joined(separator: ", ")). Other source files of the app may be changed when the fix needs it (a handler for a missing route, say).\n"
         return RepairPrompt(system: systemText, user: text, files: files)
     }
 
