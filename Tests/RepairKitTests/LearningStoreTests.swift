@@ -49,7 +49,9 @@ import Testing
         environment["REPAIR_LLM_MODEL"] = "test-model"
         environment["REPAIR_LLM_API_KEY_ENV"] = "TEST_OPENAI_KEY"
         environment["TEST_OPENAI_KEY"] = "sk-store-test-4242"
-        let once = try CommandRunner.run(CommandRunner.repairctl, ["once", app.url.path, "--json", "--store", store.path], environment: environment)
+        let reports = directory.url.appendingPathComponent("reports")
+        let once = try CommandRunner.run(CommandRunner.repairctl, ["once", app.url.path, "--json", "--store", store.path, "--report-dir", reports.path],
+                                         environment: environment)
         await server.stop()
         #expect(once.status == 0, "\(once.standardError)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(once.standardOutput.utf8)) as? [String: Any])
@@ -59,6 +61,13 @@ import Testing
             #expect(report.keys.contains(key), "\(key)")
         }
         let runID = try #require(report["run_id"] as? String)
+        let page = try String(contentsOf: reports.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains("Iteration 1") && page.contains("Iteration 3"))
+        #expect(page.contains("+    router.add(&quot;GET&quot;, &quot;/customers/{customer_id}&quot;, get_customer)"))
+        #expect(page.contains("Final run"))
+        for file in ["heal.json", "results.json", "junit.xml"] {
+            #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent(file).path), "\(file)")
+        }
 
         let list = try CommandRunner.run(CommandRunner.repairctl, ["runs", "list", "--json", "--store", store.path])
         let runs = try #require(try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]])

@@ -4,11 +4,15 @@ import Foundation
 /// failure expanded with its body excerpt and a `curl` command that reproduces it.
 public enum HTMLReport {
     public static func html(for run: SmokeRun) -> String {
-        let rate = String(format: "%.1f%%", run.passRate * 100)
-        var page = """
+        page(title: "repaird smoke — \(run.appDirectory.lastPathComponent)", body: "<h1>Smoke run \(escape(run.runID))</h1>\n" + body(for: run))
+    }
+
+    /// A self-contained page around `body`: inline styles, no scripts, nothing fetched.
+    static func page(title: String, body: String) -> String {
+        """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">
-        <title>repaird smoke — \(escape(run.appDirectory.lastPathComponent))</title>
+        <title>\(escape(title))</title>
         <style>
         body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d2329}
         h1{font-size:1.3rem}table{border-collapse:collapse;width:100%}
@@ -18,7 +22,15 @@ public enum HTMLReport {
         details{margin:.8rem 0;border:1px solid #e3e6ea;border-radius:6px;padding:.4rem .8rem}
         summary{cursor:pointer;font-weight:600}
         </style></head><body>
-        <h1>Smoke run \(escape(run.runID))</h1>
+        \(body)</body></html>
+
+        """
+    }
+
+    /// The run's totals, scenario table, groups and failures, as a page section.
+    static func body(for run: SmokeRun) -> String {
+        let rate = String(format: "%.1f%%", run.passRate * 100)
+        var page = """
         <p>App <code>\(escape(run.appDirectory.path))</code>\(run.baseURL.map { " at <code>\(escape($0))</code>" } ?? "")</p>
         <p class="totals"><span>Total <b>\(run.total)</b></span><span class="pass">Passed <b>\(run.passed)</b></span><span class="fail">Failed <b>\(run.failed)</b></span><span>Pass rate <b>\(rate)</b></span></p>
 
@@ -64,7 +76,6 @@ public enum HTMLReport {
             if !result.bodyExcerpt.isEmpty { page += "<p>Response body:</p><pre>\(escape(result.bodyExcerpt))</pre>\n" }
             page += "<p>Request id <code>\(escape(result.requestID))</code></p></details>\n"
         }
-        page += "</body></html>\n"
         return page
     }
 

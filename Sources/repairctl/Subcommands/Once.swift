@@ -37,7 +37,7 @@ struct Once: AsyncParsableCommand {
     @Flag(help: "Print the heal report as one JSON object.")
     var json = false
 
-    @Option(help: "Write heal.json, and the final run's results.json, junit.xml and report.html, into this directory.")
+    @Option(help: "Write heal.json, report.html (every iteration with its diffs, then the final run), and the final run's results.json and junit.xml into this directory.")
     var reportDir: String?
 
     @Option(help: "The learning store (default: REPAIR_STORE, [learning] store, or $XDG_STATE_HOME/repaird/learning.sqlite).")
@@ -103,6 +103,9 @@ struct Once: AsyncParsableCommand {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 try report.jsonData().write(to: directory.appendingPathComponent("heal.json"), options: .atomic)
                 if let run = finalRun.value { try ReportWriter.write(run, to: directory) }
+                // The page for the whole cycle replaces the final run's: it includes that run.
+                try Data(HealHTMLReport.html(for: report, finalRun: finalRun.value).utf8)
+                    .write(to: directory.appendingPathComponent("report.html"), options: .atomic)
             } catch {
                 Terminal.error("cannot write reports to \(reportDir): \(error)")
                 throw ExitCodes.badInput
