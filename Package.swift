@@ -73,6 +73,14 @@ let package = Package(
             dependencies: ["RepairKit"],
             path: "Benchmarks/PlanBenchmark"
         ),
+        .executableTarget(
+            name: "CycleBenchmark",
+            dependencies: [
+                "RepairKit", "RepairTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/CycleBenchmark"
+        ),
         .testTarget(
             name: "RepairKitTests",
             dependencies: ["RepairKit", "RepairTestSupport"]

@@ -86,6 +86,7 @@ import Testing
         let database = try RepairDatabase.open(at: store)
         let recorded = try #require(try database.run(id: runID))
         #expect(recorded.attempts.allSatisfy { !$0.prompt.isEmpty && !$0.answer.isEmpty })
+        #expect(recorded.attempts.allSatisfy { $0.durationMilliseconds > 0 }, "the LLM call's time is kept")
         #expect(!recorded.attempts.contains { $0.prompt.contains("sk-store-test-4242") || $0.answer.contains("sk-store-test-4242") })
         #expect(try database.isIntact())
 

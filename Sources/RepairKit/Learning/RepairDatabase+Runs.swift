@@ -40,7 +40,7 @@ extension RepairDatabase {
             var record = AttemptRecord(
                 id: nil, runId: runID, iteration: iteration, groupKey: attempt.group, source: attempt.source,
                 outcome: attempt.outcome.rawValue, rule: attempt.rule, files: files, diff: attempt.diff, prompt: attempt.prompt,
-                answer: attempt.answer, tokensIn: attempt.tokensIn, tokensOut: attempt.tokensOut, durationMilliseconds: 0,
+                answer: attempt.answer, tokensIn: attempt.tokensIn, tokensOut: attempt.tokensOut, durationMilliseconds: attempt.durationMilliseconds,
                 detail: attempt.detail, createdAt: Date())
             try record.insert(db)
         }

@@ -53,6 +53,7 @@ public struct HealCycle: Sendable {
         var tokensOut: Int
         var prompt = ""
         var answer = ""
+        var durationMilliseconds = 0.0
         var files: [String] { contents.map(\.path) }
     }
 
@@ -251,12 +252,18 @@ public struct HealCycle: Sendable {
     private func ask(_ llm: LLMService, _ prompt: RepairPrompt, group: ViolationGroup, spending: inout Spending,
                      guard guardian: PatchGuard) async -> Result<Proposal, AttemptFailure> {
         let response: LLMResponse
+        let started = ContinuousClock.now
+        func elapsed() -> Double {
+            let duration = ContinuousClock.now - started
+            return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
         do {
             response = try await llm.complete(prompt.request)
         } catch {
             var report = AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .llmError, rule: nil,
                                        files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: error.description)
             report.prompt = prompt.system + "\n\n" + prompt.user
+            report.durationMilliseconds = elapsed()
             return .failure(AttemptFailure(report))
         }
         if !response.cached {
@@ -274,18 +281,20 @@ public struct HealCycle: Sendable {
                                        rule: error.rule.rawValue, files: [], diff: "", tokensIn: cost.0, tokensOut: cost.1, detail: error.message)
             report.prompt = promptText
             report.answer = response.text
+            report.durationMilliseconds = elapsed()
             return .failure(AttemptFailure(report))
         }
         switch place(patch, guard: guardian) {
         case .success(let placed):
             return .success(Proposal(group: group, patch: patch, contents: placed.contents, diff: placed.diff, tokensIn: cost.0, tokensOut: cost.1,
-                                     prompt: promptText, answer: response.text))
+                                     prompt: promptText, answer: response.text, durationMilliseconds: elapsed()))
         case .failure(let failure):
             var attempt = failure.with(group: group)
             attempt.tokensIn = cost.0
             attempt.tokensOut = cost.1
             attempt.prompt = promptText
             attempt.answer = response.text
+            attempt.durationMilliseconds = elapsed()
             return .failure(AttemptFailure(attempt))
         }
     }
@@ -371,6 +380,7 @@ public struct HealCycle: Sendable {
                 proposal.tokensOut += corrected.tokensOut
                 proposal.prompt = corrected.prompt
                 proposal.answer = corrected.answer
+                proposal.durationMilliseconds += corrected.durationMilliseconds
             case .failure:
                 return .failure(AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
             }
@@ -399,6 +409,7 @@ public struct HealCycle: Sendable {
                                    files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn, tokensOut: proposal.tokensOut, detail: detail)
         report.prompt = proposal.prompt
         report.answer = proposal.answer
+        report.durationMilliseconds = proposal.durationMilliseconds
         return report
     }
 

@@ -48,6 +48,8 @@ public struct AttemptReport: Sendable, Codable {
     /// The prompt sent and the answer received; kept in the store, left out of reports.
     public var prompt = ""
     public var answer = ""
+    /// Time spent asking the LLM for this fix.
+    public var durationMilliseconds = 0.0
 
     enum CodingKeys: String, CodingKey {
         case group, kind, source, outcome, rule, files, diff, tokensIn = "tokens_in", tokensOut = "tokens_out", detail
