@@ -40,9 +40,10 @@ public struct AppHost: Sendable {
         logger.info("app.starting", metadata: ["app.port": "\(port)", "app.directory": "\(directory.path)"])
         let process = try ChildProcess.spawn(
             command: settings.start, directory: directory, environment: environment, output: output)
+        noteRunning(process)
         let app = RunningApp(
             process: process, port: port, baseURL: "http://\(host):\(port)",
-            stopGrace: .milliseconds(Int(settings.stopGrace * 1000)))
+            stopGrace: .milliseconds(Int(settings.stopGrace * 1000)), directory: directory)
         do {
             try await waitUntilHealthy(app, portTakenBefore: portTakenBefore)
         } catch {

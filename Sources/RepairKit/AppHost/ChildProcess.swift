@@ -63,6 +63,11 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&fileActions, writeEnd, 1)
         posix_spawn_file_actions_adddup2(&fileActions, writeEnd, 2)
+        // The app gets only its three standard streams: no log file, socket or pipe of ours
+        // (closefrom is behind _GNU_SOURCE, so the open descriptors are listed instead).
+        for descriptor in openDescriptors() where descriptor > 2 && descriptor != writeEnd {
+            posix_spawn_file_actions_addclose(&fileActions, descriptor)
+        }
 
         var defaultSignals = sigset_t()
         sigfillset(&defaultSignals)
@@ -167,6 +172,17 @@ public final class ChildProcess: Sendable {
         }
         return status
     }
+}
+
+/// The descriptors this process has open now (Linux: `/proc/self/fd`).
+private func openDescriptors() -> [Int32] {
+    #if os(Linux)
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
+    // Only descriptors still open by the time the list is used: the one that read the folder is gone.
+    return entries.compactMap(Int32.init).filter { fcntl($0, F_GETFD) != -1 }
+    #else
+    return []
+    #endif
 }
 
 /// Sleeps for `duration`, also when the task is cancelled: stopping a process must finish

@@ -7,6 +7,8 @@ public struct RunningApp: Sendable {
     /// `http://host:port`, without a trailing slash.
     public let baseURL: String
     let stopGrace: Duration
+    /// The app directory, whose `.repair/app.pid` notes the app while it runs.
+    var directory: URL?
 
     public var output: OutputCapture { process.output }
     public var isRunning: Bool { process.isRunning }
@@ -14,6 +16,8 @@ public struct RunningApp: Sendable {
     /// Stops the app's whole process group; returns how the app ended.
     @discardableResult
     public func stop() async -> ExitStatus {
-        await process.stop(grace: stopGrace)
+        let status = await process.stop(grace: stopGrace)
+        if let directory { AppHost.forgetRunning(in: directory) }
+        return status
     }
 }

@@ -67,6 +67,8 @@ public struct HealCycle: Sendable {
 
     public func run(events: (@Sendable (Event) -> Void)? = nil) async throws -> HealReport {
         let workspace = Workspace(appDirectory: appDirectory)
+        // A cycle killed earlier may have left its app running and a change unjudged.
+        AppHost.reapOrphan(appDirectory: appDirectory)
         let recovered = try workspace.recover()
         if !recovered.isEmpty { events?(.recovered(files: recovered)) }
         var current = try await smoke(iteration: 0, events: events)

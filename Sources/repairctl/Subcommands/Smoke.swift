@@ -53,6 +53,13 @@ struct Smoke: AsyncParsableCommand {
             Terminal.error(error.description)
             throw ExitCodes.badInput
         }
+        // A cycle killed earlier may have left its app running or a patch unjudged: undo both
+        // so this pass sees the app as it really is.
+        AppHost.reapOrphan(appDirectory: appURL)
+        let recovered = try Workspace(appDirectory: appURL).recover()
+        if !recovered.isEmpty && !json {
+            Terminal.progress("▶ rolled back an unfinished change left by an earlier cycle: \(recovered.joined(separator: ", "))")
+        }
         let pass = SmokePass(
             appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, logger: logger)
         let showProgress = !json
