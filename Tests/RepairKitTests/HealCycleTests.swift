@@ -254,6 +254,9 @@ enum ShopFixes {
         #expect(attempt.outcome == .dryRun)
         #expect(attempt.diff.contains("+        name=payload[\"name\"],"))
         #expect(try snapshot(app) == before)
+        let summary = HealSummary.text(report, llmConfigured: true)
+        #expect(summary.contains("Patches proposed (--dry-run, nothing written):"))
+        #expect(summary.contains("+        name=payload[\"name\"],"))
     }
 }
 

@@ -26,6 +26,15 @@ public enum HealSummary {
             lines.append("  # api_key_env = \"OPENAI_API_KEY\"   # the variable holding the key, for hosted providers")
             lines.append("or set REPAIR_LLM_PROVIDER and REPAIR_LLM_MODEL. See the README, \"Pointing it at an LLM\".")
         }
+        let proposed = report.iterations.flatMap(\.attempts).filter { $0.outcome == .dryRun && !$0.diff.isEmpty }
+        if !proposed.isEmpty {
+            lines.append("")
+            lines.append("Patches proposed (--dry-run, nothing written):")
+            for attempt in proposed {
+                lines.append("# \(attempt.group)")
+                lines.append(attempt.diff.hasSuffix("\n") ? String(attempt.diff.dropLast()) : attempt.diff)
+            }
+        }
         if !report.keptDiff.isEmpty {
             lines.append("")
             lines.append("Kept changes:")
