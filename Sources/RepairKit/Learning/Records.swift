@@ -110,3 +110,60 @@ struct LLMAnswerRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var response: String
     var createdAt: Date
 }
+
+/// A row of `fixPattern`: a fix that healed a signature, with the entity's names as holes.
+public struct FixPattern: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "fixPattern"
+
+    public enum Status: String, Codable, Sendable { case candidate, promoted, retired }
+
+    public var id: Int64?
+    public var signatureKey: String
+    public var signature: String
+    public var kind: String
+    public var template: String
+    public var exampleDiff: String
+    public var entity: String?
+    /// JSON list of app directories it healed.
+    public var appsHealed: String
+    public var successes: Int
+    public var failures: Int
+    public var status: Status
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public var uses: Int { successes + failures }
+    public var successRate: Double { uses == 0 ? 0 : Double(successes) / Double(uses) }
+
+    public enum Columns {
+        static let signatureKey = Column(CodingKeys.signatureKey)
+        static let template = Column(CodingKeys.template)
+        static let status = Column(CodingKeys.status)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `lesson`: a patch that failed for a signature — never to be applied again for it.
+public struct Lesson: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "lesson"
+    public var id: Int64?
+    public var signatureKey: String
+    public var signature: String
+    /// Hash of the normalised patch (its changed lines, not its context or line numbers).
+    public var patchHash: String
+    /// What was tried: the changed lines, shortened.
+    public var summary: String
+    public var outcome: String
+    public var evidence: String
+    public var count: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public enum Columns {
+        static let signatureKey = Column(CodingKeys.signatureKey)
+        static let patchHash = Column(CodingKeys.patchHash)
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

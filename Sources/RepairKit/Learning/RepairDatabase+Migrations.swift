@@ -74,6 +74,38 @@ extension RepairDatabase {
                 table.column("createdAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v2: fix patterns and GRAVEYARD lessons") { db in
+            try db.create(table: "fixPattern") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("signatureKey", .text).notNull().indexed()
+                table.column("signature", .text).notNull()
+                table.column("kind", .text).notNull()
+                /// The fix with the entity's names as holes.
+                table.column("template", .text).notNull()
+                table.column("exampleDiff", .text).notNull()
+                table.column("entity", .text)
+                table.column("appsHealed", .text).notNull()
+                table.column("successes", .integer).notNull()
+                table.column("failures", .integer).notNull()
+                table.column("status", .text).notNull()
+                table.column("createdAt", .datetime).notNull()
+                table.column("updatedAt", .datetime).notNull()
+                table.uniqueKey(["signatureKey", "template"])
+            }
+            try db.create(table: "lesson") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("signatureKey", .text).notNull()
+                table.column("signature", .text).notNull()
+                table.column("patchHash", .text).notNull()
+                table.column("summary", .text).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("evidence", .text).notNull()
+                table.column("count", .integer).notNull()
+                table.column("createdAt", .datetime).notNull()
+                table.column("updatedAt", .datetime).notNull()
+                table.uniqueKey(["signatureKey", "patchHash"])
+            }
+        }
         return migrator
     }
 }

@@ -54,6 +54,9 @@ public struct HealCycle: Sendable {
         var prompt = ""
         var answer = ""
         var durationMilliseconds = 0.0
+        /// `llm`, or `pattern` when the learning store supplied the fix.
+        var source = "llm"
+        var pattern: FixPattern?
         var files: [String] { contents.map(\.path) }
     }
 
@@ -81,6 +84,7 @@ public struct HealCycle: Sendable {
         var keptDiffs: [String] = []
         var stopReason = "the app passed its plan"
         let guardian = PatchGuard(appDirectory: appDirectory, config: config)
+        let library = store.map(PatternLibrary.init)
 
         if !needsRepair(current) {
             return try finished(report(initial: initial, final: current, iterations: [], spending: spending, kept: [], stop: "no repair was needed"))
@@ -106,12 +110,20 @@ public struct HealCycle: Sendable {
                         continue
                     }
                 }
+                // A fix learned before, for no tokens, before any LLM call.
+                if let library, let proposal = patternProposal(for: group, library: library, guard: guardian) {
+                    proposals.append(proposal)
+                    continue
+                }
                 guard let llm else {
                     attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .noLLM, rule: nil,
                                                   files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: "no [llm] is configured"))
                     continue
                 }
-                let prompt = RepairPrompt.build(for: group, appDirectory: appDirectory, redactor: redactor, tokenLimit: promptTokenLimit)
+                let lessons = (try? library?.lessonLines(for: group)) ?? []
+                let examples = (try? library?.exampleDiffs(for: group)) ?? []
+                let prompt = RepairPrompt.build(for: group, appDirectory: appDirectory, redactor: redactor, lessons: lessons,
+                                                examples: examples, tokenLimit: promptTokenLimit)
                 if budgetSpent || spending.total + prompt.estimatedTokens > config.repair.tokenBudget {
                     budgetSpent = true
                     attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .budgetExhausted, rule: nil,
@@ -121,7 +133,13 @@ public struct HealCycle: Sendable {
                 }
                 events?(.asking(group: group.key))
                 switch await ask(llm, prompt, group: group, spending: &spending, guard: guardian) {
-                case .success(let proposal): proposals.append(proposal)
+                case .success(let proposal):
+                    if let lesson = try? library?.lesson(burying: proposal.diff, for: group) {
+                        attempts.append(attemptReport(proposal, outcome: .graveyard,
+                                                      detail: "this patch already failed for this failure (\(lesson.outcome), \(lesson.count)×): \(lesson.evidence)"))
+                    } else {
+                        proposals.append(proposal)
+                    }
                 case .failure(let failure): attempts.append(failure.report)
                 }
             }
@@ -158,6 +176,10 @@ public struct HealCycle: Sendable {
                 switch await applyChecked(proposal, workspace: workspace, spending: &spending, guard: guardian) {
                 case .success(let result): applied.append(result)
                 case .failure(let failure):
+                    if failure.report.outcome == .checkFailed, !failure.report.diff.isEmpty {
+                        try library?.recordFailure(diff: failure.report.diff, group: proposal.group, outcome: "check_failed",
+                                                   evidence: failure.report.detail, pattern: proposal.pattern)
+                    }
                     attempts.append(failure.report)
                     events?(.attempt(failure.report))
                 }
@@ -180,6 +202,7 @@ public struct HealCycle: Sendable {
                 for (proposal, change) in applied {
                     try workspace.commit(change)
                     keptDiffs.append(proposal.diff)
+                    try library?.recordSuccess(diff: proposal.diff, group: proposal.group, appDirectory: appDirectory)
                     let attempt = attemptReport(proposal, outcome: .kept, detail: "healed \(healedCount(proposal, after)) scenario(s), no regression")
                     attempts.append(attempt)
                     events?(.attempt(attempt))
@@ -196,10 +219,14 @@ public struct HealCycle: Sendable {
                     if verdict == .kept {
                         try workspace.commit(change)
                         keptDiffs.append(proposal.diff)
+                        try library?.recordSuccess(diff: proposal.diff, group: proposal.group, appDirectory: appDirectory)
                         current = alone
                         keptAny = true
                     } else {
                         try workspace.rollback(change)
+                        try library?.recordFailure(diff: proposal.diff, group: proposal.group, outcome: verdict.rawValue,
+                                                   evidence: verdict == .regressed ? "broke \(regressions(before: current, after: alone).joined(separator: ", "))"
+                                                       : "none of its scenarios passed", pattern: proposal.pattern)
                     }
                     let detail = verdict == .kept ? "healed \(healedCount(proposal, alone)) scenario(s), no regression"
                         : verdict == .regressed ? "broke: \(regressions(before: current, after: alone).joined(separator: ", "))"
@@ -312,6 +339,20 @@ public struct HealCycle: Sendable {
         }
     }
 
+    /// The first learned fix for the group that places cleanly and is not buried.
+    private func patternProposal(for group: ViolationGroup, library: PatternLibrary, guard guardian: PatchGuard) -> Proposal? {
+        guard let candidates = try? library.candidates(for: group) else { return nil }
+        for candidate in candidates {
+            guard let patch = try? PatchParser.parse(candidate.patch),
+                  case .success(let placed) = place(patch, guard: guardian),
+                  (try? library.lesson(burying: placed.diff, for: group)) == nil else { continue }
+            return Proposal(group: group, patch: patch, contents: placed.contents, diff: placed.diff, tokensIn: 0, tokensOut: 0,
+                            prompt: "", answer: "pattern \(candidate.pattern.id ?? 0) (\(candidate.exact ? "as learned" : "generalised"))",
+                            source: "pattern", pattern: candidate.pattern)
+        }
+        return nil
+    }
+
     /// Guards a patch and places it against the files as they are now, in memory.
     private func place(_ patch: Patch, guard guardian: PatchGuard) -> Result<(contents: [(path: String, text: String)], diff: String), AttemptFailure> {
         func refusal(_ error: PatchError, outcome: AttemptOutcome) -> AttemptFailure {
@@ -407,7 +448,7 @@ public struct HealCycle: Sendable {
     }
 
     private func attemptReport(_ proposal: Proposal, outcome: AttemptOutcome, detail: String) -> AttemptReport {
-        var report = AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: "llm", outcome: outcome, rule: nil,
+        var report = AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: proposal.source, outcome: outcome, rule: nil,
                                    files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn, tokensOut: proposal.tokensOut, detail: detail)
         report.prompt = proposal.prompt
         report.answer = proposal.answer

@@ -12,6 +12,8 @@ public enum AttemptOutcome: String, Sendable, Codable {
     case checkFailed = "check_failed"
     /// The guard refused it before any write (the rule says why).
     case refused
+    /// This patch already failed for this failure (a GRAVEYARD lesson): never applied again.
+    case graveyard
     /// The answer held no edit.
     case noEdit = "no_edit"
     /// The edit could not be placed: context not found, or found twice.

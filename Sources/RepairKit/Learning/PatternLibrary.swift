@@ -1,0 +1,148 @@
+import Foundation
+import GRDB
+
+/// Fix patterns and GRAVEYARD lessons in the learning store: what healed a signature before,
+/// and what must never be tried for it again.
+public struct PatternLibrary: Sendable {
+    let database: RepairDatabase
+
+    public init(_ database: RepairDatabase) { self.database = database }
+
+    /// A patch to try before asking the LLM, written for this group's entity.
+    public struct Candidate: Sendable {
+        public var pattern: FixPattern
+        /// The patch text: the example as it is, or the template filled for this entity.
+        public var patch: String
+        /// True when the example diff is used unchanged (same entity), false when generalised.
+        public var exact: Bool
+    }
+
+    /// Patterns for the group's signature, most specific first (the same entity's example as
+    /// it is, then templates filled with this entity's names), then by success rate.
+    public func candidates(for group: ViolationGroup, limit: Int = 3) throws -> [Candidate] {
+        let signature = Signature(group)
+        let patterns = try database.writer.read { db in
+            try FixPattern.filter(FixPattern.Columns.signatureKey == signature.key && FixPattern.Columns.status != FixPattern.Status.retired.rawValue)
+                .fetchAll(db)
+        }
+        let entity = EntityNames(route: group.route)
+        var result: [Candidate] = []
+        for pattern in patterns.sorted(by: { ($0.status == .promoted ? 1 : 0, $0.successRate) > ($1.status == .promoted ? 1 : 0, $1.successRate) }) {
+            if pattern.entity == entity?.singular { result.append(Candidate(pattern: pattern, patch: pattern.exampleDiff, exact: true)) }
+        }
+        for pattern in patterns.sorted(by: { $0.successRate > $1.successRate }) {
+            if let entity, pattern.entity != entity.singular { result.append(Candidate(pattern: pattern, patch: entity.fill(pattern.template), exact: false)) }
+        }
+        return Array(result.prefix(limit))
+    }
+
+    /// The lesson that buries `diff` for the group's signature, if it already failed for it.
+    public func lesson(burying diff: String, for group: ViolationGroup) throws -> Lesson? {
+        let key = Signature(group).key, hash = Self.patchHash(diff)
+        return try database.writer.read { db in
+            try Lesson.filter(Lesson.Columns.signatureKey == key && Lesson.Columns.patchHash == hash).fetchOne(db)
+        }
+    }
+
+    /// Lessons for the signature, then for the same exception type, as prompt lines.
+    public func lessonLines(for group: ViolationGroup, limit: Int = 5) throws -> [String] {
+        let signature = Signature(group)
+        let lessons = try database.writer.read { db in
+            try Lesson.filter(Lesson.Columns.signatureKey == signature.key).order(Column("count").desc).limit(limit).fetchAll(db)
+        }
+        return lessons.map { "\($0.summary) — \($0.outcome): \($0.evidence)" }
+    }
+
+    /// Successful fixes of similar failures (same kind and exception), as prompt examples.
+    public func exampleDiffs(for group: ViolationGroup, limit: Int = 3) throws -> [String] {
+        let signature = Signature(group)
+        return try database.writer.read { db in
+            try FixPattern.filter(Column("kind") == group.kind.rawValue && FixPattern.Columns.status != FixPattern.Status.retired.rawValue)
+                .fetchAll(db)
+        }.filter { $0.signature.contains(signature.exceptionType) }.sorted { $0.successRate > $1.successRate }.prefix(limit).map(\.exampleDiff)
+    }
+
+    /// A kept fix: creates the pattern for its signature or strengthens the one it came from.
+    public func recordSuccess(diff: String, group: ViolationGroup, appDirectory: URL) throws {
+        let signature = Signature(group)
+        let entity = EntityNames(route: group.route)
+        let template = entity?.abstract(diff) ?? diff
+        try database.writer.write { db in
+            let now = Date()
+            if var pattern = try FixPattern.filter(FixPattern.Columns.signatureKey == signature.key && FixPattern.Columns.template == template).fetchOne(db) {
+                pattern.successes += 1
+                pattern.appsHealed = Self.adding(appDirectory.path, to: pattern.appsHealed)
+                pattern.status = Self.status(pattern)
+                pattern.updatedAt = now
+                try pattern.update(db)
+            } else {
+                var pattern = FixPattern(
+                    id: nil, signatureKey: signature.key, signature: signature.description, kind: group.kind.rawValue, template: template,
+                    exampleDiff: diff, entity: entity?.singular, appsHealed: Self.adding(appDirectory.path, to: "[]"), successes: 1, failures: 0,
+                    status: .candidate, createdAt: now, updatedAt: now)
+                try pattern.insert(db)
+            }
+        }
+    }
+
+    /// A fix that was rolled back: buries the patch for the signature, and weakens the
+    /// pattern it came from.
+    public func recordFailure(diff: String, group: ViolationGroup, outcome: String, evidence: String, pattern: FixPattern?) throws {
+        let signature = Signature(group)
+        let hash = Self.patchHash(diff)
+        try database.writer.write { db in
+            let now = Date()
+            if var lesson = try Lesson.filter(Lesson.Columns.signatureKey == signature.key && Lesson.Columns.patchHash == hash).fetchOne(db) {
+                lesson.count += 1
+                lesson.updatedAt = now
+                try lesson.update(db)
+            } else {
+                var lesson = Lesson(id: nil, signatureKey: signature.key, signature: signature.description, patchHash: hash,
+                                    summary: Self.summary(diff), outcome: outcome, evidence: String(evidence.prefix(500)), count: 1,
+                                    createdAt: now, updatedAt: now)
+                try lesson.insert(db)
+            }
+            if let id = pattern?.id, var stored = try FixPattern.fetchOne(db, key: id) {
+                stored.failures += 1
+                stored.status = Self.status(stored)
+                stored.updatedAt = now
+                try stored.update(db)
+            }
+        }
+    }
+
+    /// Promoted above 70% success over at least 3 uses, retired below 30%; a person's choice
+    /// (promote or retire) is only undone by the numbers crossing the other line.
+    static func status(_ pattern: FixPattern) -> FixPattern.Status {
+        guard pattern.uses >= 3 else { return pattern.status }
+        if pattern.successRate > 0.7 { return .promoted }
+        if pattern.successRate < 0.3 { return .retired }
+        return pattern.status
+    }
+
+    /// Hash of what a patch changes: its removed and added lines, trimmed, per file — not
+    /// its context or line numbers, so the same fix hashes the same wherever it lands.
+    public static func patchHash(_ diff: String) -> String {
+        Fingerprint.hash(changedLines(diff).joined(separator: "\n"))
+    }
+
+    static func changedLines(_ diff: String) -> [String] {
+        diff.split(separator: "\n").compactMap { line -> String? in
+            if line.hasPrefix("+++ ") || line.hasPrefix("--- ") { return String(line) }
+            guard line.hasPrefix("+") || line.hasPrefix("-") else { return nil }
+            let body = line.dropFirst().trimmingCharacters(in: .whitespaces)
+            return body.isEmpty ? nil : String(line.prefix(1)) + body
+        }
+    }
+
+    static func summary(_ diff: String) -> String {
+        let lines = changedLines(diff).filter { !$0.hasPrefix("+++") && !$0.hasPrefix("---") }
+        return String(lines.prefix(6).joined(separator: " | ").prefix(300))
+    }
+
+    private static func adding(_ app: String, to json: String) -> String {
+        var apps = (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+        if !apps.contains(app) { apps.append(app) }
+        return String(decoding: (try? JSONEncoder().encode(apps)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+}

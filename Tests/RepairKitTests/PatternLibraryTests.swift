@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+@testable import RepairKit
+import RepairTestSupport
+import Testing
+
+@Suite struct PatternLibraryTests {
+    func cycle(_ app: TemporaryDirectory, llm: LLMService?, store: RepairDatabase, maxIterations: Int = 3, plan: URL? = nil) throws -> HealCycle {
+        let inputs = try SmokeInputs.load(appDirectory: app.url, planFile: plan, overrides: ["repair.max_iterations=\(maxIterations)"], environment: [:])
+        return HealCycle(appDirectory: app.url, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
+                         store: store, logger: Logger(label: "test"))
+    }
+
+    func llm(_ server: TestLLMServer) throws -> LLMService {
+        var config = RepairConfig.LLM()
+        config.primary.provider = "ollama"
+        config.primary.baseURL = server.baseURL + "/v1"
+        config.primary.model = "m"
+        return try LLMService(config: config, environment: [:], cache: nil)
+    }
+
+    @Test func theNextAppWithKnownBugsHealsWithNoLLMCall() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("learning.sqlite"))
+        let first = try FixtureApps.copy("shop-api")
+        defer { first.remove() }
+        let answers = try [ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created]
+            .map { ["content": try ShopFixes.diff($0, in: first.url)] }
+        let server = try await TestLLMServer.start(answers, in: directory)
+        let learned = try await cycle(first, llm: try llm(server), store: store).run()
+        await server.stop()
+        #expect(learned.healed && learned.llmCalls == 5)
+
+        // A second generated app with the same bugs, and no LLM at all.
+        let second = try FixtureApps.copy("shop-api")
+        defer { second.remove() }
+        let report = try await cycle(second, llm: nil, store: store).run()
+        #expect(report.healed, "\(report.iterations.flatMap(\.attempts).map { "\($0.outcome) \($0.group)" })")
+        #expect(report.llmCalls == 0 && report.tokensIn == 0 && report.tokensOut == 0)
+        let kept = report.iterations.flatMap(\.attempts).filter { $0.outcome == .kept }
+        #expect(kept.count == 5)
+        #expect(kept.allSatisfy { $0.source == "pattern" })
+        let patterns = try await store.writer.read { try FixPattern.fetchAll($0) }
+        #expect(patterns.count == 5)
+        #expect(patterns.allSatisfy { $0.successes == 2 })
+    }
+
+    @Test func aPatchThatFailedIsBuriedAndRefusedWhenProposedAgain() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try RepairDatabase.inMemory()
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let plan = try app.write("plan.json", """
+        {"seed_data": [{"entity_name": "product", "uuid": "00000000-0000-4000-8000-000000000001", "fields": {"name": "Beans", "price": 2, "stock": 1}, "depends_on": []}],
+         "scenarios": [{"endpoint": "POST /products", "name": "create_product", "payload": {"name": "Oat Milk", "price": 2.4}, "expected_status": 201},
+                       {"endpoint": "GET /products", "name": "list_products", "expected_status": 200}]}
+        """)
+        let breaking = """
+        shop/services.py
+        <<<<<<< SEARCH
+                name=payload["product_name"],
+        =======
+                name=payload["name"],
+        >>>>>>> REPLACE
+
+        shop/services.py
+        <<<<<<< SEARCH
+            return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM products ORDER BY name")]
+        =======
+            return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM missing_table")]
+        >>>>>>> REPLACE
+        """
+        let server = try await TestLLMServer.start([["content": breaking]], in: directory)
+        let first = try await cycle(app, llm: try llm(server), store: store, maxIterations: 1, plan: plan).run()
+        #expect(first.iterations.flatMap(\.attempts).contains { $0.outcome == .regressed })
+        let lessons = try await store.writer.read { try Lesson.fetchAll($0) }
+        #expect(lessons.count == 1)
+        #expect(lessons.first?.outcome == "regressed")
+        #expect(lessons.first?.evidence.contains("list_products") == true)
+
+        let before = try Data(contentsOf: app.url.appendingPathComponent("shop/services.py"))
+        let second = try await cycle(app, llm: try llm(server), store: store, maxIterations: 1, plan: plan).run()
+        await server.stop()
+        let attempt = try #require(second.iterations.first?.attempts.first)
+        #expect(attempt.outcome == .graveyard)
+        #expect(try Data(contentsOf: app.url.appendingPathComponent("shop/services.py")) == before, "nothing was applied")
+        // The lesson went into the second prompt as a thing not to repeat.
+        #expect(server.requests().last?.body.contains("do not repeat them") == true)
+    }
+
+    @Test func entityNamesBecomeHolesAndBack() {
+        let products = EntityNames(route: "/products/{product_id}")!
+        let customers = EntityNames(route: "/customers")!
+        let diff = "-    product = Product(name=payload[\"product_name\"])  # PRODUCTS products\n"
+        let template = products.abstract(diff)
+        #expect(template == "-    {{entity}} = {{Entity}}(name=payload[\"{{entity}}_name\"])  # {{ENTITIES}} {{entities}}\n")
+        #expect(customers.fill(template) == "-    customer = Customer(name=payload[\"customer_name\"])  # CUSTOMERS customers\n")
+        #expect(EntityNames(route: "/categories/{id}")?.singular == "category")
+    }
+
+    @Test func samePatchHashesTheSameWhereverItLands() {
+        let here = "--- a/x.py\n+++ b/x.py\n@@ -10,3 +10,3 @@\n ctx\n-a = 1\n+a = 2\n"
+        let there = "--- a/x.py\n+++ b/x.py\n@@ -50,4 +50,4 @@\n other context\n-    a = 1\n+    a = 2\n more\n"
+        #expect(PatternLibrary.patchHash(here) == PatternLibrary.patchHash(there))
+        #expect(PatternLibrary.patchHash(here) != PatternLibrary.patchHash(here.replacingOccurrences(of: "a = 2", with: "a = 3")))
+    }
+}
