@@ -107,3 +107,40 @@ import Testing
         #expect(PatternLibrary.patchHash(here) != PatternLibrary.patchHash(here.replacingOccurrences(of: "a = 2", with: "a = 3")))
     }
 }
+
+@Suite struct GeneralisedPatternTests {
+    @Test func aFixLearnedOnOneEntityHealsAnother() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let generated = try CommandRunner.run(URL(fileURLWithPath: "/usr/bin/env"),
+                                              ["python3", FixtureApps.repositoryRoot.appendingPathComponent("scripts/generate-apps").path, directory.url.path, "2"])
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let products = directory.url.appendingPathComponent("app-01-products")
+        let books = directory.url.appendingPathComponent("app-02-books")
+        let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("learning.sqlite"))
+        let answers = try [ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created]
+            .map { ["content": try ShopFixes.diff($0, in: products)] }
+        let server = try await TestLLMServer.start(answers, in: directory)
+        var llm = RepairConfig.LLM()
+        llm.primary.provider = "ollama"
+        llm.primary.baseURL = server.baseURL + "/v1"
+        llm.primary.model = "m"
+        func cycle(_ app: URL, llm: LLMService?) throws -> HealCycle {
+            let inputs = try SmokeInputs.load(appDirectory: app, environment: [:])
+            return HealCycle(appDirectory: app, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
+                             store: store, logger: Logger(label: "test"))
+        }
+        let first = try await cycle(products, llm: try LLMService(config: llm, environment: [:], cache: nil)).run()
+        await server.stop()
+        #expect(first.healed && first.llmCalls == 5)
+
+        let second = try await cycle(books, llm: nil).run()
+        #expect(second.healed, "\(second.iterations.flatMap(\.attempts).map { "\($0.outcome) \($0.group): \($0.detail)" })")
+        #expect(second.llmCalls == 0)
+        let services = try String(contentsOf: books.appendingPathComponent("shop/services.py"), encoding: .utf8)
+        #expect(services.contains("name=payload[\"name\"],"))
+        #expect(services.contains("raise NotFound(f\"book {book_id} not found\")"))
+        let routes = try String(contentsOf: books.appendingPathComponent("shop/routes.py"), encoding: .utf8)
+        #expect(routes.contains("router.add(\"GET\", \"/readers/{reader_id}\", get_reader)"))
+    }
+}
