@@ -81,6 +81,14 @@ let package = Package(
             ],
             path: "Benchmarks/CycleBenchmark"
         ),
+        .executableTarget(
+            name: "LearningBenchmark",
+            dependencies: [
+                "RepairKit", "RepairTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/LearningBenchmark"
+        ),
         .testTarget(
             name: "RepairKitTests",
             dependencies: ["RepairKit", "RepairTestSupport"]
