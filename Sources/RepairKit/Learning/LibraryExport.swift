@@ -1,0 +1,250 @@
+import Foundation
+import GRDB
+
+/// The pattern library and the GRAVEYARD as reviewable files: one Markdown file per pattern
+/// under `patterns/`, and `graveyard/GRAVEYARD.md` grouped by signature. Stable names and
+/// content, so a pull request shows a readable diff; import reads them back, idempotently.
+public enum LibraryExport {
+    public struct FormatError: Error, Sendable, CustomStringConvertible {
+        public var file: String
+        public var problem: String
+        public var description: String { "\(file): \(problem)" }
+    }
+
+    // MARK: Patterns
+
+    /// `patterns/<signature key>-<template hash>.md`.
+    public static func fileName(for pattern: FixPattern) -> String {
+        "\(pattern.signatureKey)-\(Fingerprint.hash(pattern.template).prefix(8)).md"
+    }
+
+    public static func markdown(for pattern: FixPattern) -> String {
+        let apps = ((try? JSONDecoder().decode([String].self, from: Data(pattern.appsHealed.utf8))) ?? [])
+            .map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
+        return """
+        # Fix pattern: \(pattern.signature)
+
+        - signature-key: \(pattern.signatureKey)
+        - kind: \(pattern.kind)
+        - status: \(pattern.status.rawValue)
+        - successes: \(pattern.successes)
+        - failures: \(pattern.failures)
+        - entity: \(pattern.entity ?? "")
+        - apps-healed: \(apps.joined(separator: ", "))
+
+        ## Template
+
+        The fix with the entity's names as holes ({{entity}}, {{entities}}, {{Entity}}, …).
+
+        ````diff
+        \(pattern.template.hasSuffix("\n") ? String(pattern.template.dropLast()) : pattern.template)
+        ````
+
+        ## Example
+
+        ````diff
+        \(pattern.exampleDiff.hasSuffix("\n") ? String(pattern.exampleDiff.dropLast()) : pattern.exampleDiff)
+        ````
+
+        """
+    }
+
+    /// Writes every pattern (retired ones too, marked as such) into `directory`, removing
+    /// pattern files of patterns the store no longer has.
+    @discardableResult
+    public static func exportPatterns(from database: RepairDatabase, to directory: URL) throws -> Int {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let patterns = try database.writer.read { try FixPattern.order(Column("signatureKey"), Column("id")).fetchAll($0) }
+        var written = Set<String>()
+        for pattern in patterns {
+            let name = fileName(for: pattern)
+            written.insert(name)
+            try Data(markdown(for: pattern).utf8).write(to: directory.appendingPathComponent(name), options: .atomic)
+        }
+        for existing in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where existing.hasSuffix(".md") && existing != "README.md" && !written.contains(existing) {
+            try FileManager.default.removeItem(at: directory.appendingPathComponent(existing))
+        }
+        return patterns.count
+    }
+
+    /// Reads every pattern file of `directory` into the store: a pattern already there
+    /// (same signature and template) takes the file's counts and status.
+    @discardableResult
+    public static func importPatterns(into database: RepairDatabase, from directory: URL) throws -> Int {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted()
+        var patterns: [FixPattern] = []
+        for name in names {
+            let url = directory.appendingPathComponent(name)
+            patterns.append(try parsePattern(String(contentsOf: url, encoding: .utf8), file: url.path))
+        }
+        try database.writer.write { db in
+            for var pattern in patterns {
+                if var existing = try FixPattern.filter(FixPattern.Columns.signatureKey == pattern.signatureKey && FixPattern.Columns.template == pattern.template).fetchOne(db) {
+                    existing.successes = pattern.successes
+                    existing.failures = pattern.failures
+                    existing.status = pattern.status
+                    existing.exampleDiff = pattern.exampleDiff
+                    existing.updatedAt = Date()
+                    try existing.update(db)
+                } else {
+                    try pattern.insert(db)
+                }
+            }
+        }
+        return patterns.count
+    }
+
+    static func parsePattern(_ text: String, file: String) throws -> FixPattern {
+        func fail(_ problem: String) -> FormatError { FormatError(file: file, problem: problem) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let title = lines.first, title.hasPrefix("# Fix pattern: ") else { throw fail("the first line must be \"# Fix pattern: SIGNATURE\"") }
+        var fields: [String: String] = [:]
+        for line in lines where line.hasPrefix("- ") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[String(line[line.index(line.startIndex, offsetBy: 2)..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let blocks = fencedBlocks(lines)
+        guard blocks.count == 2 else { throw fail("expected a Template and an Example diff block, found \(blocks.count) blocks") }
+        guard let key = fields["signature-key"], !key.isEmpty else { throw fail("field 'signature-key' is missing") }
+        guard let statusText = fields["status"], let status = FixPattern.Status(rawValue: statusText) else {
+            throw fail("field 'status' must be candidate, promoted or retired")
+        }
+        guard let successes = fields["successes"].flatMap(Int.init), let failures = fields["failures"].flatMap(Int.init) else {
+            throw fail("fields 'successes' and 'failures' must be whole numbers")
+        }
+        let apps = (fields["apps-healed"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let appsJSON = String(decoding: (try? JSONEncoder().encode(apps)) ?? Data("[]".utf8), as: UTF8.self)
+        let entity = fields["entity"].flatMap { $0.isEmpty ? nil : $0 }
+        return FixPattern(
+            id: nil, signatureKey: key, signature: String(title.dropFirst("# Fix pattern: ".count)), kind: fields["kind"] ?? "",
+            template: blocks[0] + "\n", exampleDiff: blocks[1] + "\n", entity: entity, appsHealed: appsJSON,
+            successes: successes, failures: failures, status: status, createdAt: Date(), updatedAt: Date())
+    }
+
+    /// The contents of each ```` fence, in order.
+    static func fencedBlocks(_ lines: [String]) -> [String] {
+        var blocks: [String] = []
+        var current: [String]?
+        for line in lines {
+            if line.hasPrefix("````") {
+                if let open = current {
+                    blocks.append(open.joined(separator: "\n"))
+                    current = nil
+                } else {
+                    current = []
+                }
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks
+    }
+
+    // MARK: GRAVEYARD
+
+    public static func graveyardMarkdown(from database: RepairDatabase) throws -> String {
+        let (lessons, patterns) = try database.writer.read { db in
+            (try Lesson.order(Column("signatureKey"), Column("patchHash")).fetchAll(db),
+             try FixPattern.filter(FixPattern.Columns.status != FixPattern.Status.retired.rawValue).fetchAll(db))
+        }
+        var text = """
+        # GRAVEYARD
+
+        Fixes that failed, by the failure they were meant to heal. repaird never applies one of
+        these patches again for its failure, and lists them in the prompt as things not to repeat.
+        Written by `repairctl graveyard export`; read back by `repairctl graveyard import`.
+
+        """
+        var bySignature: [String: [Lesson]] = [:]
+        for lesson in lessons { bySignature[lesson.signatureKey, default: []].append(lesson) }
+        for key in bySignature.keys.sorted() {
+            let group = bySignature[key]!
+            text += "\n## \(group[0].signature)\n\n- signature-key: \(key)\n"
+            if let fix = patterns.filter({ $0.signatureKey == key }).max(by: { $0.successRate < $1.successRate }) {
+                text += "- worked instead: pattern \(LibraryExport.fileName(for: fix)) (\(fix.successes) of \(fix.uses) uses)\n"
+            }
+            for lesson in group {
+                text += "\n### Tried: \(lesson.summary)\n\n- patch-hash: \(lesson.patchHash)\n- outcome: \(lesson.outcome)\n- times: \(lesson.count)\n- why: \(lesson.evidence.replacingOccurrences(of: "\n", with: " "))\n"
+            }
+        }
+        return text
+    }
+
+    @discardableResult
+    public static func importGraveyard(into database: RepairDatabase, from url: URL) throws -> Int {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var lessons: [Lesson] = []
+        var signature = "", signatureKey = ""
+        var current: [String: String] = [:]
+        var summary: String?
+        func flush() throws {
+            guard let tried = summary else { return }
+            guard let hash = current["patch-hash"], !signatureKey.isEmpty else {
+                throw FormatError(file: url.path, problem: "lesson \"\(tried)\" lacks its patch-hash or its section's signature-key")
+            }
+            lessons.append(Lesson(id: nil, signatureKey: signatureKey, signature: signature, patchHash: hash, summary: tried,
+                                  outcome: current["outcome"] ?? "failed", evidence: current["why"] ?? "", count: Int(current["times"] ?? "") ?? 1,
+                                  createdAt: Date(), updatedAt: Date()))
+            summary = nil
+            current = [:]
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("## ") {
+                try flush()
+                signature = String(line.dropFirst(3))
+                signatureKey = ""
+            } else if line.hasPrefix("### Tried: ") {
+                try flush()
+                summary = String(line.dropFirst("### Tried: ".count))
+            } else if line.hasPrefix("- "), let colon = line.firstIndex(of: ":") {
+                let name = String(line[line.index(line.startIndex, offsetBy: 2)..<colon])
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                if summary == nil, name == "signature-key" { signatureKey = value } else { current[name] = value }
+            }
+        }
+        try flush()
+        try database.writer.write { db in
+            for var lesson in lessons {
+                if var existing = try Lesson.filter(Lesson.Columns.signatureKey == lesson.signatureKey && Lesson.Columns.patchHash == lesson.patchHash).fetchOne(db) {
+                    existing.count = lesson.count
+                    existing.outcome = lesson.outcome
+                    existing.evidence = lesson.evidence
+                    try existing.update(db)
+                } else {
+                    try lesson.insert(db)
+                }
+            }
+        }
+        return lessons.count
+    }
+}
+
+extension RepairDatabase {
+    public func patterns(status: FixPattern.Status? = nil) throws -> [FixPattern] {
+        try writer.read { db in
+            var request = FixPattern.order(Column("signatureKey"), Column("id"))
+            if let status { request = request.filter(FixPattern.Columns.status == status.rawValue) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func pattern(id: Int64) throws -> FixPattern? {
+        try writer.read { try FixPattern.fetchOne($0, key: id) }
+    }
+
+    /// A person's decision: promote or retire a pattern now.
+    public func setStatus(_ status: FixPattern.Status, ofPattern id: Int64) throws -> Bool {
+        try writer.write { db in
+            guard var pattern = try FixPattern.fetchOne(db, key: id) else { return false }
+            pattern.status = status
+            pattern.updatedAt = Date()
+            try pattern.update(db)
+            return true
+        }
+    }
+
+    public func lessons() throws -> [Lesson] {
+        try writer.read { try Lesson.order(Column("signatureKey"), Column("patchHash")).fetchAll($0) }
+    }
+}

@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import RepairKit
+
+/// `repairctl patterns …`: review the fix patterns learned in the store.
+struct Patterns: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Review the learned fix patterns: list, show, promote, retire, export, import.",
+        subcommands: [List.self, Show.self, Promote.self, Retire.self, Export.self, Import.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every pattern, by signature.")
+        @OptionGroup var storeOption: Runs.StoreOption
+        @Option(help: "Only patterns with this status: candidate, promoted or retired.") var status: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            var wanted: FixPattern.Status?
+            if let status {
+                guard let parsed = FixPattern.Status(rawValue: status) else {
+                    Terminal.error("--status \(status): must be candidate, promoted or retired")
+                    throw ExitCodes.badInput
+                }
+                wanted = parsed
+            }
+            let patterns = try storeOption.open().patterns(status: wanted)
+            if json {
+                printJSON(patterns.map(PatternJSON.summary))
+                return
+            }
+            guard !patterns.isEmpty else { print("No patterns learned yet."); return }
+            for pattern in patterns {
+                print("\(pattern.id ?? 0)\t\(pattern.status.rawValue)\t\(pattern.successes)/\(pattern.uses) kept\t\(pattern.signature)")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One pattern: signature, stats, template, example diff, apps healed.")
+        @OptionGroup var storeOption: Runs.StoreOption
+        @Argument(help: "The pattern id (from patterns list).") var id: Int64
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            guard let pattern = try storeOption.open().pattern(id: id) else {
+                Terminal.error("no pattern \(id) in the learning store")
+                throw ExitCodes.badInput
+            }
+            if json {
+                var object = PatternJSON.summary(pattern)
+                object["template"] = pattern.template
+                object["example_diff"] = pattern.exampleDiff
+                printJSON(object)
+            } else {
+                print(LibraryExport.markdown(for: pattern))
+            }
+        }
+    }
+
+    struct Promote: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Promote a pattern now.")
+        @OptionGroup var storeOption: Runs.StoreOption
+        @Argument(help: "The pattern id.") var id: Int64
+        func run() throws { try setStatus(.promoted, id: id, store: storeOption) }
+    }
+
+    struct Retire: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Retire a pattern: it is no longer tried.")
+        @OptionGroup var storeOption: Runs.StoreOption
+        @Argument(help: "The pattern id.") var id: Int64
+        func run() throws { try setStatus(.retired, id: id, store: storeOption) }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write one Markdown file per pattern into DIR (default: patterns).")
+        @OptionGroup var storeOption: Runs.StoreOption
+        @Argument(help: "The folder.") var directory = "patterns"
+
+        func run() throws {
+            let count = try LibraryExport.exportPatterns(from: storeOption.open(), to: URL(fileURLWithPath: directory))
+            print("exported \(count) pattern\(count == 1 ? "" : "s") to \(directory)")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read the pattern files of DIR (default: patterns) into the store; importing twice changes nothing.")
+        @OptionGroup var storeOption: Runs.StoreOption
+        @Argument(help: "The folder.") var directory = "patterns"
+
+        func run() throws {
+            let url = RepairDatabase.location(flag: storeOption.store, config: nil)
+            do {
+                let count = try LibraryExport.importPatterns(into: RepairDatabase.open(at: url), from: URL(fileURLWithPath: directory))
+                print("imported \(count) pattern\(count == 1 ? "" : "s") from \(directory)")
+            } catch let error as LibraryExport.FormatError {
+                Terminal.error(error.description)
+                throw ExitCodes.badInput
+            }
+        }
+    }
+}
+
+private func setStatus(_ status: FixPattern.Status, id: Int64, store: Runs.StoreOption) throws {
+    guard try store.open().setStatus(status, ofPattern: id) else {
+        Terminal.error("no pattern \(id) in the learning store")
+        throw ExitCodes.badInput
+    }
+    print("pattern \(id) is \(status.rawValue)")
+}
+
+enum PatternJSON {
+    static func summary(_ pattern: FixPattern) -> [String: Any] {
+        [
+            "id": pattern.id ?? 0, "signature": pattern.signature, "signature_key": pattern.signatureKey, "kind": pattern.kind,
+            "status": pattern.status.rawValue, "successes": pattern.successes, "failures": pattern.failures,
+            "entity": pattern.entity ?? NSNull(),
+            "apps_healed": (try? JSONSerialization.jsonObject(with: Data(pattern.appsHealed.utf8))) ?? [],
+        ]
+    }
+}
+
+/// `repairctl graveyard …`: the lessons of fixes that failed.
+struct Graveyard: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The GRAVEYARD: fixes that failed, never to be applied again for their failure.",
+        subcommands: [List.self, Export.self, Import.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every lesson, by signature.")
+        @OptionGroup var storeOption: Runs.StoreOption
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let lessons = try storeOption.open().lessons()
+            if json {
+                printJSON(lessons.map { ["signature": $0.signature, "signature_key": $0.signatureKey, "patch_hash": $0.patchHash,
+                                         "summary": $0.summary, "outcome": $0.outcome, "evidence": $0.evidence, "count": $0.count] })
+                return
+            }
+            guard !lessons.isEmpty else { print("The graveyard is empty."); return }
+            for lesson in lessons { print("\(lesson.outcome) ×\(lesson.count)\t\(lesson.signature)\n\t\(lesson.summary)") }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the lessons as Markdown to FILE (default: graveyard/GRAVEYARD.md).")
+        @OptionGroup var storeOption: Runs.StoreOption
+        @Argument(help: "The file.") var file = "graveyard/GRAVEYARD.md"
+
+        func run() throws {
+            let url = URL(fileURLWithPath: file)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let database = try storeOption.open()
+            try Data(LibraryExport.graveyardMarkdown(from: database).utf8).write(to: url, options: .atomic)
+            print("exported \(try database.lessons().count) lessons to \(file)")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read the lessons of FILE (default: graveyard/GRAVEYARD.md) into the store.")
+        @OptionGroup var storeOption: Runs.StoreOption
+        @Argument(help: "The file.") var file = "graveyard/GRAVEYARD.md"
+
+        func run() throws {
+            let url = RepairDatabase.location(flag: storeOption.store, config: nil)
+            do {
+                let count = try LibraryExport.importGraveyard(into: RepairDatabase.open(at: url), from: URL(fileURLWithPath: file))
+                print("imported \(count) lessons from \(file)")
+            } catch let error as LibraryExport.FormatError {
+                Terminal.error(error.description)
+                throw ExitCodes.badInput
+            }
+        }
+    }
+}

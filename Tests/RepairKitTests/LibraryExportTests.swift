@@ -1,0 +1,100 @@
+import Foundation
+@testable import RepairKit
+import RepairTestSupport
+import Testing
+
+@Suite struct LibraryExportTests {
+    func sampleStore(at url: URL) throws -> RepairDatabase {
+        let store = try RepairDatabase.open(at: url)
+        try store.writer.write { db in
+            let now = Date()
+            var first = FixPattern(id: nil, signatureKey: "a1b2c3d4e5f6", signature: "POST /{collection} 500 KeyError: <str>", kind: "crash",
+                                   template: "--- a/shop/services.py\n+++ b/shop/services.py\n@@ -1 +1 @@\n-        name=payload[\"{{entity}}_name\"],\n+        name=payload[\"name\"],\n",
+                                   exampleDiff: "--- a/shop/services.py\n+++ b/shop/services.py\n@@ -1 +1 @@\n-        name=payload[\"product_name\"],\n+        name=payload[\"name\"],\n",
+                                   entity: "product", appsHealed: "[\"/tmp/apps/shop-api\",\"/tmp/apps/books\"]", successes: 4, failures: 1,
+                                   status: .promoted, createdAt: now, updatedAt: now)
+            try first.insert(db)
+            var second = first
+            second.id = nil
+            second.signatureKey = "ffeeddccbbaa"
+            second.signature = "GET /{collection}/{id} 404 route_missing"
+            second.kind = "route_missing"
+            second.template = "+    router.add(\"GET\", \"/{{entities}}/{{{entity}}_id}\", get_{{entity}})\n"
+            second.status = .candidate
+            second.successes = 1
+            second.failures = 0
+            try second.insert(db)
+            var lesson = Lesson(id: nil, signatureKey: "a1b2c3d4e5f6", signature: "POST /{collection} 500 KeyError: <str>", patchHash: "0123456789ab",
+                                summary: "-name=payload[\"product_name\"], | +name=payload.get(\"name\")", outcome: "regressed",
+                                evidence: "broke list_products", count: 2, createdAt: now, updatedAt: now)
+            try lesson.insert(db)
+        }
+        return store
+    }
+
+    func comparable(_ store: RepairDatabase) throws -> [String] {
+        try store.patterns().map { "\($0.signatureKey)|\($0.signature)|\($0.kind)|\($0.template)|\($0.exampleDiff)|\($0.entity ?? "")|\($0.successes)|\($0.failures)|\($0.status)" }
+            + store.lessons().map { "\($0.signatureKey)|\($0.patchHash)|\($0.summary)|\($0.outcome)|\($0.evidence)|\($0.count)" }
+    }
+
+    @Test func exportThenImportIntoAnEmptyStoreGivesTheSameLibrary() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let original = try sampleStore(at: directory.url.appendingPathComponent("a.sqlite"))
+        let patterns = directory.url.appendingPathComponent("patterns")
+        let graveyard = directory.url.appendingPathComponent("graveyard/GRAVEYARD.md")
+        try LibraryExport.exportPatterns(from: original, to: patterns)
+        try FileManager.default.createDirectory(at: graveyard.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(LibraryExport.graveyardMarkdown(from: original).utf8).write(to: graveyard)
+
+        let copy = try RepairDatabase.open(at: directory.url.appendingPathComponent("b.sqlite"))
+        #expect(try LibraryExport.importPatterns(into: copy, from: patterns) == 2)
+        #expect(try LibraryExport.importGraveyard(into: copy, from: graveyard) == 1)
+        #expect(try comparable(copy) == comparable(original))
+        // Importing again changes nothing; exporting again writes the same bytes.
+        try LibraryExport.importPatterns(into: copy, from: patterns)
+        try LibraryExport.importGraveyard(into: copy, from: graveyard)
+        #expect(try comparable(copy) == comparable(original))
+        let again = directory.url.appendingPathComponent("again")
+        try LibraryExport.exportPatterns(from: copy, to: again)
+        for name in try FileManager.default.contentsOfDirectory(atPath: patterns.path) {
+            #expect(try Data(contentsOf: again.appendingPathComponent(name)) == Data(contentsOf: patterns.appendingPathComponent(name)), "\(name)")
+        }
+        let markdown = try String(contentsOf: graveyard, encoding: .utf8)
+        #expect(markdown.contains("## POST /{collection} 500 KeyError: <str>"))
+        #expect(markdown.contains("- worked instead: pattern a1b2c3d4e5f6-"))
+        #expect(markdown.contains("- why: broke list_products"))
+    }
+
+    @Test func badPatternFileNamesTheFileAndField() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("patterns/x.md", "# Fix pattern: GET /x 500 E\n\n- signature-key: abc\n- status: maybe\n")
+        let error = #expect(throws: LibraryExport.FormatError.self) {
+            try LibraryExport.importPatterns(into: RepairDatabase.inMemory(), from: directory.url.appendingPathComponent("patterns"))
+        }
+        #expect(error?.description.contains("x.md") == true)
+    }
+
+    @Test func reviewCommandsWorkFromTheCommandLine() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storePath = directory.url.appendingPathComponent("store.sqlite").path
+        _ = try sampleStore(at: URL(fileURLWithPath: storePath))
+        let list = try CommandRunner.run(CommandRunner.repairctl, ["patterns", "list", "--json", "--store", storePath])
+        let patterns = try #require(try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]])
+        #expect(patterns.count == 2)
+        let candidateID = try #require(patterns.first { $0["status"] as? String == "candidate" }?["id"] as? Int)
+        #expect(try CommandRunner.run(CommandRunner.repairctl, ["patterns", "promote", String(candidateID), "--store", storePath]).status == 0)
+        let promoted = try CommandRunner.run(CommandRunner.repairctl, ["patterns", "list", "--status", "promoted", "--store", storePath])
+        #expect(promoted.standardOutput.split(separator: "\n").count == 2)
+        #expect(try CommandRunner.run(CommandRunner.repairctl, ["patterns", "retire", "999", "--store", storePath]).status == 2)
+        let show = try CommandRunner.run(CommandRunner.repairctl, ["patterns", "show", String(candidateID), "--store", storePath])
+        #expect(show.standardOutput.contains("## Template"))
+        let out = directory.url.appendingPathComponent("out/GRAVEYARD.md").path
+        #expect(try CommandRunner.run(CommandRunner.repairctl, ["graveyard", "export", out, "--store", storePath]).status == 0)
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains("### Tried:"))
+        let graveyard = try CommandRunner.run(CommandRunner.repairctl, ["graveyard", "list", "--store", storePath])
+        #expect(graveyard.standardOutput.contains("regressed ×2"))
+    }
+}
