@@ -89,6 +89,14 @@ let package = Package(
             ],
             path: "Benchmarks/LearningBenchmark"
         ),
+        .executableTarget(
+            name: "PatternLookupBenchmark",
+            dependencies: [
+                "RepairKit", "RepairTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PatternLookupBenchmark"
+        ),
         .testTarget(
             name: "RepairKitTests",
             dependencies: ["RepairKit", "RepairTestSupport"]

@@ -244,6 +244,13 @@ extension RepairDatabase {
         }
     }
 
+    /// Adds patterns in one transaction.
+    public func insert(patterns: [FixPattern]) throws {
+        try writer.write { db in
+            for var pattern in patterns { try pattern.insert(db) }
+        }
+    }
+
     public func lessons() throws -> [Lesson] {
         try writer.read { try Lesson.order(Column("signatureKey"), Column("patchHash")).fetchAll($0) }
     }

@@ -132,6 +132,23 @@ public struct FixPattern: Codable, Sendable, FetchableRecord, MutablePersistable
     public var createdAt: Date
     public var updatedAt: Date
 
+    public init(id: Int64? = nil, signatureKey: String, signature: String, kind: String, template: String, exampleDiff: String,
+                entity: String?, appsHealed: String, successes: Int, failures: Int, status: Status, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.signatureKey = signatureKey
+        self.signature = signature
+        self.kind = kind
+        self.template = template
+        self.exampleDiff = exampleDiff
+        self.entity = entity
+        self.appsHealed = appsHealed
+        self.successes = successes
+        self.failures = failures
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
     public var uses: Int { successes + failures }
     public var successRate: Double { uses == 0 ? 0 : Double(successes) / Double(uses) }
 
