@@ -97,6 +97,14 @@ let package = Package(
             ],
             path: "Benchmarks/PatternLookupBenchmark"
         ),
+        .executableTarget(
+            name: "LearnCorpus",
+            dependencies: [
+                "RepairKit", "RepairTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/LearnCorpus"
+        ),
         .testTarget(
             name: "RepairKitTests",
             dependencies: ["RepairKit", "RepairTestSupport"]

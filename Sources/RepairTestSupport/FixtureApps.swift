@@ -29,7 +29,8 @@ public enum FixtureApps {
 
     /// Copies a fixture app into a fresh temporary directory, so a test can run and change
     /// it without touching the checkout. Runtime leftovers (`.repair/`, caches, databases)
-    /// are not copied.
+    /// are not copied, and neither is a `[learning]` section: its paths point into the
+    /// repository, and a test starts from an empty library unless it builds one.
     public static func copy(_ name: String) throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory(prefix: "app-\(name)")
         let source = source(name)
@@ -47,6 +48,12 @@ public enum FixtureApps {
             } else {
                 try FileManager.default.copyItem(at: file, to: target)
             }
+        }
+        let config = directory.url.appendingPathComponent("repair.toml")
+        if let text = try? String(contentsOf: config, encoding: .utf8), let start = text.range(of: "\n[learning]") {
+            let rest = text[start.upperBound...]
+            let end = rest.range(of: "\n[")?.lowerBound ?? text.endIndex
+            try (String(text[..<start.lowerBound]) + "\n" + String(text[end...])).write(to: config, atomically: true, encoding: .utf8)
         }
         return directory
     }

@@ -144,3 +144,30 @@ import Testing
         #expect(routes.contains("router.add(\"GET\", \"/readers/{reader_id}\", get_reader)"))
     }
 }
+
+@Suite struct ShippedLibraryTests {
+    /// The repository's own patterns/ and graveyard/ heal the bundled example with no LLM, as
+    /// the README promises a new user; if the example changes, scripts/learn-corpus renews them.
+    @Test func shippedPatternsHealTheExampleWithNoLLM() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = FixtureApps.repositoryRoot
+        for folder in ["patterns", "graveyard"] {
+            try FileManager.default.copyItem(at: root.appendingPathComponent(folder), to: directory.url.appendingPathComponent(folder))
+        }
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        try FileManager.default.createDirectory(at: directory.url.appendingPathComponent("examples"), withIntermediateDirectories: true)
+        let target = directory.url.appendingPathComponent("examples/shop-api")
+        try FileManager.default.copyItem(at: app.url, to: target)
+        try FileManager.default.removeItem(at: target.appendingPathComponent("repair.toml"))
+        try FileManager.default.copyItem(at: root.appendingPathComponent("examples/shop-api/repair.toml"), to: target.appendingPathComponent("repair.toml"))
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+        environment["XDG_STATE_HOME"] = directory.url.appendingPathComponent("state").path
+        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["once", target.path, "--json"], environment: environment)
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        #expect(report["healed"] as? Bool == true)
+        #expect(report["llm_calls"] as? Int == 0)
+    }
+}

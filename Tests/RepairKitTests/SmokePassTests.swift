@@ -82,6 +82,14 @@ import Glibc
         #expect(rest[0].error?.contains("signal 9") == true)
     }
 
+    @Test func appDirectoryWithoutATrailingSlashFindsItsPlan() throws {
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let bare = URL(fileURLWithPath: app.url.path.hasSuffix("/") ? String(app.url.path.dropLast()) : app.url.path, isDirectory: false)
+        let inputs = try SmokeInputs.load(appDirectory: bare, environment: [:])
+        #expect(inputs.planFile.path == app.url.appendingPathComponent("smoke_test_plan.json").path)
+    }
+
     @Test func appThatCannotStartMakesEveryScenarioUnavailable() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }

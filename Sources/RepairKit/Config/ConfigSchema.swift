@@ -63,6 +63,8 @@ enum ConfigSchema {
         "llm.fallback.api_key_env": .string,
         "llm.fallback.api_version": .string,
         "learning.store": .string,
+        "learning.patterns": .string,
+        "learning.graveyard": .string,
     ]
 
     /// True when `path` names a section (a prefix of some key) rather than a key.

@@ -171,6 +171,8 @@ extension RepairConfig {
         config.llm.fallback = reader.endpoint(prefix: "llm.fallback")
         config.llm.timeout = reader.number("llm.timeout") ?? config.llm.timeout
         config.learning.store = reader.string("learning.store").flatMap(nonEmpty)
+        config.learning.patterns = reader.string("learning.patterns").flatMap(nonEmpty)
+        config.learning.graveyard = reader.string("learning.graveyard").flatMap(nonEmpty)
         try config.validate(source: source)
         return config
     }

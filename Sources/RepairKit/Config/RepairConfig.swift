@@ -93,6 +93,10 @@ public struct RepairConfig: Sendable, Codable, Equatable {
     public struct Learning: Sendable, Codable, Equatable {
         /// SQLite file of the learning store; empty means `$XDG_STATE_HOME/repaird/learning.sqlite`.
         public var store: String?
+        /// A folder of exported patterns (`repairctl patterns export`) imported before a cycle.
+        public var patterns: String?
+        /// An exported GRAVEYARD.md imported before a cycle.
+        public var graveyard: String?
 
         public init() {}
     }

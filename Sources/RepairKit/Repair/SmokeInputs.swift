@@ -43,7 +43,7 @@ public struct SmokeInputs: Sendable {
             throw .config(error)
         }
         if planFile == nil, let openapi = config.smoke.openapi {
-            let specURL = URL(fileURLWithPath: openapi, relativeTo: appDirectory).standardizedFileURL
+            let specURL = resolve(openapi, in: appDirectory)
             do {
                 let spec = try OpenAPISpec.load(from: specURL)
                 return SmokeInputs(config: config, plan: PlanGenerator(spec: spec).plan(), planFile: specURL)
@@ -51,11 +51,17 @@ public struct SmokeInputs: Sendable {
                 throw .spec(error)
             }
         }
-        let planURL = planFile ?? URL(fileURLWithPath: config.smoke.plan, relativeTo: appDirectory).standardizedFileURL
+        let planURL = planFile ?? resolve(config.smoke.plan, in: appDirectory)
         do {
             return SmokeInputs(config: config, plan: try SmokePlan.load(from: planURL), planFile: planURL)
         } catch {
             throw .plan(error)
         }
     }
+}
+
+/// `path` from the config: absolute as it is, else inside `directory` (whether or not the
+/// directory's URL ends with a slash, which `relativeTo:` would silently depend on).
+public func resolve(_ path: String, in directory: URL) -> URL {
+    path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path).standardizedFileURL
 }

@@ -66,6 +66,20 @@ struct Once: AsyncParsableCommand {
             Terminal.error("\(storeURL.path): the learning store cannot be opened (\(error))")
             throw ExitCodes.badInput
         }
+        // Shipped patterns and lessons ([learning] patterns / graveyard), imported idempotently.
+        do {
+            if let folder = inputs.config.learning.patterns {
+                let count = try LibraryExport.importPatterns(into: database, from: resolve(folder, in: appURL))
+                if !json { Terminal.progress("▶ imported \(count) shipped pattern\(count == 1 ? "" : "s") from \(folder)") }
+            }
+            if let file = inputs.config.learning.graveyard {
+                let count = try LibraryExport.importGraveyard(into: database, from: resolve(file, in: appURL))
+                if !json { Terminal.progress("▶ imported \(count) GRAVEYARD lesson\(count == 1 ? "" : "s") from \(file)") }
+            }
+        } catch {
+            Terminal.error("[learning] patterns or graveyard cannot be imported: \(error)")
+            throw ExitCodes.badInput
+        }
         var llm: LLMService?
         var secrets: [String] = []
         if inputs.config.llm.isConfigured {
