@@ -100,6 +100,11 @@ import Testing
         #expect(EntityNames(route: "/categories/{id}")?.singular == "category")
     }
 
+    @Test func signaturesReadTheirExceptionTypeBack() {
+        #expect(Signature.exceptionType(of: "POST /{collection} 500 KeyError: <str>") == "KeyError")
+        #expect(Signature.exceptionType(of: "GET /{collection}/{id} 404 route_missing") == "route_missing")
+    }
+
     @Test func samePatchHashesTheSameWhereverItLands() {
         let here = "--- a/x.py\n+++ b/x.py\n@@ -10,3 +10,3 @@\n ctx\n-a = 1\n+a = 2\n"
         let there = "--- a/x.py\n+++ b/x.py\n@@ -50,4 +50,4 @@\n other context\n-    a = 1\n+    a = 2\n more\n"

@@ -44,13 +44,18 @@ public struct PatternLibrary: Sendable {
         }
     }
 
-    /// Lessons for the signature, then for the same exception type, as prompt lines.
+    /// Lessons for the signature, then for the same exception type elsewhere, as prompt lines.
     public func lessonLines(for group: ViolationGroup, limit: Int = 5) throws -> [String] {
         let signature = Signature(group)
-        let lessons = try database.writer.read { db in
-            try Lesson.filter(Lesson.Columns.signatureKey == signature.key).order(Column("count").desc).limit(limit).fetchAll(db)
+        let (own, related) = try database.writer.read { db in
+            (try Lesson.filter(Lesson.Columns.signatureKey == signature.key).order(Column("count").desc).limit(limit).fetchAll(db),
+             try Lesson.filter(Lesson.Columns.signatureKey != signature.key).order(Column("count").desc).fetchAll(db))
         }
-        return lessons.map { "\($0.summary) — \($0.outcome): \($0.evidence)" }
+        let sameType = related.filter { Signature.exceptionType(of: $0.signature) == signature.exceptionType }
+        return (own + sameType).prefix(limit).map { lesson in
+            let place = lesson.signatureKey == signature.key ? "" : " (on \(lesson.signature))"
+            return "\(lesson.summary) — \(lesson.outcome)\(place): \(lesson.evidence)"
+        }
     }
 
     /// Successful fixes of similar failures (same kind and exception), as prompt examples.

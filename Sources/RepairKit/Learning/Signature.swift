@@ -24,6 +24,13 @@ public struct Signature: Sendable, Equatable, Hashable, CustomStringConvertible 
         "\(method) \(routeShape) \(status) \(exceptionType)\(message.isEmpty ? "" : ": \(message)")"
     }
 
+    /// The exception type written in a signature's description (`… 500 KeyError: <str>`).
+    static func exceptionType(of description: String) -> String {
+        let parts = description.split(separator: " ", maxSplits: 3)
+        guard parts.count == 4 else { return "" }
+        return String(parts[3].split(separator: ":").first ?? "")
+    }
+
     /// A short stable key for the store.
     public var key: String { Fingerprint.hash(description) }
 }
