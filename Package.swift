@@ -70,7 +70,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PlanBenchmark",
-            dependencies: ["RepairKit"],
+            dependencies: ["RepairKit", "RepairTestSupport"],
             path: "Benchmarks/PlanBenchmark"
         ),
         .executableTarget(

@@ -10,17 +10,11 @@ import Logging
 import RepairKit
 import RepairTestSupport
 
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = .warning
-    return handler
-}
+BenchmarkSupport.quietLogging(.warning)
 
 let rounds = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 20
 
-func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-}
+let milliseconds = BenchmarkSupport.milliseconds
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
@@ -51,14 +45,7 @@ print("CycleBenchmark: example app, \(run.total) scenarios, \(run.failed) failin
 
 // repaird's own work in one iteration: diagnose the run, build a prompt per group, parse,
 // guard and place an answer, journal it, and roll it back.
-let answer = """
-shop/services.py
-<<<<<<< SEARCH
-        name=payload["product_name"],
-=======
-        name=payload["name"],
->>>>>>> REPLACE
-"""
+let answer = ShopFixes.searchReplace(ShopFixes.keyError)
 let guardian = PatchGuard(appDirectory: app.url, config: inputs.config)
 let workspace = Workspace(appDirectory: app.url)
 let logURL = run.runDirectory.appendingPathComponent("app.log")

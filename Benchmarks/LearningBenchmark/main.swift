@@ -13,11 +13,7 @@ import Logging
 import RepairKit
 import RepairTestSupport
 
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = .error
-    return handler
-}
+BenchmarkSupport.quietLogging(.error)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let appCount = arguments.first.flatMap { Int($0) } ?? 10

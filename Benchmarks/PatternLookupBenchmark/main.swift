@@ -9,19 +9,13 @@ import Logging
 import RepairKit
 import RepairTestSupport
 
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = .warning
-    return handler
-}
+BenchmarkSupport.quietLogging(.warning)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let count = arguments.first.flatMap { Int($0) } ?? 10_000
 let lookups = arguments.dropFirst().first.flatMap { Int($0) } ?? 200
 
-func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-}
+let milliseconds = BenchmarkSupport.milliseconds
 
 let directory = try TemporaryDirectory(prefix: "lookup-bench")
 defer { directory.remove() }

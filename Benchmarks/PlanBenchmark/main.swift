@@ -6,6 +6,7 @@
 // Target (issue 4): under one second.
 import Foundation
 import RepairKit
+import RepairTestSupport
 
 let operations = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1000
 
@@ -59,16 +60,9 @@ func makeSpec(operations: Int) -> Data {
     """.utf8)
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
+let seconds = BenchmarkSupport.seconds
 
-func peakMemoryMegabytes() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
-    return kilobytes / 1024
-}
+let peakMemoryMegabytes = BenchmarkSupport.peakMemoryMegabytes
 
 let data = makeSpec(operations: operations)
 print(String(format: "PlanBenchmark: spec of %d operations, %.1f MB of JSON", operations, Double(data.count) / 1_000_000))

@@ -9,19 +9,13 @@ import Logging
 import RepairKit
 import RepairTestSupport
 
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = .warning
-    return handler
-}
+BenchmarkSupport.quietLogging(.warning)
 
 let arguments = CommandLine.arguments.dropFirst()
 let count = arguments.first.flatMap { Int($0) } ?? 2000
 let rounds = arguments.dropFirst().first.flatMap { Int($0) } ?? 3
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
+let seconds = BenchmarkSupport.seconds
 
 /// One curl process fetching `count` URLs; with `parallel`, that many connections at once.
 func curlBaseline(url: String, parallel: Int, directory: URL) throws -> Double {

@@ -67,17 +67,9 @@ func writeLog(to url: URL, megabytes: Int) throws -> Int {
     return traceCount
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
+let seconds = BenchmarkSupport.seconds
 
-/// Peak resident memory of this process so far (Linux `VmHWM`), in MB.
-func peakMemoryMegabytes() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
-    return kilobytes / 1024
-}
+let peakMemoryMegabytes = BenchmarkSupport.peakMemoryMegabytes
 
 func scan(_ url: URL) throws -> (traces: Int, seconds: Double) {
     var count = 0

@@ -60,6 +60,24 @@ public enum ShopFixes {
         return answer + "```\n"
     }
 
+    /// A fix for the KeyError that also breaks listing products: what the verdict must roll
+    /// back, and the GRAVEYARD must remember.
+    public static let breakingListing = """
+    shop/services.py
+    <<<<<<< SEARCH
+            name=payload["product_name"],
+    =======
+            name=payload["name"],
+    >>>>>>> REPLACE
+
+    shop/services.py
+    <<<<<<< SEARCH
+        return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM products ORDER BY name")]
+    =======
+        return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM missing_table")]
+    >>>>>>> REPLACE
+    """
+
     public static func searchReplace(_ fix: [(String, String, String)]) -> String {
         fix.map { "\($0.0)\n```python\n<<<<<<< SEARCH\n\($0.1)\n=======\n\($0.2)\n>>>>>>> REPLACE\n```\n" }.joined(separator: "\n")
     }

@@ -133,21 +133,7 @@ import Testing
 
     @Test func patchThatHealsOneEndpointButBreaksAnotherIsRolledBack() async throws {
         // Fixes the create, but breaks listing.
-        let answer = """
-        shop/services.py
-        <<<<<<< SEARCH
-                name=payload["product_name"],
-        =======
-                name=payload["name"],
-        >>>>>>> REPLACE
-
-        shop/services.py
-        <<<<<<< SEARCH
-            return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM products ORDER BY name")]
-        =======
-            return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM missing_table")]
-        >>>>>>> REPLACE
-        """
+        let answer = ShopFixes.breakingListing
         try await expectUnchanged([["content": answer]], outcome: .regressed)
     }
 

@@ -57,21 +57,7 @@ import Testing
          "scenarios": [{"endpoint": "POST /products", "name": "create_product", "payload": {"name": "Oat Milk", "price": 2.4}, "expected_status": 201},
                        {"endpoint": "GET /products", "name": "list_products", "expected_status": 200}]}
         """)
-        let breaking = """
-        shop/services.py
-        <<<<<<< SEARCH
-                name=payload["product_name"],
-        =======
-                name=payload["name"],
-        >>>>>>> REPLACE
-
-        shop/services.py
-        <<<<<<< SEARCH
-            return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM products ORDER BY name")]
-        =======
-            return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM missing_table")]
-        >>>>>>> REPLACE
-        """
+        let breaking = ShopFixes.breakingListing
         let server = try await TestLLMServer.start([["content": breaking]], in: directory)
         let first = try await cycle(app, llm: try llm(server), store: store, maxIterations: 1, plan: plan).run()
         #expect(first.iterations.flatMap(\.attempts).contains { $0.outcome == .regressed })

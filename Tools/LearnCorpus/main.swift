@@ -46,21 +46,7 @@ func heal(_ app: URL, answers: [String], maxIterations: Int = 3) async throws ->
 }
 
 // A fix that heals POST /products but breaks listing: rolled back, and buried.
-let breaking = """
-shop/services.py
-<<<<<<< SEARCH
-        name=payload["product_name"],
-=======
-        name=payload["name"],
->>>>>>> REPLACE
-
-shop/services.py
-<<<<<<< SEARCH
-    return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM products ORDER BY name")]
-=======
-    return [Product(**row).to_dict() for row in database.fetch_all("SELECT * FROM product_list")]
->>>>>>> REPLACE
-"""
+let breaking = ShopFixes.breakingListing
 let shop = try stableCopy("shop-api")
 let first = try await heal(shop, answers: [breaking], maxIterations: 1)
 print("shop-api, a breaking answer: \(first.iterations.flatMap(\.attempts).map(\.outcome.rawValue).sorted().joined(separator: ", "))")

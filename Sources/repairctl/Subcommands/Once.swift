@@ -8,28 +8,18 @@ struct Once: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one heal cycle: smoke, diagnose, patch with the LLM, rerun, keep what helps.",
         discussion: """
-        Starts the app and runs its plan; while the pass rate is below [repair] trigger_pass_rate or \\
-        anything answers 5xx, asks the configured LLM for a small patch per violation group, applies \\
-        it safely (guarded paths, a journal, the [app] check command), reruns the plan, and keeps a \\
-        patch only when it heals its group and breaks nothing. Stops at target_pass_rate, \\
-        max_iterations, the token budget, or an iteration that kept nothing. With no LLM configured \\
+        Starts the app and runs its plan; while the pass rate is below [repair] trigger_pass_rate or \
+        anything answers 5xx, asks the configured LLM for a small patch per violation group, applies \
+        it safely (guarded paths, a journal, the [app] check command), reruns the plan, and keeps a \
+        patch only when it heals its group and breaks nothing. Stops at target_pass_rate, \
+        max_iterations, the token budget, or an iteration that kept nothing. With no LLM configured \
         it still runs and diagnoses, and says which groups are left.
 
         Exit codes: 0 the target was met, 1 it was not, 2 bad input or configuration.
         """
     )
 
-    @Argument(help: "The app directory (holds repair.toml).", completion: .directory)
-    var appDirectory: String
-
-    @Option(name: .customLong("config"), help: "Config file to use instead of APP_DIR/repair.toml.")
-    var configFile: String?
-
-    @Option(name: .customLong("plan"), help: "Smoke plan to use instead of [smoke] plan.")
-    var planFile: String?
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set repair.max_iterations=5.", valueName: "KEY=VALUE"))
-    var overrides: [String] = []
+    @OptionGroup var app: AppOptions
 
     @Flag(help: "Ask the LLM and show the patches, but write nothing.")
     var dryRun = false
@@ -49,15 +39,8 @@ struct Once: AsyncParsableCommand {
     func run() async throws {
         Terminal.bootstrapLogging(verbose: verbose)
         Terminal.stopAppsOnInterrupt()
-        let appURL = URL(fileURLWithPath: appDirectory).standardizedFileURL
-        let inputs: SmokeInputs
-        do {
-            inputs = try SmokeInputs.load(appDirectory: appURL, configFile: configFile.map { URL(fileURLWithPath: $0) },
-                                          planFile: planFile.map { URL(fileURLWithPath: $0) }, overrides: overrides)
-        } catch {
-            Terminal.error(error.description)
-            throw ExitCodes.badInput
-        }
+        let appURL = app.appURL
+        let inputs = try app.loadInputs()
         let storeURL = RepairDatabase.location(flag: store, config: inputs.config.learning)
         let database: RepairDatabase
         do {

@@ -13,12 +13,12 @@ struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Derive a smoke plan from an OpenAPI 3.0 or 3.1 spec (JSON or YAML).",
             discussion: """
-            Per operation: a happy_path scenario with a valid payload built from the schema and \\
-            the documented success status; a not_found scenario with absent ids \\
-            (99999999-9999-4000-8000-<index>) where the path has parameters; and a \\
-            validation_error_<field>_<rule> scenario per constraint of the request body, \\
-            expecting 400 or 422. seed_data holds every entity a path parameter needs \\
-            (00000000-0000-4000-8000-<index>), parents first. The same spec always gives the \\
+            Per operation: a happy_path scenario with a valid payload built from the schema and \
+            the documented success status; a not_found scenario with absent ids \
+            (99999999-9999-4000-8000-<index>) where the path has parameters; and a \
+            validation_error_<field>_<rule> scenario per constraint of the request body, \
+            expecting 400 or 422. seed_data holds every entity a path parameter needs \
+            (00000000-0000-4000-8000-<index>), parents first. The same spec always gives the \
             same bytes.
             """
         )
@@ -116,9 +116,9 @@ struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a plan's coverage of a spec.",
             discussion: """
-            Rules: every operation has a happy_path; every path with parameters has a \\
-            not_found; every request body with constraints has a validation_error; scenarios \\
-            whose endpoint is not in the spec are listed; a scenario name used twice on one \\
+            Rules: every operation has a happy_path; every path with parameters has a \
+            not_found; every request body with constraints has a validation_error; scenarios \
+            whose endpoint is not in the spec are listed; a scenario name used twice on one \
             endpoint is an error. Exit 0 when the plan is whole, 1 with the list otherwise.
             """
         )

@@ -18,17 +18,7 @@ struct Smoke: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The app directory (holds repair.toml).", completion: .directory)
-    var appDirectory: String
-
-    @Option(name: .customLong("config"), help: "Config file to use instead of APP_DIR/repair.toml.")
-    var configFile: String?
-
-    @Option(name: .customLong("plan"), help: "Smoke plan to use instead of [smoke] plan.")
-    var planFile: String?
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set smoke.concurrency=4.", valueName: "KEY=VALUE"))
-    var overrides: [String] = []
+    @OptionGroup var app: AppOptions
 
     @Flag(help: "Print one JSON object with the results instead of the summary.")
     var json = false
@@ -43,16 +33,8 @@ struct Smoke: AsyncParsableCommand {
         Terminal.bootstrapLogging(verbose: verbose)
         Terminal.stopAppsOnInterrupt()
         let logger = Logger(label: "repairctl.smoke")
-        let appURL = URL(fileURLWithPath: appDirectory).standardizedFileURL
-        let inputs: SmokeInputs
-        do {
-            inputs = try SmokeInputs.load(
-                appDirectory: appURL, configFile: configFile.map { URL(fileURLWithPath: $0) },
-                planFile: planFile.map { URL(fileURLWithPath: $0) }, overrides: overrides)
-        } catch {
-            Terminal.error(error.description)
-            throw ExitCodes.badInput
-        }
+        let appURL = app.appURL
+        let inputs = try app.loadInputs()
         // A cycle killed earlier may have left its app running or a patch unjudged: undo both
         // so this pass sees the app as it really is.
         AppHost.reapOrphan(appDirectory: appURL)

@@ -7,9 +7,9 @@ struct Traces: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the stack traces found in a log file.",
         discussion: """
-        Reads Python (with chained exceptions and exception groups), Node.js, Java and Kotlin, \\
-        Go, Ruby and Rails, .NET, PHP and Swift traces, through timestamps, level prefixes, \\
-        ANSI colours, interleaved lines and literal \\\\n. Frames are listed innermost first; \\
+        Reads Python (with chained exceptions and exception groups), Node.js, Java and Kotlin, \
+        Go, Ruby and Rails, .NET, PHP and Swift traces, through timestamps, level prefixes, \
+        ANSI colours, interleaved lines and literal \\n. Frames are listed innermost first; \
         ▸ marks frames of the app rather than of a library or the runtime.
         """
     )
