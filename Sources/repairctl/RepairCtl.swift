@@ -12,6 +12,6 @@ struct RepairCtl: AsyncParsableCommand {
         Exit codes: 0 everything passed, 1 scenarios failed or the app did not come up,
         2 bad input or configuration (nothing is started or written).
         """,
-        subcommands: [Smoke.self, Once.self, Runs.self, Patterns.self, Graveyard.self, Traces.self, Plan.self]
+        subcommands: [Smoke.self, Once.self, Enqueue.self, Status.self, Runs.self, Patterns.self, Graveyard.self, Traces.self, Plan.self]
     )
 }

@@ -106,6 +106,24 @@ extension RepairDatabase {
                 table.uniqueKey(["signatureKey", "patchHash"])
             }
         }
+        migrator.registerMigration("v3: the job queue") { db in
+            try db.create(table: "job") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("appDirectory", .text).notNull()
+                table.column("priority", .integer).notNull()
+                table.column("state", .text).notNull().indexed()
+                table.column("enqueuedAt", .datetime).notNull()
+                table.column("claimedAt", .datetime)
+                table.column("leaseUntil", .datetime)
+                table.column("worker", .text)
+                table.column("claims", .integer).notNull().defaults(to: 0)
+                table.column("stage", .text)
+                table.column("iteration", .integer)
+                table.column("finishedAt", .datetime)
+                table.column("reason", .text)
+                table.column("runId", .text)
+            }
+        }
         return migrator
     }
 }

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+
+/// The job queue in the learning store. Workers claim jobs with leases they renew while they
+/// work; a lease that runs out (its worker died) puts the job back. Higher priorities come
+/// first, and waiting raises a job's priority by a level every `agingStep`, so low never
+/// starves. At most one job per app directory runs at a time. Every change is a transaction.
+public struct JobQueue: Sendable {
+    let database: RepairDatabase
+    /// Waiting this long raises a job by one priority level.
+    public var agingStep: TimeInterval
+
+    public init(_ database: RepairDatabase, agingStep: TimeInterval = 60) {
+        self.database = database
+        self.agingStep = agingStep
+    }
+
+    /// Queues a heal of `appDirectory`; a job already waiting for it is kept (at the higher
+    /// of the two priorities) rather than doubled.
+    @discardableResult
+    public func enqueue(_ appDirectory: URL, priority: Job.Priority = .normal, at now: Date = Date()) throws -> Job {
+        let path = appDirectory.standardizedFileURL.path
+        return try database.writer.write { db in
+            if var waiting = try Job.filter(Job.Columns.appDirectory == path && Job.Columns.state == Job.State.queued.rawValue).fetchOne(db) {
+                if priority.rawValue < waiting.priority.rawValue {
+                    waiting.priority = priority
+                    try waiting.update(db)
+                }
+                return waiting
+            }
+            var job = Job(id: nil, appDirectory: path, priority: priority, state: .queued, enqueuedAt: now, claimedAt: nil, leaseUntil: nil,
+                          worker: nil, claims: 0, stage: nil, iteration: nil, finishedAt: nil, reason: nil, runId: nil)
+            try job.insert(db)
+            return job
+        }
+    }
+
+    /// Claims the job with the best effective priority (priority less one level per
+    /// `agingStep` waited), oldest first, whose app has no job running.
+    public func claim(worker: String, lease: TimeInterval, at now: Date = Date()) throws -> Job? {
+        try database.writer.write { db in
+            let running = Set(try String.fetchAll(db, sql: "SELECT appDirectory FROM job WHERE state = 'running'"))
+            let queued = try Job.filter(Job.Columns.state == Job.State.queued.rawValue).fetchAll(db)
+            let ranked = queued.filter { !running.contains($0.appDirectory) }.sorted { lhs, rhs in
+                let left = Double(lhs.priority.rawValue) - now.timeIntervalSince(lhs.enqueuedAt) / agingStep
+                let right = Double(rhs.priority.rawValue) - now.timeIntervalSince(rhs.enqueuedAt) / agingStep
+                return left != right ? left < right : (lhs.enqueuedAt, lhs.id ?? 0) < (rhs.enqueuedAt, rhs.id ?? 0)
+            }
+            guard var job = ranked.first else { return nil }
+            job.state = .running
+            job.worker = worker
+            job.claimedAt = now
+            job.leaseUntil = now.addingTimeInterval(lease)
+            job.claims += 1
+            job.stage = "claimed"
+            try job.update(db)
+            return job
+        }
+    }
+
+    /// Extends the lease while the worker still holds the job; false when it lost it.
+    public func renew(_ job: Job, lease: TimeInterval, stage: String? = nil, iteration: Int? = nil, at now: Date = Date()) throws -> Bool {
+        try database.writer.write { db in
+            guard var current = try Job.fetchOne(db, key: job.id), current.state == .running, current.worker == job.worker else { return false }
+            current.leaseUntil = now.addingTimeInterval(lease)
+            if let stage { current.stage = stage }
+            if let iteration { current.iteration = iteration }
+            try current.update(db)
+            return true
+        }
+    }
+
+    /// Ends a job, once: only the worker holding it can, and only while it runs.
+    public func finish(_ job: Job, as state: Job.State, reason: String, runID: String?, at now: Date = Date()) throws -> Bool {
+        precondition(state.isFinal)
+        return try database.writer.write { db in
+            guard var current = try Job.fetchOne(db, key: job.id), current.state == .running, current.worker == job.worker else { return false }
+            current.state = state
+            current.finishedAt = now
+            current.reason = reason
+            current.runId = runID
+            current.leaseUntil = nil
+            current.stage = nil
+            try current.update(db)
+            return true
+        }
+    }
+
+    /// Puts a running job back in the queue (its worker is shutting down).
+    public func release(_ job: Job) throws {
+        try database.writer.write { db in
+            guard var current = try Job.fetchOne(db, key: job.id), current.state == .running, current.worker == job.worker else { return }
+            current.state = .queued
+            current.worker = nil
+            current.leaseUntil = nil
+            current.stage = nil
+            try current.update(db)
+        }
+    }
+
+    /// Requeues running jobs whose lease ran out, or every running job (`all`, at the start
+    /// of a daemon that owns the store: they belonged to one that died). Returns how many.
+    @discardableResult
+    public func requeueExpired(all: Bool = false, at now: Date = Date()) throws -> Int {
+        try database.writer.write { db in
+            var request = Job.filter(Job.Columns.state == Job.State.running.rawValue)
+            if !all { request = request.filter(Job.Columns.leaseUntil < now) }
+            let jobs = try request.fetchAll(db)
+            for var job in jobs {
+                job.state = .queued
+                job.worker = nil
+                job.leaseUntil = nil
+                job.stage = nil
+                try job.update(db)
+            }
+            return jobs.count
+        }
+    }
+
+    public func jobs() throws -> [Job] {
+        try database.writer.read { try Job.order(Column("id")).fetchAll($0) }
+    }
+}

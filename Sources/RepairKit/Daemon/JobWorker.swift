@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// A worker of `repaird`: claims a job, keeps its lease alive, heals the app, ends the job.
+/// On graceful shutdown it claims nothing more; a job still running after `grace` is
+/// requeued (the next cycle rolls its unjudged change back from the journal).
+public struct JobWorker: Service {
+    public var name: String
+    public var queue: JobQueue
+    public var store: RepairDatabase
+    public var lease: TimeInterval
+    public var pollInterval: Duration
+    public var grace: Duration
+    public var logger: Logger
+
+    public init(name: String, queue: JobQueue, store: RepairDatabase, lease: TimeInterval = 30, pollInterval: Duration = .milliseconds(200),
+                grace: Duration = .seconds(20), logger: Logger) {
+        self.name = name
+        self.queue = queue
+        self.store = store
+        self.lease = lease
+        self.pollInterval = pollInterval
+        self.grace = grace
+        self.logger = logger
+    }
+
+    enum Outcome: Sendable {
+        case finished(HealReport)
+        case failed(String)
+        /// Shutdown came and the grace ran out, or the lease was lost.
+        case abandoned(String)
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let job: Job?
+            do { job = try queue.claim(worker: name, lease: lease) } catch {
+                logger.error("worker.claim_failed", metadata: ["error": "\(error)"])
+                job = nil
+            }
+            guard let job else {
+                // Sleeps until the next poll, or returns at once when shutdown begins.
+                try? await cancelOnGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                continue
+            }
+            var jobLogger = logger
+            jobLogger[metadataKey: "job.id"] = "\(job.id ?? 0)"
+            jobLogger[metadataKey: "job.app"] = "\(job.appDirectory)"
+            jobLogger.info("job.claimed", metadata: ["job.claims": "\(job.claims)"])
+            let outcome = await perform(job, logger: jobLogger)
+            do {
+                switch outcome {
+                case .finished(let report):
+                    let ended = try queue.finish(job, as: report.healed ? .healed : .notHealed, reason: report.stopReason, runID: report.runID)
+                    jobLogger.info("job.finished", metadata: ["job.healed": "\(report.healed)", "job.recorded": "\(ended)"])
+                case .failed(let reason):
+                    _ = try queue.finish(job, as: .failed, reason: reason, runID: nil)
+                    jobLogger.warning("job.failed", metadata: ["job.reason": "\(reason)"])
+                case .abandoned(let reason):
+                    try queue.release(job)
+                    jobLogger.info("job.requeued", metadata: ["job.reason": "\(reason)"])
+                }
+            } catch {
+                jobLogger.error("job.record_failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Runs the cycle beside a heartbeat and a shutdown watch; the first to end decides.
+    private func perform(_ job: Job, logger: Logger) async -> Outcome {
+        let appDirectory = URL(fileURLWithPath: job.appDirectory)
+        let inputs: SmokeInputs
+        do {
+            inputs = try SmokeInputs.load(appDirectory: appDirectory)
+        } catch {
+            return .failed(error.description)
+        }
+        var llm: LLMService?
+        if inputs.config.llm.isConfigured {
+            do { llm = try LLMService(config: inputs.config.llm, cache: store, logger: logger) } catch {
+                return .failed(error.description)
+            }
+        }
+        let cycle = HealCycle(appDirectory: appDirectory, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
+                              store: store, logger: logger)
+        let queue = self.queue, lease = self.lease, grace = self.grace
+        return await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask {
+                do {
+                    let report = try await cycle.run { event in
+                        switch event {
+                        case .iteration(let number, _): _ = try? queue.renew(job, lease: lease, stage: "repair", iteration: number)
+                        case .verifying: _ = try? queue.renew(job, lease: lease, stage: "verify")
+                        default: break
+                        }
+                    }
+                    return .finished(report)
+                } catch {
+                    return .failed("\(error)")
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(Int(lease * 1000 / 3)))
+                    if Task.isCancelled { return nil }
+                    if (try? queue.renew(job, lease: lease)) == false { return .abandoned("the lease was lost") }
+                }
+                return nil
+            }
+            group.addTask {
+                do {
+                    try await gracefulShutdown()
+                    try await Task.sleep(for: grace)
+                    return .abandoned("shutdown: the job did not finish within the grace period")
+                } catch {
+                    return nil
+                }
+            }
+            var outcome: Outcome = .abandoned("no outcome")
+            for await result in group {
+                if let result {
+                    outcome = result
+                    group.cancelAll()
+                    break
+                }
+            }
+            return outcome
+        }
+    }
+}

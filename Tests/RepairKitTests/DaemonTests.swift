@@ -1,0 +1,174 @@
+import Foundation
+@testable import RepairKit
+import RepairTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct JobQueueTests {
+    let start = Date(timeIntervalSince1970: 1_900_000_000)
+
+    @Test func higherPriorityFirstThenOldest() throws {
+        let queue = JobQueue(try RepairDatabase.inMemory())
+        try queue.enqueue(URL(fileURLWithPath: "/apps/a"), priority: .low, at: start)
+        try queue.enqueue(URL(fileURLWithPath: "/apps/b"), priority: .normal, at: start.addingTimeInterval(1))
+        try queue.enqueue(URL(fileURLWithPath: "/apps/c"), priority: .urgent, at: start.addingTimeInterval(2))
+        try queue.enqueue(URL(fileURLWithPath: "/apps/d"), priority: .normal, at: start.addingTimeInterval(3))
+        let order = try (0..<4).compactMap { _ in try queue.claim(worker: "w", lease: 30, at: start.addingTimeInterval(4))?.appDirectory }
+        #expect(order == ["/apps/c", "/apps/b", "/apps/d", "/apps/a"])
+    }
+
+    @Test func waitingRaisesPrioritySoLowNeverStarves() throws {
+        let queue = JobQueue(try RepairDatabase.inMemory(), agingStep: 60)
+        try queue.enqueue(URL(fileURLWithPath: "/apps/old-low"), priority: .low, at: start)
+        try queue.enqueue(URL(fileURLWithPath: "/apps/new-normal"), priority: .normal, at: start.addingTimeInterval(200))
+        // Waited 201 s: three levels up, ahead of a normal job that just arrived.
+        #expect(try queue.claim(worker: "w", lease: 30, at: start.addingTimeInterval(201))?.appDirectory == "/apps/old-low")
+    }
+
+    @Test func oneRunningJobPerAppAndNoDoubles() throws {
+        let queue = JobQueue(try RepairDatabase.inMemory())
+        let first = try queue.enqueue(URL(fileURLWithPath: "/apps/a"), priority: .normal, at: start)
+        let again = try queue.enqueue(URL(fileURLWithPath: "/apps/a"), priority: .urgent, at: start)
+        #expect(again.id == first.id, "a waiting job is not doubled")
+        let claimed = try #require(try queue.claim(worker: "w1", lease: 30, at: start))
+        #expect(claimed.priority == .urgent)
+        try queue.enqueue(URL(fileURLWithPath: "/apps/a"), at: start.addingTimeInterval(1))
+        #expect(try queue.claim(worker: "w2", lease: 30, at: start.addingTimeInterval(2)) == nil, "the app already has a job running")
+    }
+
+    @Test func aJobEndsExactlyOnceAndOnlyByItsWorker() throws {
+        let queue = JobQueue(try RepairDatabase.inMemory())
+        try queue.enqueue(URL(fileURLWithPath: "/apps/a"), at: start)
+        let job = try #require(try queue.claim(worker: "w1", lease: 30, at: start))
+        var stranger = job
+        stranger.worker = "w2"
+        #expect(try !queue.finish(stranger, as: .healed, reason: "", runID: nil))
+        #expect(try queue.finish(job, as: .healed, reason: "done", runID: "r1"))
+        #expect(try !queue.finish(job, as: .failed, reason: "again", runID: nil))
+        #expect(try queue.jobs().first?.state == .healed)
+    }
+
+    @Test func expiredLeasesGoBackToTheQueue() throws {
+        let queue = JobQueue(try RepairDatabase.inMemory())
+        try queue.enqueue(URL(fileURLWithPath: "/apps/a"), at: start)
+        let job = try #require(try queue.claim(worker: "dead", lease: 10, at: start))
+        #expect(try queue.requeueExpired(at: start.addingTimeInterval(5)) == 0)
+        #expect(try queue.requeueExpired(at: start.addingTimeInterval(11)) == 1)
+        #expect(try !queue.renew(job, lease: 10), "the dead worker lost its lease")
+        #expect(try queue.claim(worker: "alive", lease: 10, at: start.addingTimeInterval(12))?.claims == 2)
+    }
+}
+
+/// `repaird` as a real process, against real apps.
+@Suite struct DaemonProcessTests {
+    /// A tiny healthy app: the probe server with a one-scenario plan. `startDelay` seconds
+    /// pass before it starts, to catch it in the middle of a job.
+    func healthyApp(in directory: URL, name: String, startDelay: Int = 0) throws -> URL {
+        let app = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: app, withIntermediateDirectories: true)
+        let server = FixtureApps.repositoryRoot.appendingPathComponent("Tests/Fixtures/servers/probe_server.py").path
+        let start = startDelay > 0 ? "sleep \(startDelay); exec python3 \(server)" : "exec python3 \(server)"
+        try Data("version = 1\n[app]\nstart = \"\(start)\"\nhealth = \"/ok\"\nstop_grace = 1\n".utf8).write(to: app.appendingPathComponent("repair.toml"))
+        try Data(#"{"scenarios": [{"endpoint": "GET /ok", "name": "ok", "expected_status": 200}]}"#.utf8)
+            .write(to: app.appendingPathComponent("smoke_test_plan.json"))
+        return app
+    }
+
+    func startDaemon(store: URL, in directory: TemporaryDirectory, extra: [String] = []) throws -> ChildProcess {
+        let daemon = CommandRunner.productsDirectory.appendingPathComponent("repaird").path
+        let output = try OutputCapture(logURL: directory.url.appendingPathComponent("repaird-\(UUID().uuidString.prefix(4)).log"))
+        let arguments = (["--store", store.path] + extra).map { "'\($0)'" }.joined(separator: " ")
+        return try ChildProcess.spawn(command: "exec '\(daemon)' \(arguments)", directory: directory.url,
+                                      environment: ProcessInfo.processInfo.environment, output: output)
+    }
+
+    func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try condition()
+    }
+
+    @Test func tenJobsOnTwoWorkersAllEndOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let queue = JobQueue(try RepairDatabase.open(at: storeURL))
+        for index in 0..<10 { try queue.enqueue(try healthyApp(in: directory.url, name: "app-\(index)")) }
+        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--workers", "2"])
+        let done = try await waitUntil(90) { try queue.jobs().allSatisfy(\.state.isFinal) }
+        kill(daemon.pid, SIGTERM)
+        let status = await daemon.waitForExit(timeout: .seconds(20))
+        let jobs = try queue.jobs()
+        #expect(done, "\(jobs.map(\.state))")
+        #expect(jobs.count == 10)
+        #expect(jobs.allSatisfy { $0.state == .healed && $0.claims == 1 })
+        #expect(Set(jobs.compactMap(\.worker)).count == 2, "both workers took jobs")
+        #expect(status == .exited(code: 0), "graceful shutdown on SIGTERM")
+    }
+
+    @Test func killedMidJobTheRestartedDaemonFinishesItOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let database = try RepairDatabase.open(at: storeURL)
+        let queue = JobQueue(database)
+        let app = try healthyApp(in: directory.url, name: "slow", startDelay: 8)
+        try queue.enqueue(app)
+        let first = try startDaemon(store: storeURL, in: directory)
+        // The job's app has been started (it notes its pid) and takes 8 s to come up: the
+        // kill lands in the middle of the job, however loaded the machine is.
+        let started = try await waitUntil(30) { FileManager.default.fileExists(atPath: app.appendingPathComponent(".repair/app.pid").path) }
+        #expect(started, "the job's app never started: \(first.output.tailText(20))")
+        kill(first.pid, SIGKILL)
+        _ = await first.waitForExit(timeout: .seconds(10))
+        let afterKill = try #require(try queue.jobs().first)
+        #expect(afterKill.state == .running, "the lease outlives the killed daemon: \(afterKill.state) \(afterKill.reason ?? "") \(first.output.tailText(15))")
+
+        let second = try startDaemon(store: storeURL, in: directory)
+        #expect(try await waitUntil(60) { try queue.jobs().first?.state.isFinal == true })
+        kill(second.pid, SIGTERM)
+        _ = await second.waitForExit(timeout: .seconds(20))
+        let job = try #require(try queue.jobs().first)
+        #expect(job.state == .healed)
+        #expect(job.claims == 2, "claimed again after the kill, finished once")
+        #expect(try database.isIntact())
+    }
+
+    @Test func sigtermRequeuesAJobThatOutlastsTheGrace() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let queue = JobQueue(try RepairDatabase.open(at: storeURL))
+        try queue.enqueue(try healthyApp(in: directory.url, name: "slow", startDelay: 8))
+        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--grace", "1"])
+        #expect(try await waitUntil(20) { try queue.jobs().first?.state == .running })
+        kill(daemon.pid, SIGTERM)
+        let status = await daemon.waitForExit(timeout: .seconds(20))
+        #expect(status != nil, "the daemon stopped within its grace")
+        #expect(try queue.jobs().first?.state == .queued, "the unfinished job waits for the next daemon")
+    }
+
+    @Test func aWatchedFolderPicksUpANewApp() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let queue = JobQueue(try RepairDatabase.open(at: storeURL))
+        let watched = directory.url.appendingPathComponent("incoming")
+        try FileManager.default.createDirectory(at: watched, withIntermediateDirectories: true)
+        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--watch", watched.path, "--quiet-period", "1"])
+        try await Task.sleep(for: .seconds(1))
+        _ = try healthyApp(in: watched, name: "fresh-app")
+        let done = try await waitUntil(40) { try queue.jobs().first?.state.isFinal == true }
+        kill(daemon.pid, SIGTERM)
+        _ = await daemon.waitForExit(timeout: .seconds(20))
+        #expect(done)
+        #expect(try queue.jobs().map(\.appDirectory) == [watched.appendingPathComponent("fresh-app").standardizedFileURL.path])
+        #expect(try queue.jobs().first?.state == .healed)
+    }
+}
