@@ -117,6 +117,14 @@ let package = Package(
             ],
             path: "Tools/LearnCorpus"
         ),
+        .executableTarget(
+            name: "DaemonBenchmark",
+            dependencies: [
+                "RepairKit", "RepairTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/DaemonBenchmark"
+        ),
         .testTarget(
             name: "RepairKitTests",
             dependencies: ["RepairKit", "RepairTestSupport"]
