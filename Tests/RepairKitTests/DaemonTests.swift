@@ -172,3 +172,72 @@ import Glibc
         #expect(try queue.jobs().first?.state == .healed)
     }
 }
+
+/// The daemon killed with -9 at random instants while it heals apps with real patches.
+@Suite struct DaemonKillStressTests {
+    @Test func twentyKillsAtRandomInstantsLoseAndDoubleNothing() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let helper = DaemonProcessTests()
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let database = try RepairDatabase.open(at: storeURL)
+        let queue = JobQueue(database)
+        // Answers keyed by the failure each prompt is about, so any app, in any order, gets its fix.
+        let source = FixtureApps.source("shop-api")
+        let fixes: [(String, [(String, String, String)])] = [
+            ("Failure: crash on GET /products/{product_id}", ShopFixes.notFound), ("Failure: crash on POST /products", ShopFixes.keyError),
+            ("Failure: route_missing on GET /customers/{customer_id}", ShopFixes.route),
+            ("Failure: missing_validation on POST /orders", ShopFixes.validation),
+            ("Failure: wrong_success_status on POST /customers", ShopFixes.created),
+        ]
+        // Each answer takes 0.4 s, so no job can finish within one daemon's short life: every
+        // kill lands in the middle of work — waiting for the LLM, applying, verifying.
+        let steps: [[String: Any]] = try fixes.map { ["match": $0.0, "content": try ShopFixes.diff($0.1, in: source), "delay": 0.4] }
+        let server = try await TestLLMServer.start(steps + [["content": "no idea"]], in: directory)
+        var apps: [URL] = []
+        for index in 0..<4 {
+            let copy = try FixtureApps.copy("shop-api")
+            let app = directory.url.appendingPathComponent("shop-\(index)")
+            try FileManager.default.moveItem(at: copy.url, to: app)
+            var config = try String(contentsOf: app.appendingPathComponent("repair.toml"), encoding: .utf8)
+            config += "\n[llm]\nprovider = \"ollama\"\nbase_url = \"\(server.baseURL)/v1\"\nmodel = \"scripted\"\n"
+            try config.write(to: app.appendingPathComponent("repair.toml"), atomically: true, encoding: .utf8)
+            apps.append(app)
+            try queue.enqueue(app)
+        }
+        let original = try String(contentsOf: source.appendingPathComponent("shop/services.py"), encoding: .utf8)
+
+        var random = SeededGenerator(seed: 7)
+        var kills = 0
+        for _ in 0..<20 {
+            let daemon = try helper.startDaemon(store: storeURL, in: directory, extra: ["--lease", "2"])
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...1500, using: &random)))
+            kill(daemon.pid, SIGKILL)
+            _ = await daemon.waitForExit(timeout: .seconds(10))
+            kills += 1
+            if try queue.jobs().allSatisfy(\.state.isFinal) { break }
+        }
+        let last = try helper.startDaemon(store: storeURL, in: directory)
+        let done = try await helper.waitUntil(180) { try queue.jobs().allSatisfy(\.state.isFinal) }
+        kill(last.pid, SIGTERM)
+        _ = await last.waitForExit(timeout: .seconds(30))
+        await server.stop()
+
+        let jobs = try queue.jobs()
+        #expect(done, "\(jobs.map { "\($0.state) after \($0.claims) claims" })")
+        #expect(jobs.count == 4, "no job lost or added")
+        #expect(kills == 20, "all twenty kills landed before the jobs could finish")
+        #expect(jobs.reduce(0) { $0 + $1.claims } > 8, "kills interrupted jobs, which were claimed again: \(jobs.map(\.claims))")
+        #expect(jobs.allSatisfy { $0.state == .healed }, "\(jobs.map { "\($0.state): \($0.reason ?? "")" })")
+        #expect(try database.isIntact())
+        for app in apps {
+            let journal = (try? FileManager.default.contentsOfDirectory(atPath: app.appendingPathComponent(".repair/journal").path)) ?? []
+            #expect(journal.isEmpty, "no unjudged change is left in \(app.lastPathComponent)")
+            let services = try String(contentsOf: app.appendingPathComponent("shop/services.py"), encoding: .utf8)
+            #expect(services != original && services.contains("name=payload[\"name\"],"), "\(app.lastPathComponent) holds the verdict's state")
+        }
+        // Each app was finished exactly once: one heal run ended for it with a verdict.
+        let runs = try database.runs(limit: 500).filter { $0.finishedAt != nil && $0.healed == true }
+        #expect(Set(runs.map(\.appDirectory)).count == 4)
+    }
+}

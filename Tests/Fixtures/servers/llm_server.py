@@ -2,7 +2,7 @@
 Messages wire formats on loopback.
 
 LLM_SCRIPT names a JSON file: a list of steps, one per request, in order (the last one
-repeats). A step: {"content": "answer text"} or {"status": 429, "headers": {"Retry-After": "1"},
+repeats) — or, for steps with "match", the first step whose "match" text is in the request. A step: {"content": "answer text"} or {"status": 429, "headers": {"Retry-After": "1"},
 "body": "..."} or {"delay": 5} (sleep before answering) or {"usage": false} (leave usage out).
 LLM_LOG names a file that gets one JSON line per request: path, headers, body.
 """
@@ -49,7 +49,8 @@ class Handler(BaseHTTPRequestHandler):
             served["count"] += 1
             with open(LOG, "a") as log:
                 log.write(json.dumps({"path": self.path, "headers": dict(self.headers.items()), "body": body}) + "\n")
-        step = SCRIPT[min(index, len(SCRIPT) - 1)]
+        matching = [step for step in SCRIPT if "match" in step and step["match"] in body]
+        step = matching[0] if matching else SCRIPT[min(index, len(SCRIPT) - 1)]
         time.sleep(step.get("delay", 0))
         status = step.get("status", 200)
         if "body" in step or status != 200:
