@@ -112,6 +112,34 @@ import Glibc
         #expect(status == .exited(code: 0), "graceful shutdown on SIGTERM")
     }
 
+    @Test func mixedPrioritiesUrgentFirstNoStarvationEvenShares() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let queue = JobQueue(try RepairDatabase.open(at: storeURL))
+        let priorities: [Job.Priority] = [.low, .normal, .high, .urgent]
+        for index in 0..<20 {
+            try queue.enqueue(try healthyApp(in: directory.url, name: "app-\(index)"), priority: priorities[index % 4])
+        }
+        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--workers", "2"])
+        let done = try await waitUntil(120) { try queue.jobs().allSatisfy(\.state.isFinal) }
+        kill(daemon.pid, SIGTERM)
+        _ = await daemon.waitForExit(timeout: .seconds(20))
+        let jobs = try queue.jobs()
+        #expect(done)
+        #expect(jobs.allSatisfy { $0.state == .healed && $0.claims == 1 }, "every job, low ones too, completed once")
+        let order = jobs.sorted { ($0.claimedAt ?? .distantFuture, $0.id ?? 0) < ($1.claimedAt ?? .distantFuture, $1.id ?? 0) }
+        func meanPosition(_ priority: Job.Priority) -> Double {
+            let positions = order.enumerated().filter { $0.element.priority == priority }.map { Double($0.offset) }
+            return positions.reduce(0, +) / Double(positions.count)
+        }
+        #expect(meanPosition(.urgent) < meanPosition(.high))
+        #expect(meanPosition(.high) < meanPosition(.normal))
+        #expect(meanPosition(.normal) < meanPosition(.low))
+        let shares = Dictionary(grouping: jobs.compactMap(\.worker), by: { $0 }).mapValues(\.count)
+        #expect(shares.count == 2 && shares.values.allSatisfy { abs($0 - 10) <= 2 }, "\(shares)")
+    }
+
     @Test func killedMidJobTheRestartedDaemonFinishesItOnce() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
