@@ -32,10 +32,11 @@ func makeApp(_ name: String) throws -> URL {
     return app
 }
 
-/// CPU seconds (user + system) and resident MB of a process, from /proc.
-func usage(_ pid: pid_t) -> (cpu: Double, rssMegabytes: Double) {
+/// CPU seconds (user + system), resident MB, and the anonymous part of it (the process's own
+/// memory, not pages of shared libraries), from /proc.
+func usage(_ pid: pid_t) -> (cpu: Double, rssMegabytes: Double, anonymousMegabytes: Double) {
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-    var cpu = 0.0, rss = 0.0
+    var cpu = 0.0, rss = 0.0, anonymous = 0.0
     if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") {
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         cpu = (Double(fields[11]) ?? 0) / ticks + (Double(fields[12]) ?? 0) / ticks
@@ -44,7 +45,11 @@ func usage(_ pid: pid_t) -> (cpu: Double, rssMegabytes: Double) {
        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) {
         rss = (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
     }
-    return (cpu, rss)
+    if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }) {
+        anonymous = (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
+    }
+    return (cpu, rss, anonymous)
 }
 
 let storeURL = directory.url.appendingPathComponent("store.sqlite")
@@ -64,7 +69,8 @@ try await Task.sleep(for: .seconds(idleSeconds))
 let after = usage(daemon.pid)
 let idleCPU = (after.cpu - before.cpu) / idleSeconds * 100
 print("DaemonBenchmark: repaird with 2 workers, a watched folder, store \(storeURL.lastPathComponent)")
-print(String(format: "  idle over %.0f s: %.2f%% CPU, %.1f MB resident", idleSeconds, idleCPU, after.rssMegabytes))
+print(String(format: "  idle over %.0f s: %.2f%% CPU, %.1f MB resident, of which %.1f MB its own (the rest: shared library pages)",
+             idleSeconds, idleCPU, after.rssMegabytes, after.anonymousMegabytes))
 
 // 2. Enqueue-to-claim latency.
 var latencies: [Double] = []
