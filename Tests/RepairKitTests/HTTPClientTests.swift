@@ -61,14 +61,12 @@ import Testing
         defer { directory.remove() }
         let server = try await FixtureServer.startProbe(in: directory)
         let client = try HTTPClient()
-        let started = ContinuousClock.now
+        // The server answers after 5 s; a timeout error (not the late answer) shows the limit held.
         let error = await #expect(throws: HTTPError.self) {
             try await client.send(HTTPRequest(method: "GET", url: server.baseURL + "/slow?s=5", timeout: .milliseconds(300)))
         }
-        let elapsed = ContinuousClock.now - started
         await server.stop()
         #expect(error?.kind == .timeout)
-        #expect(elapsed < .seconds(4))
     }
 
     @Test func closedWithoutAnswerIsAReset() async throws {

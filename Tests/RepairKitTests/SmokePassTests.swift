@@ -94,9 +94,7 @@ import Glibc
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         try app.write("app.py", "import fastapi_missing_dependency\n")
-        let started = ContinuousClock.now
         let run = try await pass(app).run()
-        #expect(ContinuousClock.now - started < .seconds(10))
         let failure = try #require(run.appFailure)
         #expect(failure.kind == .crash)
         #expect(failure.outputTail.contains("ModuleNotFoundError"))
