@@ -32,8 +32,13 @@ public enum FixtureApps {
     /// are not copied, and neither is a `[learning]` section: its paths point into the
     /// repository, and a test starts from an empty library unless it builds one.
     public static func copy(_ name: String) throws -> TemporaryDirectory {
-        let directory = try TemporaryDirectory(prefix: "app-\(name)")
         let source = source(name)
+        if name == "shop-api", let services = try? String(contentsOf: source.appendingPathComponent("shop/services.py"), encoding: .utf8),
+           !services.contains("payload[\"product_name\"]") {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey:
+                "\(source.path) has been healed in place (by repairctl once?) and lost the bugs the tests need: git checkout examples/shop-api"])
+        }
+        let directory = try TemporaryDirectory(prefix: "app-\(name)")
         let skipped: Set<String> = [".repair", "__pycache__", "node_modules"]
         let enumerator = FileManager.default.enumerator(at: source, includingPropertiesForKeys: [.isDirectoryKey])!
         for case let file as URL in enumerator {
