@@ -51,6 +51,19 @@ import Glibc
         #expect(try queue.jobs().first?.state == .healed)
     }
 
+    @Test func activeAppsAreTheQueuedAndRunningOnes() throws {
+        let queue = JobQueue(try RepairDatabase.inMemory())
+        try queue.enqueue(URL(fileURLWithPath: "/apps/a"), at: start)
+        try queue.enqueue(URL(fileURLWithPath: "/apps/b"), at: start)
+        let job = try #require(try queue.claim(worker: "w", lease: 30, at: start))
+        _ = try queue.finish(job, as: .healed, reason: "", runID: nil)
+        try queue.enqueue(URL(fileURLWithPath: "/apps/c"), at: start)
+        _ = try queue.claim(worker: "w", lease: 30, at: start)
+        // a finished; b claimed and running; c queued.
+        #expect(job.appDirectory == "/apps/a")
+        #expect(try queue.activeAppDirectories() == Set(["/apps/b", "/apps/c"]))
+    }
+
     @Test func expiredLeasesGoBackToTheQueue() throws {
         let queue = JobQueue(try RepairDatabase.inMemory())
         try queue.enqueue(URL(fileURLWithPath: "/apps/a"), at: start)

@@ -26,7 +26,7 @@ public struct DirectoryWatcher: Service {
         var changed: [String: (fingerprint: String, since: Date)] = [:]
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelOnGracefulShutdown { try await Task.sleep(for: pollInterval) }
-            let active = Set(((try? queue.jobs()) ?? []).filter { !$0.state.isFinal }.map(\.appDirectory))
+            let active = (try? queue.activeAppDirectories()) ?? []
             let now = Date()
             for (path, fingerprint) in scan() {
                 if active.contains(path) {

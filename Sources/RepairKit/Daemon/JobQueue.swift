@@ -117,6 +117,13 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// App directories with a job queued or running (finished jobs pile up; this stays small).
+    public func activeAppDirectories() throws -> Set<String> {
+        try database.writer.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT appDirectory FROM job WHERE state IN ('queued', 'running')"))
+        }
+    }
+
     public func jobs() throws -> [Job] {
         try database.writer.read { try Job.order(Column("id")).fetchAll($0) }
     }
