@@ -211,6 +211,31 @@ import Glibc
         #expect(done)
         #expect(try queue.jobs().map(\.appDirectory) == [watched.appendingPathComponent("fresh-app").standardizedFileURL.path])
         #expect(try queue.jobs().first?.state == .healed)
+        #if os(Linux)
+        #expect(daemon.output.tailText(200).contains("watch.mode=inotify"), "on Linux the watcher is woken by inotify")
+        #endif
+    }
+
+    @Test func aChangeInsideAnAppFolderCreatedAfterStartIsSeen() async throws {
+        // inotify watches one folder each: a folder created after start must be watched too.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let queue = JobQueue(try RepairDatabase.open(at: storeURL))
+        let watched = directory.url.appendingPathComponent("incoming")
+        try FileManager.default.createDirectory(at: watched, withIntermediateDirectories: true)
+        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--watch", watched.path, "--quiet-period", "1"])
+        try await Task.sleep(for: .seconds(1))
+        let app = try healthyApp(in: watched, name: "later")
+        #expect(try await waitUntil(40) { try queue.jobs().first?.state.isFinal == true })
+        // A second change, deep inside the app, after its first job ended.
+        try FileManager.default.createDirectory(at: app.appendingPathComponent("src/handlers"), withIntermediateDirectories: true)
+        try Data("x = 1\n".utf8).write(to: app.appendingPathComponent("src/handlers/new.py"))
+        let second = try await waitUntil(40) { try queue.jobs().count == 2 && queue.jobs().allSatisfy(\.state.isFinal) }
+        kill(daemon.pid, SIGTERM)
+        _ = await daemon.waitForExit(timeout: .seconds(20))
+        let states = try queue.jobs().map(\.state)
+        #expect(second, "\(states)")
     }
 }
 

@@ -4,8 +4,10 @@ import ServiceLifecycle
 
 /// Watches folders for app directories (a folder with a `repair.toml`, the watched folder or
 /// one below it) and enqueues one when it is new or changed and has then stayed quiet for
-/// `quietPeriod`. It polls; what repaird itself changes while a job for the app is queued or
-/// running is not a change. What is there when it starts is taken as seen.
+/// `quietPeriod`. On Linux inotify wakes it when files change; it also scans every
+/// `pollInterval` (and polls only, where inotify is missing). What repaird itself changes while
+/// a job for the app is queued or running is not a change. What is there when it starts is
+/// taken as seen.
 public struct DirectoryWatcher: Service {
     public var roots: [URL]
     public var queue: JobQueue
@@ -24,8 +26,18 @@ public struct DirectoryWatcher: Service {
     public func run() async throws {
         var seen = scan()
         var changed: [String: (fingerprint: String, since: Date)] = [:]
+        let fileEvents = FileEvents(roots: roots)
+        fileEvents?.start()
+        defer { fileEvents?.stop() }
+        logger.info("watch.started", metadata: ["watch.mode": "\(fileEvents == nil ? "polling" : "inotify")"])
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await cancelOnGracefulShutdown { try await Task.sleep(for: pollInterval) }
+            // With inotify: wake on a change, to finish a quiet period, or for the slow scan.
+            let wait: Duration = changed.isEmpty ? (fileEvents == nil ? pollInterval : pollInterval * 5) : .milliseconds(250)
+            if let fileEvents {
+                _ = await cancelOnGracefulShutdown { await fileEvents.wakeup.wait(timeout: wait) }
+            } else {
+                try? await cancelOnGracefulShutdown { try await Task.sleep(for: wait) }
+            }
             let active = (try? queue.activeAppDirectories()) ?? []
             let now = Date()
             for (path, fingerprint) in scan() {
