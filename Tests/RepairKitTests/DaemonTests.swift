@@ -195,15 +195,21 @@ import Glibc
         #expect(try queue.jobs().first?.state == .queued, "the unfinished job waits for the next daemon")
     }
 
-    @Test func aWatchedFolderPicksUpANewApp() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
+    /// A daemon watching `incoming/` of `directory`, given a second to set its watches up.
+    func startWatching(in directory: TemporaryDirectory) async throws -> (JobQueue, URL, ChildProcess) {
         let storeURL = directory.url.appendingPathComponent("store.sqlite")
         let queue = JobQueue(try RepairDatabase.open(at: storeURL))
         let watched = directory.url.appendingPathComponent("incoming")
         try FileManager.default.createDirectory(at: watched, withIntermediateDirectories: true)
         let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--watch", watched.path, "--quiet-period", "1"])
         try await Task.sleep(for: .seconds(1))
+        return (queue, watched, daemon)
+    }
+
+    @Test func aWatchedFolderPicksUpANewApp() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (queue, watched, daemon) = try await startWatching(in: directory)
         _ = try healthyApp(in: watched, name: "fresh-app")
         let done = try await waitUntil(40) { try queue.jobs().first?.state.isFinal == true }
         kill(daemon.pid, SIGTERM)
@@ -220,12 +226,7 @@ import Glibc
         // inotify watches one folder each: a folder created after start must be watched too.
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let storeURL = directory.url.appendingPathComponent("store.sqlite")
-        let queue = JobQueue(try RepairDatabase.open(at: storeURL))
-        let watched = directory.url.appendingPathComponent("incoming")
-        try FileManager.default.createDirectory(at: watched, withIntermediateDirectories: true)
-        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--watch", watched.path, "--quiet-period", "1"])
-        try await Task.sleep(for: .seconds(1))
+        let (queue, watched, daemon) = try await startWatching(in: directory)
         let app = try healthyApp(in: watched, name: "later")
         #expect(try await waitUntil(40) { try queue.jobs().first?.state.isFinal == true })
         // A second change, deep inside the app, after its first job ended.

@@ -76,6 +76,25 @@ import Testing
         #expect(error?.description.contains("x.md") == true)
     }
 
+    @Test func aMissingImportPathIsRefusedAndCreatesNoStore() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storePath = directory.url.appendingPathComponent("store.sqlite").path
+        let missing = directory.url.appendingPathComponent("no-such").path
+        for arguments in [["patterns", "import", missing], ["graveyard", "import", missing]] {
+            let result = try CommandRunner.run(CommandRunner.repairctl, arguments + ["--store", storePath])
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.standardError.contains(missing), "\(result.standardError)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: storePath))
+        try directory.write("blocker", "a file where the export folder should go\n")
+        _ = try sampleStore(at: URL(fileURLWithPath: storePath))
+        let blocked = directory.url.appendingPathComponent("blocker/patterns").path
+        let export = try CommandRunner.run(CommandRunner.repairctl, ["patterns", "export", blocked, "--store", storePath])
+        #expect(export.status == 2)
+        #expect(export.standardError.contains(blocked), "\(export.standardError)")
+    }
+
     @Test func reviewCommandsWorkFromTheCommandLine() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -78,7 +78,10 @@ struct Patterns: ParsableCommand {
         @Argument(help: "The folder.") var directory = "patterns"
 
         func run() throws {
-            let count = try LibraryExport.exportPatterns(from: storeOption.open(), to: URL(fileURLWithPath: directory))
+            let database = try storeOption.open()
+            let count = try refusingBadInput(directory) {
+                try LibraryExport.exportPatterns(from: database, to: URL(fileURLWithPath: directory))
+            }
             print("exported \(count) pattern\(count == 1 ? "" : "s") to \(directory)")
         }
     }
@@ -89,14 +92,10 @@ struct Patterns: ParsableCommand {
         @Argument(help: "The folder.") var directory = "patterns"
 
         func run() throws {
-            let url = RepairDatabase.location(flag: storeOption.store, config: nil)
-            do {
-                let count = try LibraryExport.importPatterns(into: RepairDatabase.open(at: url), from: URL(fileURLWithPath: directory))
-                print("imported \(count) pattern\(count == 1 ? "" : "s") from \(directory)")
-            } catch let error as LibraryExport.FormatError {
-                Terminal.error(error.description)
-                throw ExitCodes.badInput
-            }
+            let source = try existingPath(directory, folder: true)
+            let database = try storeOption.open(creating: true)
+            let count = try refusingBadInput(directory) { try LibraryExport.importPatterns(into: database, from: source) }
+            print("imported \(count) pattern\(count == 1 ? "" : "s") from \(directory)")
         }
     }
 }
@@ -107,6 +106,36 @@ private func setStatus(_ status: FixPattern.Status, id: Int64, store: Runs.Store
         throw ExitCodes.badInput
     }
     print("pattern \(id) is \(status.rawValue)")
+}
+
+/// The file or folder a library import reads, refused with exit 2 before the store is opened
+/// (so a mistyped path creates no store file).
+private func existingPath(_ path: String, folder: Bool) throws -> URL {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        Terminal.error("\(path): no such \(folder ? "folder" : "file")")
+        throw ExitCodes.badInput
+    }
+    guard isDirectory.boolValue == folder else {
+        Terminal.error("\(path): is \(folder ? "a file, not a folder" : "a folder, not a file")")
+        throw ExitCodes.badInput
+    }
+    return URL(fileURLWithPath: path)
+}
+
+/// Runs a library read or write, turning a malformed file or an unreadable or unwritable path
+/// into one line naming `path` and exit 2.
+@discardableResult
+private func refusingBadInput<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as LibraryExport.FormatError {
+        Terminal.error(error.description)
+        throw ExitCodes.badInput
+    } catch let error as CocoaError {
+        Terminal.error("\(path): \(error.localizedDescription)")
+        throw ExitCodes.badInput
+    }
 }
 
 enum PatternJSON {
@@ -151,9 +180,12 @@ struct Graveyard: ParsableCommand {
 
         func run() throws {
             let url = URL(fileURLWithPath: file)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             let database = try storeOption.open()
-            try Data(LibraryExport.graveyardMarkdown(from: database).utf8).write(to: url, options: .atomic)
+            let markdown = try LibraryExport.graveyardMarkdown(from: database)
+            try refusingBadInput(file) {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(markdown.utf8).write(to: url, options: .atomic)
+            }
             print("exported \(try database.lessons().count) lessons to \(file)")
         }
     }
@@ -164,14 +196,10 @@ struct Graveyard: ParsableCommand {
         @Argument(help: "The file.") var file = "graveyard/GRAVEYARD.md"
 
         func run() throws {
-            let url = RepairDatabase.location(flag: storeOption.store, config: nil)
-            do {
-                let count = try LibraryExport.importGraveyard(into: RepairDatabase.open(at: url), from: URL(fileURLWithPath: file))
-                print("imported \(count) lessons from \(file)")
-            } catch let error as LibraryExport.FormatError {
-                Terminal.error(error.description)
-                throw ExitCodes.badInput
-            }
+            let source = try existingPath(file, folder: false)
+            let database = try storeOption.open(creating: true)
+            let count = try refusingBadInput(file) { try LibraryExport.importGraveyard(into: database, from: source) }
+            print("imported \(count) lessons from \(file)")
         }
     }
 }

@@ -13,9 +13,10 @@ struct Runs: ParsableCommand {
         @Option(help: "The learning store (default: REPAIR_STORE, or $XDG_STATE_HOME/repaird/learning.sqlite).")
         var store: String?
 
-        func open() throws -> RepairDatabase {
+        /// Opens the store; an import may create it, a review needs it to exist.
+        func open(creating: Bool = false) throws -> RepairDatabase {
             let url = RepairDatabase.location(flag: store, config: nil)
-            guard FileManager.default.fileExists(atPath: url.path) else {
+            guard creating || FileManager.default.fileExists(atPath: url.path) else {
                 Terminal.error("\(url.path): no learning store yet (it is written by repairctl once)")
                 throw ExitCodes.badInput
             }
