@@ -67,6 +67,8 @@ public struct AppHost: Sendable {
         var lastProblem = "no answer yet"
         var pause = Duration.milliseconds(50)
         while ContinuousClock.now < deadline {
+            // A cancelled task would otherwise probe on without pause until the deadline.
+            if Task.isCancelled { throw AppHostError(kind: .unhealthy, message: "start-up was cancelled") }
             if let status = app.process.exitStatus() {
                 let note = portTakenBefore ? "; port \(app.port) was already in use by another process" : ""
                 throw AppHostError(kind: .crash, message: "the app exited during start-up\(note)", exitStatus: status)

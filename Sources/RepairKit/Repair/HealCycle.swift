@@ -90,6 +90,9 @@ public struct HealCycle: Sendable {
             return try finished(report(initial: initial, final: current, iterations: [], spending: spending, kept: [], stop: "no repair was needed"))
         }
         iterationLoop: for number in 1...config.repair.maxIterations {
+            // A cancelled cycle (a daemon past its shutdown grace) stops between steps; an
+            // unjudged change is rolled back from the journal by the next cycle, as after a kill.
+            try Task.checkCancellation()
             if meetsTarget(current) { stopReason = "the target pass rate was met"; break }
             events?(.iteration(number: number, groups: current.groups.count))
             var attempts: [AttemptReport] = []
@@ -98,6 +101,7 @@ public struct HealCycle: Sendable {
             pending = pending.filter { failing.contains($0.group.key) }
             var budgetSpent = false
             for group in current.groups where group.method != "" || current.appFailure != nil {
+                try Task.checkCancellation()
                 if let waiting = pending.firstIndex(where: { $0.group.key == group.key }) {
                     var proposal = pending.remove(at: waiting)
                     proposal.group = group

@@ -54,6 +54,7 @@ public struct SmokePass: Sendable {
         do {
             app = try await host.start()
         } catch {
+            try Task.checkCancellation()
             run.appFailure = error
             run.results = Self.unavailable(plan.scenarios, because: error, at: startedAt)
             return diagnosed(run)
