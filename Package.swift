@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "RepairKit", targets: ["RepairKit"]),
         .executable(name: "repairctl", targets: ["repairctl"]),
         .executable(name: "repaird", targets: ["repaird"]),
+        .executable(name: "repaird-worker", targets: ["repaird-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +30,22 @@ let package = Package(
         .systemLibrary(
             name: "CUUID",
             providers: [.apt(["uuid-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "CSystem"),
+        // What the resident daemon needs, without Foundation: its idle memory is that of a
+        // small process, and the heal cycle runs in worker processes (repaird-worker).
+        .target(
+            name: "DaemonCore",
+            dependencies: [
+                "CSQLite",
+                "CSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .target(
             name: "RepairKit",
@@ -56,7 +73,17 @@ let package = Package(
         .executableTarget(
             name: "repaird",
             dependencies: [
+                "DaemonCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "repaird-worker",
+            dependencies: [
                 "RepairKit",
+                "DaemonCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RepairKitTests",
-            dependencies: ["RepairKit", "RepairTestSupport"]
+            dependencies: ["RepairKit", "RepairTestSupport", "DaemonCore"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,6 @@
 import ArgumentParser
-import Foundation
+import DaemonCore
 import Logging
-import RepairKit
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -9,6 +8,9 @@ import Glibc
 #endif
 
 /// `repaird`: heals queued apps beside a generator pipeline, one job per app at a time.
+///
+/// This process stays small: it watches folders, watches the queue and keeps worker processes
+/// (`repaird-worker`, beside it) running while there is work. The heal cycle runs in them.
 @main
 struct RepairDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,10 +18,14 @@ struct RepairDaemon: AsyncParsableCommand {
         abstract: "Heal apps from the queue in the learning store, and watch folders for new ones.",
         discussion: """
         Workers claim jobs (repairctl enqueue APP_DIR) by priority, with ageing so low never \
-        starves, at most one per app, and run a heal cycle for each. Leases are renewed while a job \
-        runs; a daemon killed with -9 leaves leases that run out, and a restarted daemon requeues \
-        them and rolls back any half-applied change from its journal. SIGTERM or SIGINT stops \
-        claiming and gives running jobs a grace period before requeuing them. Logs go to stderr.
+        starves, at most one per app, and run a heal cycle for each. Each worker is a process \
+        (repaird-worker, installed beside repaird) started while there is work and gone when \
+        there is none, so an idle daemon is one small process. Leases are renewed while a job \
+        runs; a daemon killed with -9 takes its workers with it and leaves leases that run out, \
+        and a restarted daemon requeues them and rolls back any half-applied change from its \
+        journal. A worker that crashes gives its job back (after 5 claims the job fails). SIGTERM \
+        or SIGINT stops claiming and gives running jobs a grace period before requeuing them. \
+        Logs go to stderr.
         """
     )
 
@@ -29,7 +35,7 @@ struct RepairDaemon: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A folder to watch for new or changed app directories (repeatable).", valueName: "DIR"))
     var watch: [String] = []
 
-    @Option(help: "Jobs healed at once.")
+    @Option(help: "Jobs healed at once (worker processes at most).")
     var workers = 2
 
     @Option(help: "Log format on stderr: text or json.")
@@ -46,49 +52,115 @@ struct RepairDaemon: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
-        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard DaemonLogging.formats.contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
-        for folder in watch {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--watch \(folder): not a folder")
-            }
+        guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
+        guard quietPeriod >= 0 else { throw ValidationError("--quiet-period must not be negative") }
+        for folder in watch where !Files.isDirectory(folder) {
+            throw ValidationError("--watch \(folder): not a folder")
         }
+        if let store, store.isEmpty { throw ValidationError("--store must not be empty") }
     }
 
     func run() async throws {
-        let json = logFormat == "json"
-        LoggingSystem.bootstrap { label in
-            json ? AnyLogHandler(JSONLogHandler(label: label)) : AnyLogHandler(StreamLogHandler.standardError(label: label))
-        }
+        DaemonLogging.bootstrap(format: logFormat)
         var logger = Logger(label: "repaird")
         logger.logLevel = .info
-        let url = RepairDatabase.location(flag: store, config: nil)
-        let database = try RepairDatabase.open(at: url)
-        // One daemon per store: a second would take the first one's jobs for dead ones.
-        let lock = open(url.path + ".daemon-lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            logger.critical("another repaird already uses this store", metadata: ["store": "\(url.path)"])
+        let path = Files.standardized(StoreLocation.path(flag: store))
+        guard let worker = StoreLocation.workerProgram() else {
+            logger.critical("repaird-worker is missing: install it beside repaird")
             throw ExitCode(2)
         }
-        let queue = JobQueue(database)
-        let requeued = try queue.requeueExpired(all: true)
-        logger.info("repaird.started", metadata: ["store": "\(url.path)", "workers": "\(workers)", "requeued": "\(requeued)",
-                                                  "watch": "\(watch.joined(separator: ","))"])
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = (1...workers).map { index in
-            .init(service: JobWorker(name: "worker-\(index)-\(getpid())", queue: queue, store: database, lease: lease,
-                                     grace: .milliseconds(Int(grace * 1000)), logger: logger),
-                  successTerminationBehavior: .gracefullyShutdownGroup)
+        let lock: Int32
+        switch await StoreLock.acquire(storePath: path) {
+        case .success(let descriptor): lock = descriptor
+        case .failure(let problem):
+            logger.critical("\(problem.description)", metadata: ["store": "\(path)"])
+            throw ExitCode(2)
         }
-        services.append(.init(service: LeaseKeeper(queue: queue, interval: .milliseconds(Int(lease * 500)), logger: logger),
-                              successTerminationBehavior: .gracefullyShutdownGroup))
+        defer { close(lock) }
+        // The worker program creates or migrates the store; it says on stderr what went wrong.
+        let prepared = try WorkerProcess.spawn([worker, "--store", path, "--prepare", "--log-format", logFormat]).waitForEnding()
+        guard prepared.isClean else {
+            logger.critical("the store cannot be opened", metadata: ["store": "\(path)", "worker.ending": "\(prepared)"])
+            throw ExitCode(2)
+        }
+        let queue = try QueueFile(path: path)
+        let requeued = try queue.requeueRunning(expiredBy: nil)
+        logger.info("repaird.started", metadata: ["store": "\(path)", "workers": "\(workers)", "requeued": "\(requeued)",
+                                                  "watch": "\(watch.joined(separator: ","))"])
+        let command = [worker, "--store", path, "--lease", "\(lease)", "--grace", "\(grace)", "--log-format", logFormat,
+                       "--parent", "\(getpid())"]
+        var pool = WorkerPool.Configuration(size: workers, command: command, leaseCheck: .milliseconds(Int(lease * 500)),
+                                            shutdownTimeout: .milliseconds(Int(grace * 1000)) + .seconds(10))
+        pool.failAfterClaims = 5
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WorkerPool(queue: queue, configuration: pool, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
         if !watch.isEmpty {
-            services.append(.init(service: DirectoryWatcher(roots: watch.map { URL(fileURLWithPath: $0).standardizedFileURL }, queue: queue,
-                                                            quietPeriod: quietPeriod, logger: logger),
+            services.append(.init(service: DirectoryWatcher(roots: watch, queue: queue, quietPeriod: .milliseconds(Int(quietPeriod * 1000)),
+                                                            logger: logger),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("repaird.stopped")
+    }
+}
+
+/// Where the store and the worker program are.
+enum StoreLocation {
+    /// `--store`, else REPAIR_STORE, else $XDG_STATE_HOME (or ~/.local/state)/repaird/learning.sqlite:
+    /// where repairctl looks too.
+    static func path(flag: String?) -> String {
+        if let flag { return flag }
+        if let path = environment("REPAIR_STORE"), !path.isEmpty { return path }
+        let state = environment("XDG_STATE_HOME") ?? ((environment("HOME") ?? "/") + "/.local/state")
+        return state + "/repaird/learning.sqlite"
+    }
+
+    /// `repaird-worker` in the folder this program was started from.
+    static func workerProgram() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        let own = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = own.lastIndex(of: "/") else { return nil }
+        let worker = String(own[..<slash]) + "/repaird-worker"
+        return access(worker, X_OK) == 0 ? worker : nil
+    }
+
+    private static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}
+
+/// One daemon per store: a second would take the first one's jobs for dead ones.
+enum StoreLock {
+    /// Takes the lock beside the store, waiting up to 5 s: the workers of a daemon just
+    /// killed share its lock and die with it, a moment later. The descriptor is inherited by
+    /// the workers, so the store stays locked while any of them lives.
+    static func acquire(storePath: String) async -> Result<Int32, DaemonError> {
+        let folder = storePath[..<(storePath.lastIndex(of: "/") ?? storePath.startIndex)]
+        if !folder.isEmpty { makeFolders(String(folder)) }
+        let lockPath = storePath + ".daemon-lock"
+        let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0 else {
+            return .failure(DaemonError(description: "\(lockPath): \(String(cString: strerror(errno)))"))
+        }
+        for _ in 0..<50 {
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return .success(descriptor) }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        close(descriptor)
+        return .failure(DaemonError(description: "another repaird already uses this store"))
+    }
+
+    private static func makeFolders(_ path: String) {
+        var prefix = ""
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            mkdir(prefix, 0o755)
+        }
     }
 }

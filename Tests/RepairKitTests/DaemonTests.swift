@@ -1,4 +1,5 @@
 import Foundation
+@testable import DaemonCore
 @testable import RepairKit
 import RepairTestSupport
 import Testing
@@ -51,27 +52,118 @@ import Glibc
         #expect(try queue.jobs().first?.state == .healed)
     }
 
-    @Test func activeAppsAreTheQueuedAndRunningOnes() throws {
+    @Test func aLostLeaseCannotBeRenewedOrFinished() throws {
         let queue = JobQueue(try RepairDatabase.inMemory())
         try queue.enqueue(URL(fileURLWithPath: "/apps/a"), at: start)
-        try queue.enqueue(URL(fileURLWithPath: "/apps/b"), at: start)
-        let job = try #require(try queue.claim(worker: "w", lease: 30, at: start))
-        _ = try queue.finish(job, as: .healed, reason: "", runID: nil)
-        try queue.enqueue(URL(fileURLWithPath: "/apps/c"), at: start)
-        _ = try queue.claim(worker: "w", lease: 30, at: start)
-        // a finished; b claimed and running; c queued.
-        #expect(job.appDirectory == "/apps/a")
-        #expect(try queue.activeAppDirectories() == Set(["/apps/b", "/apps/c"]))
+        let job = try #require(try queue.claim(worker: "w1", lease: 30, at: start))
+        try queue.release(job)
+        #expect(try !queue.renew(job, lease: 30), "released: the worker no longer holds it")
+        #expect(try !queue.finish(job, as: .healed, reason: "", runID: nil))
+        #expect(try queue.claim(worker: "w2", lease: 30, at: start)?.claims == 2)
+    }
+}
+
+/// The daemon's side of the queue (DaemonCore's `QueueFile`, plain SQLite) against the same
+/// store file RepairKit's `JobQueue` (GRDB) uses.
+@Suite struct QueueFileTests {
+    let start = Date(timeIntervalSince1970: 1_900_000_000)
+
+    func store(in directory: TemporaryDirectory) throws -> (JobQueue, QueueFile) {
+        let url = directory.url.appendingPathComponent("store.sqlite")
+        let queue = JobQueue(try RepairDatabase.open(at: url))
+        return (queue, try QueueFile(path: url.path))
     }
 
     @Test func expiredLeasesGoBackToTheQueue() throws {
-        let queue = JobQueue(try RepairDatabase.inMemory())
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (queue, file) = try store(in: directory)
         try queue.enqueue(URL(fileURLWithPath: "/apps/a"), at: start)
         let job = try #require(try queue.claim(worker: "dead", lease: 10, at: start))
-        #expect(try queue.requeueExpired(at: start.addingTimeInterval(5)) == 0)
-        #expect(try queue.requeueExpired(at: start.addingTimeInterval(11)) == 1)
+        #expect(try file.requeueRunning(expiredBy: start.addingTimeInterval(5).timeIntervalSince1970) == 0)
+        #expect(try file.requeueRunning(expiredBy: start.addingTimeInterval(11).timeIntervalSince1970) == 1)
         #expect(try !queue.renew(job, lease: 10), "the dead worker lost its lease")
         #expect(try queue.claim(worker: "alive", lease: 10, at: start.addingTimeInterval(12))?.claims == 2)
+        _ = try queue.claim(worker: "other", lease: 10, at: start)
+        #expect(try file.requeueRunning(expiredBy: nil) == 1, "at start every running job is put back")
+        #expect(try queue.jobs().allSatisfy { $0.state == .queued && $0.worker == nil && $0.leaseUntil == nil })
+    }
+
+    @Test func theSnapshotCountsClaimableAppsAndBusyWorkers() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (queue, file) = try store(in: directory)
+        #expect(try file.snapshot() == .init(claimable: 0, busyWorkers: []))
+        try queue.enqueue(URL(fileURLWithPath: "/apps/a"), at: start)
+        try queue.enqueue(URL(fileURLWithPath: "/apps/b"), at: start)
+        #expect(try file.snapshot() == .init(claimable: 2, busyWorkers: []))
+        let job = try #require(try queue.claim(worker: "w1", lease: 30, at: start))
+        // Another job for the app being healed waits for it: not claimable yet.
+        try queue.enqueue(URL(fileURLWithPath: job.appDirectory), at: start)
+        #expect(try file.snapshot() == .init(claimable: 1, busyWorkers: ["w1"]))
+        #expect(try file.activeAppDirectories() == ["/apps/a", "/apps/b"])
+        _ = try queue.finish(job, as: .healed, reason: "", runID: nil)
+        #expect(try file.snapshot() == .init(claimable: 2, busyWorkers: []))
+    }
+
+    @Test func aDeadWorkersJobIsRequeuedThenFailedAfterTooManyClaims() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (queue, file) = try store(in: directory)
+        try queue.enqueue(URL(fileURLWithPath: "/apps/crasher"), at: start)
+        for claim in 1...3 {
+            _ = try #require(try queue.claim(worker: "w\(claim)", lease: 30))
+            let (requeued, failed) = try file.releaseJobs(of: "w\(claim)", failAfterClaims: 3, reason: "the worker process ended with signal 11")
+            #expect((requeued, failed) == (claim < 3 ? (1, 0) : (0, 1)))
+        }
+        let job = try #require(try queue.jobs().first)
+        #expect(job.state == .failed && job.claims == 3 && job.reason == "the worker process ended with signal 11")
+        #expect(job.finishedAt != nil, "GRDB reads the time the daemon wrote")
+        #expect(try file.releaseJobs(of: "w3", failAfterClaims: 3, reason: "again") == (0, 0), "a job ends once")
+    }
+
+    @Test func theWatcherEnqueuesOnceAndGRDBReadsItsRow() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (queue, file) = try store(in: directory)
+        #expect(try file.enqueueIfNotWaiting("/apps/new", now: start.timeIntervalSince1970))
+        #expect(try !file.enqueueIfNotWaiting("/apps/new"), "a waiting job is not doubled")
+        let job = try #require(try queue.jobs().first)
+        #expect(job.appDirectory == "/apps/new" && job.priority == .normal && job.state == .queued && job.claims == 0)
+        #expect(abs(job.enqueuedAt.timeIntervalSince(start)) < 0.001)
+        #expect(try queue.claim(worker: "w", lease: 30)?.appDirectory == "/apps/new")
+    }
+
+    @Test func aFileThatIsNotAStoreIsRefusedWithItsPath() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.url.appendingPathComponent("notes.txt").path
+        try Data("not a database".utf8).write(to: URL(fileURLWithPath: path))
+        let notAStore = #expect(throws: DaemonError.self) { try QueueFile(path: path) }
+        #expect(notAStore?.description.hasPrefix(path + ": ") == true, "\(String(describing: notAStore))")
+        let missing = directory.url.appendingPathComponent("missing.sqlite").path
+        let absent = #expect(throws: DaemonError.self) { try QueueFile(path: missing) }
+        #expect(absent?.description.hasPrefix(missing + ": ") == true)
+        #expect(!FileManager.default.fileExists(atPath: missing), "nothing is created")
+    }
+}
+
+@Suite struct DaemonCoreTests {
+    @Test func standardizedPathsMatchFoundations() {
+        for path in ["/a/b/../c/./d", "/a//b/", "/", "/a/..", "relative/x/../y"] {
+            #expect(Files.standardized(path) == URL(fileURLWithPath: path).standardizedFileURL.path, "\(path)")
+        }
+    }
+
+    @Test func jsonLogLinesAreValidJSON() throws {
+        let text = "quote \" backslash \\ newline \n tab \t bell \u{7} é ✓"
+        let decoded = try JSONSerialization.jsonObject(with: Data(JSONLogHandler.quoted(text).utf8), options: .fragmentsAllowed) as? String
+        #expect(decoded == text)
+        let time = JSONLogHandler.timestamp()
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let parsed = try #require(formatter.date(from: time), "\(time)")
+        #expect(abs(parsed.timeIntervalSinceNow) < 60)
     }
 }
 
@@ -109,6 +201,16 @@ import Glibc
         return try condition()
     }
 
+    /// Processes whose parent is `pid`, from /proc.
+    func children(of pid: pid_t) -> [pid_t] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name -> pid_t? in
+            guard let child = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
+        }
+    }
+
     @Test func tenJobsOnTwoWorkersAllEndOnce() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -117,10 +219,13 @@ import Glibc
         for index in 0..<10 { try queue.enqueue(try healthyApp(in: directory.url, name: "app-\(index)")) }
         let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--workers", "2"])
         let done = try await waitUntil(90) { try queue.jobs().allSatisfy(\.state.isFinal) }
+        // With the queue empty the workers exit: an idle daemon is one process.
+        let idle = try await waitUntil(20) { children(of: daemon.pid).isEmpty }
         kill(daemon.pid, SIGTERM)
         let status = await daemon.waitForExit(timeout: .seconds(20))
         let jobs = try queue.jobs()
         #expect(done, "\(jobs.map(\.state))")
+        #expect(idle, "worker processes left at idle: \(children(of: daemon.pid))")
         #expect(jobs.count == 10)
         #expect(jobs.allSatisfy { $0.state == .healed && $0.claims == 1 })
         #expect(Set(jobs.compactMap(\.worker)).count == 2, "both workers took jobs")
@@ -168,8 +273,11 @@ import Glibc
         // kill lands in the middle of the job, however loaded the machine is.
         let started = try await waitUntil(30) { FileManager.default.fileExists(atPath: app.appendingPathComponent(".repair/app.pid").path) }
         #expect(started, "the job's app never started: \(first.output.tailText(20))")
+        let workers = children(of: first.pid)
         kill(first.pid, SIGKILL)
         _ = await first.waitForExit(timeout: .seconds(10))
+        let workersGone = try await waitUntil(10) { workers.allSatisfy { kill($0, 0) != 0 } }
+        #expect(!workers.isEmpty && workersGone, "the workers die with their daemon: \(workers)")
         let afterKill = try #require(try queue.jobs().first)
         #expect(afterKill.state == .running, "the lease outlives the killed daemon: \(afterKill.state) \(afterKill.reason ?? "") \(first.output.tailText(15))")
 
@@ -180,6 +288,33 @@ import Glibc
         let job = try #require(try queue.jobs().first)
         #expect(job.state == .healed)
         #expect(job.claims == 2, "claimed again after the kill, finished once")
+        #expect(try database.isIntact())
+    }
+
+    @Test func aWorkerThatDiesGivesItsJobBackAndTheDaemonCarriesOn() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let database = try RepairDatabase.open(at: storeURL)
+        let queue = JobQueue(database)
+        let app = try healthyApp(in: directory.url, name: "slow", startDelay: 20)
+        try queue.enqueue(app)
+        let daemon = try startDaemon(store: storeURL, in: directory)
+        let started = try await waitUntil(30) { FileManager.default.fileExists(atPath: app.appendingPathComponent(".repair/app.pid").path) }
+        #expect(started, "the job's app never started: \(daemon.output.tailText(20))")
+        let workers = children(of: daemon.pid)
+        #expect(workers.count == 1, "one job, one worker process: \(workers)")
+        for worker in workers { kill(worker, SIGKILL) }
+        // The daemon sees its worker die and puts the job back at once, without waiting for
+        // the lease (30 s) to run out; a new worker heals it.
+        let done = try await waitUntil(60) { try queue.jobs().first?.state.isFinal == true }
+        let alive = kill(daemon.pid, 0) == 0
+        kill(daemon.pid, SIGTERM)
+        _ = await daemon.waitForExit(timeout: .seconds(20))
+        let job = try #require(try queue.jobs().first)
+        #expect(done && alive, "\(daemon.output.tailText(20))")
+        #expect(job.state == .healed && job.claims == 2, "\(job.state) after \(job.claims) claims")
+        #expect(daemon.output.tailText(200).contains("worker.died"))
         #expect(try database.isIntact())
     }
 

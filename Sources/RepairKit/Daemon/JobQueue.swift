@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// The job queue in the learning store. Workers claim jobs with leases they renew while they
-/// work; a lease that runs out (its worker died) puts the job back. Higher priorities come
+/// work; a lease that runs out (its worker died) puts the job back (the daemon does that,
+/// through DaemonCore's `QueueFile`, which speaks the same table). Higher priorities come
 /// first, and waiting raises a job's priority by a level every `agingStep`, so low never
 /// starves. At most one job per app directory runs at a time. Every change is a transaction.
 public struct JobQueue: Sendable {
@@ -95,32 +96,6 @@ public struct JobQueue: Sendable {
             current.leaseUntil = nil
             current.stage = nil
             try current.update(db)
-        }
-    }
-
-    /// Requeues running jobs whose lease ran out, or every running job (`all`, at the start
-    /// of a daemon that owns the store: they belonged to one that died). Returns how many.
-    @discardableResult
-    public func requeueExpired(all: Bool = false, at now: Date = Date()) throws -> Int {
-        try database.writer.write { db in
-            var request = Job.filter(Job.Columns.state == Job.State.running.rawValue)
-            if !all { request = request.filter(Job.Columns.leaseUntil < now) }
-            let jobs = try request.fetchAll(db)
-            for var job in jobs {
-                job.state = .queued
-                job.worker = nil
-                job.leaseUntil = nil
-                job.stage = nil
-                try job.update(db)
-            }
-            return jobs.count
-        }
-    }
-
-    /// App directories with a job queued or running (finished jobs pile up; this stays small).
-    public func activeAppDirectories() throws -> Set<String> {
-        try database.writer.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT DISTINCT appDirectory FROM job WHERE state IN ('queued', 'running')"))
         }
     }
 

@@ -2,9 +2,10 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// A worker of `repaird`: claims a job, keeps its lease alive, heals the app, ends the job.
-/// On graceful shutdown it claims nothing more; a job still running after `grace` is
-/// requeued (the next cycle rolls its unjudged change back from the journal).
+/// A worker of `repaird` (the service of a `repaird-worker` process): claims a job, keeps its
+/// lease alive, heals the app, ends the job; with `idleExit`, it returns once nothing could be
+/// claimed for that long. On graceful shutdown it claims nothing more; a job still running
+/// after `grace` is requeued (the next cycle rolls its unjudged change back from the journal).
 public struct JobWorker: Service {
     public var name: String
     public var queue: JobQueue
@@ -12,16 +13,19 @@ public struct JobWorker: Service {
     public var lease: TimeInterval
     public var pollInterval: Duration
     public var grace: Duration
+    /// How long to go on polling an empty queue before returning; nil: until shutdown.
+    public var idleExit: Duration?
     public var logger: Logger
 
     public init(name: String, queue: JobQueue, store: RepairDatabase, lease: TimeInterval = 30, pollInterval: Duration = .milliseconds(200),
-                grace: Duration = .seconds(20), logger: Logger) {
+                grace: Duration = .seconds(20), idleExit: Duration? = nil, logger: Logger) {
         self.name = name
         self.queue = queue
         self.store = store
         self.lease = lease
         self.pollInterval = pollInterval
         self.grace = grace
+        self.idleExit = idleExit
         self.logger = logger
     }
 
@@ -33,6 +37,7 @@ public struct JobWorker: Service {
     }
 
     public func run() async throws {
+        var idleSince = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let job: Job?
             do { job = try queue.claim(worker: name, lease: lease) } catch {
@@ -40,8 +45,9 @@ public struct JobWorker: Service {
                 job = nil
             }
             guard let job else {
+                if let idleExit, ContinuousClock.now - idleSince >= idleExit { return }
                 // Sleeps until the next poll, or returns at once when shutdown begins.
-                try? await cancelOnGracefulShutdown { try await Task.sleep(for: pollInterval) }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
                 continue
             }
             var jobLogger = logger
@@ -64,6 +70,7 @@ public struct JobWorker: Service {
             } catch {
                 jobLogger.error("job.record_failed", metadata: ["error": "\(error)"])
             }
+            idleSince = ContinuousClock.now
         }
     }
 

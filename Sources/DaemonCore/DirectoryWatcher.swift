@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -9,14 +8,15 @@ import ServiceLifecycle
 /// a job for the app is queued or running is not a change. What is there when it starts is
 /// taken as seen.
 public struct DirectoryWatcher: Service {
-    public var roots: [URL]
-    public var queue: JobQueue
+    /// Standardized absolute paths.
+    public var roots: [String]
+    public var queue: QueueFile
     public var pollInterval: Duration
-    public var quietPeriod: TimeInterval
+    public var quietPeriod: Duration
     public var logger: Logger
 
-    public init(roots: [URL], queue: JobQueue, pollInterval: Duration = .seconds(1), quietPeriod: TimeInterval = 2, logger: Logger) {
-        self.roots = roots
+    public init(roots: [String], queue: QueueFile, pollInterval: Duration = .seconds(1), quietPeriod: Duration = .seconds(2), logger: Logger) {
+        self.roots = roots.map(Files.standardized)
         self.queue = queue
         self.pollInterval = pollInterval
         self.quietPeriod = quietPeriod
@@ -25,7 +25,7 @@ public struct DirectoryWatcher: Service {
 
     public func run() async throws {
         var seen = scan()
-        var changed: [String: (fingerprint: String, since: Date)] = [:]
+        var changed: [String: (fingerprint: UInt64, since: ContinuousClock.Instant)] = [:]
         let fileEvents = FileEvents(roots: roots)
         fileEvents?.start()
         defer { fileEvents?.stop() }
@@ -34,12 +34,12 @@ public struct DirectoryWatcher: Service {
             // With inotify: wake on a change, to finish a quiet period, or for the slow scan.
             let wait: Duration = changed.isEmpty ? (fileEvents == nil ? pollInterval : pollInterval * 5) : .milliseconds(250)
             if let fileEvents {
-                _ = await cancelOnGracefulShutdown { await fileEvents.wakeup.wait(timeout: wait) }
+                _ = await cancelWhenGracefulShutdown { await fileEvents.wakeup.wait(timeout: wait) }
             } else {
-                try? await cancelOnGracefulShutdown { try await Task.sleep(for: wait) }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             }
             let active = (try? queue.activeAppDirectories()) ?? []
-            let now = Date()
+            let now = ContinuousClock.now
             for (path, fingerprint) in scan() {
                 if active.contains(path) {
                     // repaird's own changes while it heals the app are not news.
@@ -49,9 +49,13 @@ public struct DirectoryWatcher: Service {
                 }
                 guard seen[path] != fingerprint else { changed[path] = nil; continue }
                 if let pending = changed[path], pending.fingerprint == fingerprint {
-                    guard now.timeIntervalSince(pending.since) >= quietPeriod else { continue }
-                    _ = try? queue.enqueue(URL(fileURLWithPath: path))
-                    logger.info("watch.enqueued", metadata: ["watch.app": "\(path)"])
+                    guard now - pending.since >= quietPeriod else { continue }
+                    do {
+                        try queue.enqueueIfNotWaiting(path)
+                        logger.info("watch.enqueued", metadata: ["watch.app": "\(path)"])
+                    } catch {
+                        logger.error("watch.enqueue_failed", metadata: ["watch.app": "\(path)", "error": "\(error)"])
+                    }
                     seen[path] = fingerprint
                     changed[path] = nil
                 } else {
@@ -63,28 +67,37 @@ public struct DirectoryWatcher: Service {
 
     /// Every app directory under the roots, with a fingerprint of its files (paths, sizes,
     /// modification times; runtime folders left out).
-    func scan() -> [String: String] {
-        var result: [String: String] = [:]
+    func scan() -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
         for root in roots {
-            var candidates = [root]
-            candidates += ((try? FileManager.default.contentsOfDirectory(at: root, includingPropertiesForKeys: nil)) ?? [])
-            for directory in candidates where FileManager.default.fileExists(atPath: directory.appendingPathComponent("repair.toml").path) {
-                result[directory.standardizedFileURL.path] = fingerprint(of: directory)
+            let candidates = [root] + Files.entries(of: root).filter(\.isDirectory).map { root + "/" + $0.name }
+            for directory in candidates where Files.exists(directory + "/repair.toml") {
+                result[directory] = fingerprint(of: directory)
             }
         }
         return result
     }
 
-    private func fingerprint(of directory: URL) -> String {
-        let skipped: Set<String> = [".repair", "__pycache__", "node_modules", ".git"]
+    private func fingerprint(of directory: String) -> UInt64 {
         var parts: [String] = []
-        let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.contentModificationDateKey, .fileSizeKey])
-        while let url = enumerator?.nextObject() as? URL {
-            if skipped.contains(url.lastPathComponent) { enumerator?.skipDescendants(); continue }
-            if url.pathExtension == "db" || url.lastPathComponent.hasSuffix(".data.json") { continue }
-            let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .fileSizeKey])
-            parts.append("\(url.path)|\(values?.fileSize ?? -1)|\(values?.contentModificationDate?.timeIntervalSince1970 ?? 0)")
+        var pending = [directory]
+        while let folder = pending.popLast() {
+            for entry in Files.entries(of: folder) where !Files.runtimeFolders.contains(entry.name) {
+                let path = folder + "/" + entry.name
+                if entry.isDirectory {
+                    pending.append(path)
+                    continue
+                }
+                if entry.name.hasSuffix(".db") || entry.name.hasSuffix(".data.json") { continue }
+                let status = Files.status(of: path)
+                parts.append("\(path)|\(status?.size ?? -1)|\(status?.modified ?? 0)")
+            }
         }
-        return Fingerprint.hash(parts.sorted().joined(separator: "\n"))
+        // FNV-1a, 64 bits, over the sorted list.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in parts.sorted().joined(separator: "\n").utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return hash
     }
 }

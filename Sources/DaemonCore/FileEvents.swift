@@ -1,4 +1,4 @@
-import Foundation
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -14,19 +14,18 @@ final class FileEvents: @unchecked Sendable {
     let wakeup = Wakeup()
     private let descriptor: Int32
     private var paths: [Int32: String] = [:]
-    static let skipped: Set<String> = [".repair", "__pycache__", "node_modules", ".git"]
 
     #if os(Linux)
     private static let mask = UInt32(IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE)
     #endif
 
     /// nil where inotify is missing or refuses (then the watcher polls).
-    init?(roots: [URL]) {
+    init?(roots: [String]) {
         #if os(Linux)
         let descriptor = inotify_init1(Int32(IN_CLOEXEC))
         guard descriptor >= 0 else { return nil }
         self.descriptor = descriptor
-        for root in roots { watchTree(root.path) }
+        for root in roots { watchTree(root) }
         guard !paths.isEmpty else {
             close(descriptor)
             return nil
@@ -39,9 +38,8 @@ final class FileEvents: @unchecked Sendable {
     /// Starts the reader thread.
     func start() {
         #if os(Linux)
-        let thread = Thread { [self] in readLoop() }
-        thread.name = "repaird.inotify"
-        thread.start()
+        // The read blocks: it gets a thread of its own, off Swift's cooperative pool.
+        DispatchQueue(label: "repaird.inotify").async { [self] in readLoop() }
         #endif
     }
 
@@ -54,10 +52,8 @@ final class FileEvents: @unchecked Sendable {
         #if os(Linux)
         let watch = inotify_add_watch(descriptor, path, Self.mask)
         if watch >= 0 { paths[watch] = path }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where !Self.skipped.contains(name) {
-            var isDirectory: ObjCBool = false
-            let child = path + "/" + name
-            if FileManager.default.fileExists(atPath: child, isDirectory: &isDirectory), isDirectory.boolValue { watchTree(child) }
+        for entry in Files.entries(of: path) where entry.isDirectory && !Files.runtimeFolders.contains(entry.name) {
+            watchTree(path + "/" + entry.name)
         }
         #endif
     }
@@ -79,7 +75,7 @@ final class FileEvents: @unchecked Sendable {
                 if mask & UInt32(IN_ISDIR) != 0, mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0, let parent = paths[watch] {
                     let nameBytes = buffer[(offset + 16)..<min(count, offset + 16 + length)].prefix { $0 != 0 }
                     let name = String(decoding: nameBytes, as: UTF8.self)
-                    if !Self.skipped.contains(name) { watchTree(parent + "/" + name) }
+                    if !Files.runtimeFolders.contains(name) { watchTree(parent + "/" + name) }
                 }
                 offset += 16 + length
             }

@@ -1,0 +1,189 @@
+import CSQLite
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What went wrong: with the store (in SQLite's words) or starting a worker.
+public struct DaemonError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
+/// The job table of the learning store, as the resident daemon sees it: how much work waits,
+/// which workers hold jobs, and the few writes that belong to the daemon rather than a worker
+/// (putting back jobs of workers that died, enqueueing what the watcher found). Workers claim,
+/// renew and finish jobs through RepairKit's `JobQueue`; both speak the same table, with times
+/// as GRDB stores them (`YYYY-MM-DD HH:MM:SS.SSS`, UTC). Every write is one transaction.
+public final class QueueFile: Sendable {
+    // The connection is only used under the lock.
+    private let connection: Mutex<OpaquePointer>
+
+    /// Opens an existing store (the worker's `--prepare` creates and migrates it).
+    public init(path: String) throws(DaemonError) {
+        var handle: OpaquePointer?
+        let status = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close_v2(handle)
+            throw DaemonError(description: "\(path): \(message)")
+        }
+        sqlite3_busy_timeout(handle, 10_000)
+        connection = Mutex(handle)
+        do {
+            _ = try execute("SELECT 1 FROM job LIMIT 1")
+        } catch {
+            throw DaemonError(description: "\(path): \(error)")
+        }
+    }
+
+    deinit {
+        connection.withLock { _ = sqlite3_close_v2($0) }
+    }
+
+    /// Seconds since 1970, now.
+    public static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// The queue at a glance, for deciding how many workers to run.
+    public struct Snapshot: Sendable, Equatable {
+        /// App directories with a job waiting and none running: jobs a worker could claim now.
+        public var claimable: Int
+        /// Workers that hold a running job.
+        public var busyWorkers: Set<String>
+    }
+
+    public func snapshot() throws(DaemonError) -> Snapshot {
+        let claimable = try execute("""
+            SELECT COUNT(DISTINCT appDirectory) FROM job WHERE state = 'queued'
+            AND appDirectory NOT IN (SELECT appDirectory FROM job WHERE state = 'running')
+            """).first?.first.flatMap { Int($0 ?? "") } ?? 0
+        let busy = try execute("SELECT worker FROM job WHERE state = 'running' AND worker IS NOT NULL").compactMap { $0.first ?? nil }
+        return Snapshot(claimable: claimable, busyWorkers: Set(busy))
+    }
+
+    /// Puts running jobs back in the queue: every one (`expiredBy` nil, at the start of a
+    /// daemon that owns the store: they belonged to one that died), or those whose lease ran
+    /// out before `expiredBy`. Returns how many.
+    @discardableResult
+    public func requeueRunning(expiredBy now: Double?) throws(DaemonError) -> Int {
+        if let now {
+            return try change("""
+                UPDATE job SET state = 'queued', worker = NULL, leaseUntil = NULL, stage = NULL
+                WHERE state = 'running' AND leaseUntil < strftime('%Y-%m-%d %H:%M:%f', ?1, 'unixepoch')
+                """, [.real(now)])
+        }
+        return try change("UPDATE job SET state = 'queued', worker = NULL, leaseUntil = NULL, stage = NULL WHERE state = 'running'", [])
+    }
+
+    /// After a worker process died holding a job: the job goes back to the queue, or, once it
+    /// has been claimed `failAfterClaims` times, ends as `failed` with `reason` (a job that
+    /// kills its worker each time must not loop forever). Returns (requeued, failed).
+    public func releaseJobs(of worker: String, failAfterClaims: Int, reason: String, now: Double = QueueFile.now())
+        throws(DaemonError) -> (requeued: Int, failed: Int) {
+        try transaction { (statements: Statements) throws(DaemonError) in
+            let failed = try statements.change("""
+                UPDATE job SET state = 'failed', finishedAt = strftime('%Y-%m-%d %H:%M:%f', ?3, 'unixepoch'), reason = ?2,
+                leaseUntil = NULL, stage = NULL
+                WHERE state = 'running' AND worker = ?1 AND claims >= ?4
+                """, [.text(worker), .text(reason), .real(now), .integer(Int64(failAfterClaims))])
+            let requeued = try statements.change("""
+                UPDATE job SET state = 'queued', worker = NULL, leaseUntil = NULL, stage = NULL
+                WHERE state = 'running' AND worker = ?1
+                """, [.text(worker)])
+            return (requeued, failed)
+        }
+    }
+
+    /// Queues a heal of `appDirectory` at normal priority unless a job for it already waits.
+    /// Returns whether a job was added.
+    @discardableResult
+    public func enqueueIfNotWaiting(_ appDirectory: String, now: Double = QueueFile.now()) throws(DaemonError) -> Bool {
+        try change("""
+            INSERT INTO job (appDirectory, priority, state, enqueuedAt, claims)
+            SELECT ?1, 2, 'queued', strftime('%Y-%m-%d %H:%M:%f', ?2, 'unixepoch'), 0
+            WHERE NOT EXISTS (SELECT 1 FROM job WHERE appDirectory = ?1 AND state = 'queued')
+            """, [.text(appDirectory), .real(now)]) == 1
+    }
+
+    /// App directories with a job queued or running.
+    public func activeAppDirectories() throws(DaemonError) -> Set<String> {
+        Set(try execute("SELECT DISTINCT appDirectory FROM job WHERE state IN ('queued', 'running')").compactMap { $0.first ?? nil })
+    }
+
+    // MARK: - SQLite
+
+    enum Value {
+        case text(String), real(Double), integer(Int64)
+    }
+
+    /// Runs `body` inside one write transaction, holding the connection throughout.
+    private func transaction<T: Sendable>(_ body: (Statements) throws(DaemonError) -> T) throws(DaemonError) -> T {
+        try connection.withLock { (handle: inout OpaquePointer) throws(DaemonError) -> T in
+            let statements = Statements(handle: handle)
+            _ = try statements.run("BEGIN IMMEDIATE")
+            do throws(DaemonError) {
+                let result = try body(statements)
+                _ = try statements.run("COMMIT")
+                return result
+            } catch {
+                _ = try? statements.run("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Runs a write and returns how many rows it changed.
+    private func change(_ sql: String, _ values: [Value]) throws(DaemonError) -> Int {
+        try connection.withLock { (handle: inout OpaquePointer) throws(DaemonError) -> Int in
+            try Statements(handle: handle).run(sql, values).changes
+        }
+    }
+
+    /// Runs one statement and returns its rows, every column as text.
+    private func execute(_ sql: String, _ values: [Value] = []) throws(DaemonError) -> [[String?]] {
+        try connection.withLock { (handle: inout OpaquePointer) throws(DaemonError) -> [[String?]] in
+            try Statements(handle: handle).run(sql, values).rows
+        }
+    }
+
+    /// Statements on a connection the caller holds.
+    struct Statements {
+        let handle: OpaquePointer
+
+        func change(_ sql: String, _ values: [Value]) throws(DaemonError) -> Int {
+            try run(sql, values).changes
+        }
+
+        func run(_ sql: String, _ values: [Value] = []) throws(DaemonError) -> (rows: [[String?]], changes: Int) {
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+                throw DaemonError(description: String(cString: sqlite3_errmsg(handle)))
+            }
+            defer { sqlite3_finalize(statement) }
+            // SQLITE_TRANSIENT: SQLite copies the bound text.
+            let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+            for (index, value) in values.enumerated() {
+                let position = Int32(index + 1)
+                switch value {
+                case .text(let text): sqlite3_bind_text(statement, position, text, -1, transient)
+                case .real(let number): sqlite3_bind_double(statement, position, number)
+                case .integer(let number): sqlite3_bind_int64(statement, position, number)
+                }
+            }
+            var rows: [[String?]] = []
+            while true {
+                let step = sqlite3_step(statement)
+                if step == SQLITE_DONE { return (rows, Int(sqlite3_changes(handle))) }
+                guard step == SQLITE_ROW else { throw DaemonError(description: String(cString: sqlite3_errmsg(handle))) }
+                rows.append((0..<sqlite3_column_count(statement)).map { column in
+                    sqlite3_column_text(statement, column).map { String(cString: $0) }
+                })
+            }
+        }
+    }
+}
