@@ -33,16 +33,6 @@ func makeApp(_ name: String) throws -> URL {
     return app
 }
 
-/// Processes whose parent is `pid` (repaird's workers), from /proc.
-func children(of pid: pid_t) -> [pid_t] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name -> pid_t? in
-        guard let child = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
-    }
-}
-
 /// CPU seconds (user + system), resident MB, and the anonymous part of it (the process's own
 /// memory, not pages of shared libraries), from /proc.
 func usage(_ pid: pid_t) -> (cpu: Double, rssMegabytes: Double, anonymousMegabytes: Double) {
@@ -79,7 +69,7 @@ let before = usage(daemon.pid)
 try await Task.sleep(for: .seconds(idleSeconds))
 let after = usage(daemon.pid)
 let idleCPU = (after.cpu - before.cpu) / idleSeconds * 100
-let idleWorkers = children(of: daemon.pid).count
+let idleWorkers = ProcessTable.children(of: daemon.pid).count
 print("DaemonBenchmark: repaird with 2 workers, a watched folder, store \(storeURL.lastPathComponent)")
 print(String(format: "  idle over %.0f s: %.2f%% CPU, %.1f MB resident, of which %.1f MB its own (the rest: shared library pages); %d worker processes",
              idleSeconds, idleCPU, after.rssMegabytes, after.anonymousMegabytes, idleWorkers))
@@ -104,7 +94,7 @@ for app in apps { try queue.enqueue(app) }
 // Worker processes' memory while they heal (they exit when the queue is empty).
 var workerPeak = 0.0
 while try queue.jobs().contains(where: { !$0.state.isFinal }) {
-    for worker in children(of: daemon.pid) { workerPeak = max(workerPeak, usage(worker).rssMegabytes) }
+    for worker in ProcessTable.children(of: daemon.pid) { workerPeak = max(workerPeak, usage(worker).rssMegabytes) }
     try await Task.sleep(for: .milliseconds(100))
 }
 let daemonSeconds = BenchmarkSupport.seconds(ContinuousClock.now - started)

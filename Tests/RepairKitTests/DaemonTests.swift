@@ -201,14 +201,21 @@ import Glibc
         return try condition()
     }
 
-    /// Processes whose parent is `pid`, from /proc.
-    func children(of pid: pid_t) -> [pid_t] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name -> pid_t? in
-            guard let child = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
-        }
+    func children(of pid: pid_t) -> [pid_t] { ProcessTable.children(of: pid) }
+
+    /// A daemon in the middle of a job whose app takes 20 s to come up: the app has been
+    /// started (it notes its pid), so whatever happens next lands mid-job, however loaded the
+    /// machine is.
+    func daemonInTheMiddleOfASlowJob(in directory: TemporaryDirectory) async throws -> (RepairDatabase, JobQueue, ChildProcess) {
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let database = try RepairDatabase.open(at: storeURL)
+        let queue = JobQueue(database)
+        let app = try healthyApp(in: directory.url, name: "slow", startDelay: 20)
+        try queue.enqueue(app)
+        let daemon = try startDaemon(store: storeURL, in: directory)
+        let started = try await waitUntil(30) { FileManager.default.fileExists(atPath: app.appendingPathComponent(".repair/app.pid").path) }
+        #expect(started, "the job's app never started: \(daemon.output.tailText(20))")
+        return (database, queue, daemon)
     }
 
     @Test func tenJobsOnTwoWorkersAllEndOnce() async throws {
@@ -263,16 +270,7 @@ import Glibc
     @Test func killedMidJobTheRestartedDaemonFinishesItOnce() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let storeURL = directory.url.appendingPathComponent("store.sqlite")
-        let database = try RepairDatabase.open(at: storeURL)
-        let queue = JobQueue(database)
-        let app = try healthyApp(in: directory.url, name: "slow", startDelay: 20)
-        try queue.enqueue(app)
-        let first = try startDaemon(store: storeURL, in: directory)
-        // The job's app has been started (it notes its pid) and takes 20 s to come up: the
-        // kill lands in the middle of the job, however loaded the machine is.
-        let started = try await waitUntil(30) { FileManager.default.fileExists(atPath: app.appendingPathComponent(".repair/app.pid").path) }
-        #expect(started, "the job's app never started: \(first.output.tailText(20))")
+        let (database, queue, first) = try await daemonInTheMiddleOfASlowJob(in: directory)
         let workers = children(of: first.pid)
         kill(first.pid, SIGKILL)
         _ = await first.waitForExit(timeout: .seconds(10))
@@ -281,7 +279,7 @@ import Glibc
         let afterKill = try #require(try queue.jobs().first)
         #expect(afterKill.state == .running, "the lease outlives the killed daemon: \(afterKill.state) \(afterKill.reason ?? "") \(first.output.tailText(15))")
 
-        let second = try startDaemon(store: storeURL, in: directory)
+        let second = try startDaemon(store: directory.url.appendingPathComponent("store.sqlite"), in: directory)
         #expect(try await waitUntil(60) { try queue.jobs().first?.state.isFinal == true })
         kill(second.pid, SIGTERM)
         _ = await second.waitForExit(timeout: .seconds(20))
@@ -294,14 +292,7 @@ import Glibc
     @Test func aWorkerThatDiesGivesItsJobBackAndTheDaemonCarriesOn() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let storeURL = directory.url.appendingPathComponent("store.sqlite")
-        let database = try RepairDatabase.open(at: storeURL)
-        let queue = JobQueue(database)
-        let app = try healthyApp(in: directory.url, name: "slow", startDelay: 20)
-        try queue.enqueue(app)
-        let daemon = try startDaemon(store: storeURL, in: directory)
-        let started = try await waitUntil(30) { FileManager.default.fileExists(atPath: app.appendingPathComponent(".repair/app.pid").path) }
-        #expect(started, "the job's app never started: \(daemon.output.tailText(20))")
+        let (database, queue, daemon) = try await daemonInTheMiddleOfASlowJob(in: directory)
         let workers = children(of: daemon.pid)
         #expect(workers.count == 1, "one job, one worker process: \(workers)")
         for worker in workers { kill(worker, SIGKILL) }
