@@ -25,8 +25,8 @@ struct RepairWorker: AsyncParsableCommand {
     @Option(help: "The learning store.")
     var store: String
 
-    @Option(help: "The name the worker claims jobs under.")
-    var name = "worker-\(ProcessInfo.processInfo.processIdentifier)"
+    @Option(help: "The name the worker claims jobs under (default: worker-PID).")
+    var name: String?
 
     @Option(help: "Seconds a claimed job's lease lasts without renewal.")
     var lease: Double = 30
@@ -59,6 +59,7 @@ struct RepairWorker: AsyncParsableCommand {
             guard getppid() == parent else { throw ExitCode(3) }
         }
         DaemonLogging.bootstrap(format: logFormat)
+        let name = self.name ?? "worker-\(getpid())"
         var logger = Logger(label: "repaird")
         logger.logLevel = .info
         logger[metadataKey: "worker"] = "\(name)"
