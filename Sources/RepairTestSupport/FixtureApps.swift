@@ -31,6 +31,24 @@ public enum FixtureApps {
     /// it without touching the checkout. Runtime leftovers (`.repair/`, caches, databases)
     /// are not copied, and neither is a `[learning]` section: its paths point into the
     /// repository, and a test starts from an empty library unless it builds one.
+    /// The bundled example as a new user has it, under `directory`: `examples/shop-api` with
+    /// its own repair.toml, and the repository's patterns/ and graveyard/ two folders up, where
+    /// that repair.toml names them. Returns the app's folder.
+    public static func exampleAsShipped(in directory: URL) throws -> URL {
+        for folder in ["patterns", "graveyard"] {
+            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent(folder), to: directory.appendingPathComponent(folder))
+        }
+        let app = try copy("shop-api")
+        defer { app.remove() }
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("examples"), withIntermediateDirectories: true)
+        let target = directory.appendingPathComponent("examples/shop-api")
+        try FileManager.default.copyItem(at: app.url, to: target)
+        try FileManager.default.removeItem(at: target.appendingPathComponent("repair.toml"))
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("examples/shop-api/repair.toml"),
+                                         to: target.appendingPathComponent("repair.toml"))
+        return target
+    }
+
     public static func copy(_ name: String) throws -> TemporaryDirectory {
         let source = source(name)
         if name == "shop-api", let services = try? String(contentsOf: source.appendingPathComponent("shop/services.py"), encoding: .utf8),

@@ -309,6 +309,24 @@ import Glibc
         #expect(try database.isIntact())
     }
 
+    @Test func aWorkerImportsWhatTheAppShipsAndHealsWithNoLLM() async throws {
+        // The bundled example as a new user has it: the repository's patterns/ and graveyard/
+        // two folders up, named by its repair.toml; no [llm] section.
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let target = try FixtureApps.exampleAsShipped(in: directory.url)
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let queue = JobQueue(try RepairDatabase.open(at: storeURL))
+        try queue.enqueue(target)
+        let daemon = try startDaemon(store: storeURL, in: directory)
+        let done = try await waitUntil(90) { try queue.jobs().first?.state.isFinal == true }
+        kill(daemon.pid, SIGTERM)
+        _ = await daemon.waitForExit(timeout: .seconds(20))
+        let job = try #require(try queue.jobs().first)
+        #expect(done && job.state == .healed, "\(job.state): \(job.reason ?? "") \(daemon.output.tailText(20))")
+        #expect(daemon.output.tailText(400).contains("job.imported"))
+    }
+
     @Test func sigtermRequeuesAJobThatOutlastsTheGrace() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -142,17 +142,7 @@ import Testing
     @Test func shippedPatternsHealTheExampleWithNoLLM() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let root = FixtureApps.repositoryRoot
-        for folder in ["patterns", "graveyard"] {
-            try FileManager.default.copyItem(at: root.appendingPathComponent(folder), to: directory.url.appendingPathComponent(folder))
-        }
-        let app = try FixtureApps.copy("shop-api")
-        defer { app.remove() }
-        try FileManager.default.createDirectory(at: directory.url.appendingPathComponent("examples"), withIntermediateDirectories: true)
-        let target = directory.url.appendingPathComponent("examples/shop-api")
-        try FileManager.default.copyItem(at: app.url, to: target)
-        try FileManager.default.removeItem(at: target.appendingPathComponent("repair.toml"))
-        try FileManager.default.copyItem(at: root.appendingPathComponent("examples/shop-api/repair.toml"), to: target.appendingPathComponent("repair.toml"))
+        let target = try FixtureApps.exampleAsShipped(in: directory.url)
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
         environment["XDG_STATE_HOME"] = directory.url.appendingPathComponent("state").path
         let outcome = try CommandRunner.run(CommandRunner.repairctl, ["once", target.path, "--json"], environment: environment)

@@ -83,6 +83,15 @@ public struct JobWorker: Service {
         } catch {
             return .failed(error.description)
         }
+        // What the app ships for the learning store, as `once` imports it.
+        do {
+            let (patterns, lessons) = try LibraryExport.importShipped(inputs.config.learning, appDirectory: appDirectory, into: store)
+            if patterns != nil || lessons != nil {
+                logger.info("job.imported", metadata: ["learning.patterns": "\(patterns ?? 0)", "learning.lessons": "\(lessons ?? 0)"])
+            }
+        } catch {
+            return .failed("[learning] patterns or graveyard cannot be imported: \(error)")
+        }
         var llm: LLMService?
         if inputs.config.llm.isConfigured {
             do { llm = try LLMService(config: inputs.config.llm, cache: store, logger: logger) } catch {

@@ -68,6 +68,17 @@ public enum LibraryExport {
         return patterns.count
     }
 
+    /// Imports what an app ships for the learning store (`[learning] patterns` and
+    /// `graveyard`, relative to the app), idempotently, before a cycle: `once` and the daemon's
+    /// workers alike. Returns how many patterns and lessons were read (nil: none named).
+    @discardableResult
+    public static func importShipped(_ learning: RepairConfig.Learning, appDirectory: URL, into database: RepairDatabase)
+        throws -> (patterns: Int?, lessons: Int?) {
+        let patterns = try learning.patterns.map { try importPatterns(into: database, from: resolve($0, in: appDirectory)) }
+        let lessons = try learning.graveyard.map { try importGraveyard(into: database, from: resolve($0, in: appDirectory)) }
+        return (patterns, lessons)
+    }
+
     /// Reads every pattern file of `directory` into the store: a pattern already there
     /// (same signature and template) takes the file's counts and status.
     @discardableResult

@@ -51,13 +51,13 @@ struct Once: AsyncParsableCommand {
         }
         // Shipped patterns and lessons ([learning] patterns / graveyard), imported idempotently.
         do {
-            if let folder = inputs.config.learning.patterns {
-                let count = try LibraryExport.importPatterns(into: database, from: resolve(folder, in: appURL))
-                if !json { Terminal.progress("▶ imported \(count) shipped pattern\(count == 1 ? "" : "s") from \(folder)") }
+            let learning = inputs.config.learning
+            let (patterns, lessons) = try LibraryExport.importShipped(learning, appDirectory: appURL, into: database)
+            if let count = patterns, let folder = learning.patterns, !json {
+                Terminal.progress("▶ imported \(count) shipped pattern\(count == 1 ? "" : "s") from \(folder)")
             }
-            if let file = inputs.config.learning.graveyard {
-                let count = try LibraryExport.importGraveyard(into: database, from: resolve(file, in: appURL))
-                if !json { Terminal.progress("▶ imported \(count) GRAVEYARD lesson\(count == 1 ? "" : "s") from \(file)") }
+            if let count = lessons, let file = learning.graveyard, !json {
+                Terminal.progress("▶ imported \(count) GRAVEYARD lesson\(count == 1 ? "" : "s") from \(file)")
             }
         } catch {
             Terminal.error("[learning] patterns or graveyard cannot be imported: \(error)")
