@@ -39,11 +39,11 @@ struct Status: ParsableCommand {
             return
         }
         print("Queued: \(Job.Priority.allCases.map { "\($0.name) \(status.queued[$0.name] ?? 0)" }.joined(separator: ", "))")
-        print("Running: \(status.running.isEmpty ? "none" : "")")
+        print(status.running.isEmpty ? "Running: none" : "Running:")
         for job in status.running {
             print("  job \(job.id) \(job.app)  \(job.stage ?? "")\(job.iteration.map { " iteration \($0)" } ?? "")  worker \(job.worker ?? "")")
         }
-        print("Recent:")
+        print(status.recent.isEmpty ? "Recent: none" : "Recent:")
         for job in status.recent { print("  job \(job.id) \(job.state)  \(job.app)  \(job.reason ?? "")") }
         print("Today: \(status.llmCallsToday) LLM calls, \(status.tokensToday) tokens")
     }
