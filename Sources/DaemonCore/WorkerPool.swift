@@ -54,6 +54,8 @@ public struct WorkerPool: Service {
     public func run() async throws {
         var slots = (1...configuration.size).map { Slot(name: "worker-\($0)-\(getpid())") }
         var lastLeaseCheck = ContinuousClock.now
+        // A store that cannot be read is reported when the problem starts or changes, not every tick.
+        var lastProblem: String?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             collectEndings(&slots)
             let now = ContinuousClock.now
@@ -71,8 +73,13 @@ public struct WorkerPool: Service {
                     start(&slots[index])
                     wanted -= 1
                 }
+                if lastProblem != nil {
+                    logger.info("pool.queue_readable")
+                    lastProblem = nil
+                }
             } catch {
-                logger.error("pool.queue_failed", metadata: ["error": "\(error)"])
+                if lastProblem != error.description { logger.error("pool.queue_failed", metadata: ["error": "\(error)"]) }
+                lastProblem = error.description
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.tick) }
         }
