@@ -148,7 +148,7 @@ public struct WorkerPool: Service {
             guard let process = slots[index].process else { continue }
             process.signal(SIGKILL)
             // Killed for running over: the job is not to blame, so it is only requeued.
-            release(slots[index].name, ending: process.waitForEnding(), blame: false)
+            release(slots[index].name, ending: await process.ended(), blame: false)
             slots[index].process = nil
         }
     }

@@ -61,13 +61,13 @@ public struct WorkerProcess: Sendable {
         return nil
     }
 
-    /// Waits until it ends.
-    public func waitForEnding() -> Ending {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return .exited(-1) }
+    /// Waits until it ends, looking every 20 ms (waitpid without WNOHANG would hold a thread
+    /// of Swift's cooperative pool).
+    public func ended() async -> Ending {
+        while true {
+            if let ending = ending() { return ending }
+            try? await Task.sleep(for: .milliseconds(20))
         }
-        return Ending(waitStatus: status)
     }
 
     public func signal(_ signal: Int32) {

@@ -80,7 +80,7 @@ struct RepairDaemon: AsyncParsableCommand {
         }
         defer { close(lock) }
         // The worker program creates or migrates the store; it says on stderr what went wrong.
-        let prepared = try WorkerProcess.spawn([worker, "--store", path, "--prepare", "--log-format", logFormat]).waitForEnding()
+        let prepared = try await WorkerProcess.spawn([worker, "--store", path, "--prepare", "--log-format", logFormat]).ended()
         guard prepared.isClean else {
             logger.critical("the store cannot be opened", metadata: ["store": "\(path)", "worker.ending": "\(prepared)"])
             throw ExitCode(2)
@@ -105,62 +105,5 @@ struct RepairDaemon: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("repaird.stopped")
-    }
-}
-
-/// Where the store and the worker program are.
-enum StoreLocation {
-    /// `--store`, else REPAIR_STORE, else $XDG_STATE_HOME (or ~/.local/state)/repaird/learning.sqlite:
-    /// where repairctl looks too.
-    static func path(flag: String?) -> String {
-        if let flag { return flag }
-        if let path = environment("REPAIR_STORE"), !path.isEmpty { return path }
-        let state = environment("XDG_STATE_HOME") ?? ((environment("HOME") ?? "/") + "/.local/state")
-        return state + "/repaird/learning.sqlite"
-    }
-
-    /// `repaird-worker` in the folder this program was started from.
-    static func workerProgram() -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        let own = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let slash = own.lastIndex(of: "/") else { return nil }
-        let worker = String(own[..<slash]) + "/repaird-worker"
-        return access(worker, X_OK) == 0 ? worker : nil
-    }
-
-    private static func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
-    }
-}
-
-/// One daemon per store: a second would take the first one's jobs for dead ones.
-enum StoreLock {
-    /// Takes the lock beside the store, waiting up to 5 s: the workers of a daemon just
-    /// killed share its lock and die with it, a moment later. The descriptor is inherited by
-    /// the workers, so the store stays locked while any of them lives.
-    static func acquire(storePath: String) async -> Result<Int32, DaemonError> {
-        let folder = storePath[..<(storePath.lastIndex(of: "/") ?? storePath.startIndex)]
-        if !folder.isEmpty { makeFolders(String(folder)) }
-        let lockPath = storePath + ".daemon-lock"
-        let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o644)
-        guard descriptor >= 0 else {
-            return .failure(DaemonError(description: "\(lockPath): \(String(cString: strerror(errno)))"))
-        }
-        for _ in 0..<50 {
-            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return .success(descriptor) }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        close(descriptor)
-        return .failure(DaemonError(description: "another repaird already uses this store"))
-    }
-
-    private static func makeFolders(_ path: String) {
-        var prefix = ""
-        for part in path.split(separator: "/") {
-            prefix += "/" + part
-            mkdir(prefix, 0o755)
-        }
     }
 }

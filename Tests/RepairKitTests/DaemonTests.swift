@@ -155,6 +155,22 @@ import Glibc
         }
     }
 
+    @Test func theDaemonLooksForTheStoreWhereRepairctlDoes() {
+        #expect(StoreLocation.path(flag: nil) == RepairDatabase.location(flag: nil, config: nil).path)
+        #expect(StoreLocation.path(flag: "/x/s.sqlite") == "/x/s.sqlite")
+    }
+
+    @Test func oneDaemonPerStore() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = directory.url.appendingPathComponent("state/store.sqlite").path
+        let first = try await StoreLock.acquire(storePath: store, patience: .zero).get()
+        defer { close(first) }
+        let second = await StoreLock.acquire(storePath: store, patience: .milliseconds(300))
+        #expect(throws: DaemonError.self) { try second.get() }
+        if case .failure(let problem) = second { #expect(problem.description == "another repaird already uses this store") }
+    }
+
     @Test func jsonLogLinesAreValidJSON() throws {
         let text = "quote \" backslash \\ newline \n tab \t bell \u{7} é ✓"
         let decoded = try JSONSerialization.jsonObject(with: Data(JSONLogHandler.quoted(text).utf8), options: .fragmentsAllowed) as? String
