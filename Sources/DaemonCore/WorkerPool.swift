@@ -118,7 +118,7 @@ public struct WorkerPool: Service {
         do {
             let (requeued, failed) = try queue.releaseJobs(
                 of: worker, failAfterClaims: blame ? configuration.failAfterClaims : Int.max,
-                reason: "the worker process ended with \(ending) while healing, \(configuration.failAfterClaims) times")
+                reason: "its worker process ended with \(ending) while healing; claimed \(configuration.failAfterClaims) times without finishing")
             logger.warning("worker.died", metadata: ["worker": "\(worker)", "worker.ending": "\(ending)",
                                                      "job.requeued": "\(requeued)", "job.failed": "\(failed)"])
         } catch {
