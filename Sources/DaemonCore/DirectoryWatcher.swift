@@ -5,8 +5,9 @@ import ServiceLifecycle
 /// one below it) and enqueues one when it is new or changed and has then stayed quiet for
 /// `quietPeriod`. On Linux inotify wakes it when files change; it also scans every
 /// `pollInterval` (and polls only, where inotify is missing). What repaird itself changes while
-/// a job for the app is queued or running is not a change. What is there when it starts is
-/// taken as seen.
+/// a job for the app is queued or running is not a change. Of what is there when it starts, an
+/// app the queue has never had a job for is new (it arrived while no daemon watched); the rest
+/// is taken as seen.
 public struct DirectoryWatcher: Service {
     /// Standardized absolute paths.
     public var roots: [String]
@@ -26,6 +27,13 @@ public struct DirectoryWatcher: Service {
     public func run() async throws {
         var seen = scan()
         var changed: [String: (fingerprint: UInt64, since: ContinuousClock.Instant)] = [:]
+        if let known = try? queue.knownAppDirectories() {
+            // Unknown apps wait out the quiet period like any new one: a generator may still be writing.
+            for (path, fingerprint) in seen where !known.contains(path) {
+                seen[path] = nil
+                changed[path] = (fingerprint, ContinuousClock.now)
+            }
+        }
         let fileEvents = FileEvents(roots: roots)
         fileEvents?.start()
         defer { fileEvents?.stop() }

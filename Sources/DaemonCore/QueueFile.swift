@@ -110,6 +110,11 @@ public final class QueueFile: Sendable {
             """, [.text(appDirectory), .real(now)]) == 1
     }
 
+    /// App directories the queue has ever had a job for.
+    public func knownAppDirectories() throws(DaemonError) -> Set<String> {
+        Set(try execute("SELECT DISTINCT appDirectory FROM job").compactMap { $0.first ?? nil })
+    }
+
     /// App directories with a job queued or running.
     public func activeAppDirectories() throws(DaemonError) -> Set<String> {
         Set(try execute("SELECT DISTINCT appDirectory FROM job WHERE state IN ('queued', 'running')").compactMap { $0.first ?? nil })

@@ -400,6 +400,32 @@ import Glibc
         #endif
     }
 
+    @Test func anAppThatArrivedWhileNoDaemonWatchedIsHealedAtStart() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let queue = JobQueue(try RepairDatabase.open(at: storeURL))
+        let watched = directory.url.appendingPathComponent("incoming")
+        try FileManager.default.createDirectory(at: watched, withIntermediateDirectories: true)
+        // Healed by an earlier daemon: already known, not healed again.
+        let healedBefore = try healthyApp(in: watched, name: "healed-before")
+        try queue.enqueue(healedBefore)
+        let earlier = try #require(try queue.claim(worker: "earlier", lease: 30))
+        _ = try queue.finish(earlier, as: .healed, reason: "done", runID: nil)
+        // Written by the generator while no daemon ran.
+        let arrived = try healthyApp(in: watched, name: "arrived")
+        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--watch", watched.path, "--quiet-period", "1"])
+        let done = try await waitUntil(40) { try queue.jobs().contains { $0.appDirectory == arrived.standardizedFileURL.path && $0.state.isFinal } }
+        // Another quiet period and a scan later, the known app has still not been queued again.
+        try await Task.sleep(for: .seconds(2))
+        kill(daemon.pid, SIGTERM)
+        _ = await daemon.waitForExit(timeout: .seconds(20))
+        let jobs = try queue.jobs()
+        #expect(done, "\(daemon.output.tailText(20))")
+        #expect(jobs.filter { $0.appDirectory == arrived.standardizedFileURL.path }.map(\.state) == [.healed])
+        #expect(jobs.filter { $0.appDirectory == healedBefore.standardizedFileURL.path }.count == 1)
+    }
+
     @Test func aChangeInsideAnAppFolderCreatedAfterStartIsSeen() async throws {
         // inotify watches one folder each: a folder created after start must be watched too.
         let directory = try TemporaryDirectory()
