@@ -5,12 +5,6 @@ import Synchronization
 import Glibc
 #endif
 
-/// What went wrong: with the store (in SQLite's words) or starting a worker.
-public struct DaemonError: Error, CustomStringConvertible {
-    public var description: String
-    public init(description: String) { self.description = description }
-}
-
 /// The job table of the learning store, as the resident daemon sees it: how much work waits,
 /// which workers hold jobs, and the few writes that belong to the daemon rather than a worker
 /// (putting back jobs of workers that died, enqueueing what the watcher found). Workers claim,

@@ -71,6 +71,13 @@ struct RepairDaemon: AsyncParsableCommand {
             logger.critical("repaird-worker is missing: install it beside repaird")
             throw ExitCode(2)
         }
+        // The worker program creates or migrates the store; it says on stderr what went wrong.
+        // First, so a store that cannot be used is refused before anything is written beside it.
+        let prepared = try await WorkerProcess.spawn([worker, "--store", path, "--prepare", "--log-format", logFormat]).ended()
+        guard prepared.isClean else {
+            logger.critical("the store cannot be opened", metadata: ["store": "\(path)", "worker.ending": "\(prepared)"])
+            throw ExitCode(2)
+        }
         let lock: Int32
         switch await StoreLock.acquire(storePath: path) {
         case .success(let descriptor): lock = descriptor
@@ -79,21 +86,14 @@ struct RepairDaemon: AsyncParsableCommand {
             throw ExitCode(2)
         }
         defer { close(lock) }
-        // The worker program creates or migrates the store; it says on stderr what went wrong.
-        let prepared = try await WorkerProcess.spawn([worker, "--store", path, "--prepare", "--log-format", logFormat]).ended()
-        guard prepared.isClean else {
-            logger.critical("the store cannot be opened", metadata: ["store": "\(path)", "worker.ending": "\(prepared)"])
-            throw ExitCode(2)
-        }
         let queue = try QueueFile(path: path)
         let requeued = try queue.requeueRunning(expiredBy: nil)
         logger.info("repaird.started", metadata: ["store": "\(path)", "workers": "\(workers)", "requeued": "\(requeued)",
                                                   "watch": "\(watch.joined(separator: ","))"])
         let command = [worker, "--store", path, "--lease", "\(lease)", "--grace", "\(grace)", "--log-format", logFormat,
                        "--parent", "\(getpid())"]
-        var pool = WorkerPool.Configuration(size: workers, command: command, leaseCheck: .milliseconds(Int(lease * 500)),
+        let pool = WorkerPool.Configuration(size: workers, command: command, leaseCheck: .milliseconds(Int(lease * 500)),
                                             shutdownTimeout: .milliseconds(Int(grace * 1000)) + .seconds(10))
-        pool.failAfterClaims = 5
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WorkerPool(queue: queue, configuration: pool, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup)
         ]

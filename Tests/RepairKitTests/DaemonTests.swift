@@ -357,6 +357,21 @@ import Glibc
         #expect(daemon.output.tailText(400).contains("job.imported"))
     }
 
+    @Test func aFileThatIsNotAStoreIsRefusedAndNothingIsWrittenBesideIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let notes = directory.url.appendingPathComponent("notes.txt")
+        try Data("not a database\n".utf8).write(to: notes)
+        let daemon = try startDaemon(store: notes, in: directory)
+        let status = await daemon.waitForExit(timeout: .seconds(30))
+        #expect(status == .exited(code: 2))
+        let output = daemon.output.tailText(20)
+        #expect(output.contains("store=\(notes.path)") && output.contains("the store cannot be opened"), "\(output)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { !$0.hasPrefix("repaird-") }
+        #expect(left == ["notes.txt"], "no lock, journal or WAL file beside it: \(left)")
+        #expect(try String(contentsOf: notes, encoding: .utf8) == "not a database\n")
+    }
+
     @Test func sigtermRequeuesAJobThatOutlastsTheGrace() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
