@@ -23,7 +23,7 @@ let bugClasses = 5
 let directory = try TemporaryDirectory(prefix: "learning-bench")
 defer { directory.remove() }
 let generator = FixtureApps.repositoryRoot.appendingPathComponent("scripts/generate-apps")
-let generated = try CommandRunner.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", generator.path, directory.url.appendingPathComponent("apps").path, String(appCount)])
+let generated = try await CommandRunner.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", generator.path, directory.url.appendingPathComponent("apps").path, String(appCount)])
 guard generated.status == 0 else { fatalError("generate-apps failed: \(generated.standardError)") }
 let apps = generated.standardOutput.split(separator: "\n").map { URL(fileURLWithPath: String($0)) }
 

@@ -25,7 +25,7 @@ func curlBaseline(url: String, parallel: Int, directory: URL) throws -> Double {
     var arguments = ["--silent", "--show-error", "--fail", "--config", config.path]
     if parallel > 1 { arguments += ["--parallel", "--parallel-max", String(parallel)] }
     let started = ContinuousClock.now
-    let outcome = try CommandRunner.run(URL(fileURLWithPath: "/usr/bin/curl"), arguments)
+    let outcome = try CommandRunner.runBlocking(URL(fileURLWithPath: "/usr/bin/curl"), arguments)
     let elapsed = seconds(ContinuousClock.now - started)
     guard outcome.status == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "curl failed: \(outcome.standardError)"]) }
     return elapsed

@@ -19,7 +19,21 @@ public enum CommandRunner {
     /// The `repairctl` built beside the tests.
     public static var repairctl: URL { productsDirectory.appendingPathComponent("repairctl") }
 
+    /// Runs the program on a thread of its own, so a test waiting for a slow command holds no
+    /// thread of the cooperative pool (two on a two-core machine) that other tests need.
     public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil
+    ) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try runBlocking(executable, arguments, environment: environment) })
+            }
+            thread.start()
+        }
+    }
+
+    /// Runs the program to completion on the calling thread.
+    public static func runBlocking(
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil
     ) throws -> Outcome {
         let process = Process()

@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 @Suite struct AppHostTests {
-    func settings(_ start: String, health: String = "/health", timeout: Double = 10) -> RepairConfig.App {
+    func settings(_ start: String, health: String = "/health", timeout: Double = 60) -> RepairConfig.App {
         var settings = RepairConfig.App(start: start)
         settings.health = health
         settings.startupTimeout = timeout

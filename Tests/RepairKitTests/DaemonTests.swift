@@ -158,9 +158,9 @@ import Glibc
     #if os(Linux)
     /// repaird's idle memory depends on it: Foundation and its ICU data alone are more than the
     /// 30 MB target. (ArgumentParser brings FoundationEssentials, which is small.)
-    @Test func theResidentDaemonDoesNotLoadFoundation() throws {
+    @Test func theResidentDaemonDoesNotLoadFoundation() async throws {
         let daemon = CommandRunner.productsDirectory.appendingPathComponent("repaird").path
-        let outcome = try CommandRunner.run(URL(fileURLWithPath: "/usr/bin/ldd"), [daemon])
+        let outcome = try await CommandRunner.run(URL(fileURLWithPath: "/usr/bin/ldd"), [daemon])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let libraries = outcome.standardOutput.split(separator: "\n").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) }
         #expect(libraries.contains { $0.hasPrefix("libswiftCore") }, "\(libraries)")

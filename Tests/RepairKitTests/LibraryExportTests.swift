@@ -76,13 +76,13 @@ import Testing
         #expect(error?.description.contains("x.md") == true)
     }
 
-    @Test func aMissingImportPathIsRefusedAndCreatesNoStore() throws {
+    @Test func aMissingImportPathIsRefusedAndCreatesNoStore() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let storePath = directory.url.appendingPathComponent("store.sqlite").path
         let missing = directory.url.appendingPathComponent("no-such").path
         for arguments in [["patterns", "import", missing], ["graveyard", "import", missing]] {
-            let result = try CommandRunner.run(CommandRunner.repairctl, arguments + ["--store", storePath])
+            let result = try await CommandRunner.run(CommandRunner.repairctl, arguments + ["--store", storePath])
             #expect(result.status == 2, "\(arguments)")
             #expect(result.standardError.contains(missing), "\(result.standardError)")
         }
@@ -90,30 +90,30 @@ import Testing
         try directory.write("blocker", "a file where the export folder should go\n")
         _ = try sampleStore(at: URL(fileURLWithPath: storePath))
         let blocked = directory.url.appendingPathComponent("blocker/patterns").path
-        let export = try CommandRunner.run(CommandRunner.repairctl, ["patterns", "export", blocked, "--store", storePath])
+        let export = try await CommandRunner.run(CommandRunner.repairctl, ["patterns", "export", blocked, "--store", storePath])
         #expect(export.status == 2)
         #expect(export.standardError.contains(blocked), "\(export.standardError)")
     }
 
-    @Test func reviewCommandsWorkFromTheCommandLine() throws {
+    @Test func reviewCommandsWorkFromTheCommandLine() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let storePath = directory.url.appendingPathComponent("store.sqlite").path
         _ = try sampleStore(at: URL(fileURLWithPath: storePath))
-        let list = try CommandRunner.run(CommandRunner.repairctl, ["patterns", "list", "--json", "--store", storePath])
+        let list = try await CommandRunner.run(CommandRunner.repairctl, ["patterns", "list", "--json", "--store", storePath])
         let patterns = try #require(try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]])
         #expect(patterns.count == 2)
         let candidateID = try #require(patterns.first { $0["status"] as? String == "candidate" }?["id"] as? Int)
-        #expect(try CommandRunner.run(CommandRunner.repairctl, ["patterns", "promote", String(candidateID), "--store", storePath]).status == 0)
-        let promoted = try CommandRunner.run(CommandRunner.repairctl, ["patterns", "list", "--status", "promoted", "--store", storePath])
+        #expect(try await CommandRunner.run(CommandRunner.repairctl, ["patterns", "promote", String(candidateID), "--store", storePath]).status == 0)
+        let promoted = try await CommandRunner.run(CommandRunner.repairctl, ["patterns", "list", "--status", "promoted", "--store", storePath])
         #expect(promoted.standardOutput.split(separator: "\n").count == 2)
-        #expect(try CommandRunner.run(CommandRunner.repairctl, ["patterns", "retire", "999", "--store", storePath]).status == 2)
-        let show = try CommandRunner.run(CommandRunner.repairctl, ["patterns", "show", String(candidateID), "--store", storePath])
+        #expect(try await CommandRunner.run(CommandRunner.repairctl, ["patterns", "retire", "999", "--store", storePath]).status == 2)
+        let show = try await CommandRunner.run(CommandRunner.repairctl, ["patterns", "show", String(candidateID), "--store", storePath])
         #expect(show.standardOutput.contains("## Template"))
         let out = directory.url.appendingPathComponent("out/GRAVEYARD.md").path
-        #expect(try CommandRunner.run(CommandRunner.repairctl, ["graveyard", "export", out, "--store", storePath]).status == 0)
+        #expect(try await CommandRunner.run(CommandRunner.repairctl, ["graveyard", "export", out, "--store", storePath]).status == 0)
         #expect(try String(contentsOfFile: out, encoding: .utf8).contains("### Tried:"))
-        let graveyard = try CommandRunner.run(CommandRunner.repairctl, ["graveyard", "list", "--store", storePath])
+        let graveyard = try await CommandRunner.run(CommandRunner.repairctl, ["graveyard", "list", "--store", storePath])
         #expect(graveyard.standardOutput.contains("regressed ×2"))
     }
 }

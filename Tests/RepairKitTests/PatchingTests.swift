@@ -140,20 +140,20 @@ import Testing
 
     // MARK: git apply as the oracle
 
-    func gitApply(_ diff: String, old: String, path: String) throws -> (accepted: Bool, result: String) {
+    func gitApply(_ diff: String, old: String, path: String) async throws -> (accepted: Bool, result: String) {
         let directory = try TemporaryDirectory(prefix: "git-oracle")
         defer { directory.remove() }
         try directory.write(path, old)
         let patchFile = try directory.write("change.patch", diff)
         let git = URL(fileURLWithPath: "/usr/bin/git")
-        _ = try CommandRunner.run(git, ["-C", directory.url.path, "init", "-q"])
-        let check = try CommandRunner.run(git, ["-C", directory.url.path, "apply", "--check", patchFile.path])
+        _ = try await CommandRunner.run(git, ["-C", directory.url.path, "init", "-q"])
+        let check = try await CommandRunner.run(git, ["-C", directory.url.path, "apply", "--check", patchFile.path])
         guard check.status == 0 else { return (false, check.standardError) }
-        _ = try CommandRunner.run(git, ["-C", directory.url.path, "apply", patchFile.path])
+        _ = try await CommandRunner.run(git, ["-C", directory.url.path, "apply", patchFile.path])
         return (true, try String(contentsOf: directory.url.appendingPathComponent(path), encoding: .utf8))
     }
 
-    @Test func emittedDiffsAreAcceptedByGitApply() throws {
+    @Test func emittedDiffsAreAcceptedByGitApply() async throws {
         var generator = SeededGenerator(seed: 42)
         let base = (1...60).map { "line \($0) = value_\($0)" }
         for round in 0..<25 {
@@ -169,17 +169,17 @@ import Testing
             let old = base.joined(separator: "\n") + "\n"
             let new = lines.joined(separator: "\n") + (round % 5 == 0 ? "" : "\n")
             let diff = UnifiedDiff.make(path: "app/module.py", old: old, new: new)
-            let outcome = try gitApply(diff, old: old, path: "app/module.py")
+            let outcome = try await gitApply(diff, old: old, path: "app/module.py")
             #expect(outcome.accepted, "round \(round): \(outcome.result)\n\(diff)")
             #expect(outcome.result == new, "round \(round)")
         }
     }
 
-    @Test func parsedDiffAndGitApplyAgree() throws {
+    @Test func parsedDiffAndGitApplyAgree() async throws {
         let diff = UnifiedDiff.make(path: "shop/services.py", old: services,
                                     new: services.replacingOccurrences(of: "payload[\"product_name\"]", with: "payload[\"name\"]"))
         let ours = try applied(diff, to: services)
-        let gits = try gitApply(diff, old: services, path: "shop/services.py")
+        let gits = try await gitApply(diff, old: services, path: "shop/services.py")
         #expect(gits.accepted)
         #expect(ours == gits.result)
     }

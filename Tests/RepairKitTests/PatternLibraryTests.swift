@@ -103,7 +103,7 @@ import Testing
     @Test func aFixLearnedOnOneEntityHealsAnother() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let generated = try CommandRunner.run(URL(fileURLWithPath: "/usr/bin/env"),
+        let generated = try await CommandRunner.run(URL(fileURLWithPath: "/usr/bin/env"),
                                               ["python3", FixtureApps.repositoryRoot.appendingPathComponent("scripts/generate-apps").path, directory.url.path, "2"])
         #expect(generated.status == 0, "\(generated.standardError)")
         let products = directory.url.appendingPathComponent("app-01-products")
@@ -139,13 +139,13 @@ import Testing
 @Suite struct ShippedLibraryTests {
     /// The repository's own patterns/ and graveyard/ heal the bundled example with no LLM, as
     /// the README promises a new user; if the example changes, scripts/learn-corpus renews them.
-    @Test func shippedPatternsHealTheExampleWithNoLLM() throws {
+    @Test func shippedPatternsHealTheExampleWithNoLLM() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let target = try FixtureApps.exampleAsShipped(in: directory.url)
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
         environment["XDG_STATE_HOME"] = directory.url.appendingPathComponent("state").path
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["once", target.path, "--json"], environment: environment)
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["once", target.path, "--json"], environment: environment)
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         #expect(report["healed"] as? Bool == true)

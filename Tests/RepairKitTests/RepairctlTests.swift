@@ -9,11 +9,11 @@ import FoundationXML
 
 /// The `repairctl` executable as a user runs it: exit codes, output, files written.
 @Suite struct RepairctlTests {
-    @Test func smokeJSONListsThePlantedBugsAndExitsOne() throws {
+    @Test func smokeJSONListsThePlantedBugsAndExitsOne() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         let reports = app.url.appendingPathComponent("reports")
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--json", "--report-dir", reports.path])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--json", "--report-dir", reports.path])
         #expect(outcome.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         #expect(object["total"] as? Int == 15)
@@ -30,23 +30,23 @@ import FoundationXML
         #expect(try junit.nodes(forXPath: "//testcase/failure").count == 5)
     }
 
-    @Test func allPassingPlanExitsZero() throws {
+    @Test func allPassingPlanExitsZero() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         let plan = try app.write("passing.json", """
         {"scenarios": [{"endpoint": "GET /health", "name": "health", "expected_status": 200},
                        {"endpoint": "GET /products", "name": "list", "expected_status": 200}]}
         """)
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--plan", plan.path])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--plan", plan.path])
         #expect(outcome.status == 0)
         #expect(outcome.standardOutput.contains("Total 2  Passed 2  Failed 0  Pass rate 100.0%"))
     }
 
-    @Test func badPlanExitsTwoNamingFileAndFieldAndWritesNothing() throws {
+    @Test func badPlanExitsTwoNamingFileAndFieldAndWritesNothing() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         try app.write("smoke_test_plan.json", #"{"scenarios": [{"endpoint": "GET /products/{id}", "name": "get", "expected_status": 200}]}"#)
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--report-dir", app.url.appendingPathComponent("r").path])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--report-dir", app.url.appendingPathComponent("r").path])
         #expect(outcome.status == 2)
         #expect(outcome.standardError.contains("smoke_test_plan.json: scenario 0 (\"get\"): field 'path_params.id'"))
         #expect(!FileManager.default.fileExists(atPath: app.url.appendingPathComponent(".repair").path))
@@ -54,36 +54,36 @@ import FoundationXML
         #expect(!FileManager.default.fileExists(atPath: app.url.appendingPathComponent("shop.db").path), "the app was not started")
     }
 
-    @Test func badConfigExitsTwoNamingKey() throws {
+    @Test func badConfigExitsTwoNamingKey() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         try app.write("repair.toml", "version = 1\n[app]\nstart = \"python3 app.py\"\nstartup_timeout = \"soon\"\n")
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path])
         #expect(outcome.status == 2)
         #expect(outcome.standardError.contains("repair.toml: key 'app.startup_timeout' = \"soon\": expected a number"))
     }
 
-    @Test func environmentOverridesTheConfig() throws {
+    @Test func environmentOverridesTheConfig() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         var environment = ProcessInfo.processInfo.environment
         environment["REPAIR_SMOKE_PLAN"] = "missing.json"
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path], environment: environment)
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path], environment: environment)
         #expect(outcome.status == 2)
         #expect(outcome.standardError.contains("missing.json: not found"))
     }
 
-    @Test func appThatCannotStartExitsOneWithItsOutput() throws {
+    @Test func appThatCannotStartExitsOneWithItsOutput() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--set", "app.start=python3 -c 'raise SystemExit(\"cannot import name Settings\")'"])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--set", "app.start=python3 -c 'raise SystemExit(\"cannot import name Settings\")'"])
         #expect(outcome.status == 1)
         #expect(outcome.standardOutput.contains("The app did not come up: crash"))
         #expect(outcome.standardOutput.contains("cannot import name Settings"))
     }
 
-    @Test func helpExplainsTheCommand() throws {
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", "--help"])
+    @Test func helpExplainsTheCommand() async throws {
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", "--help"])
         #expect(outcome.status == 0)
         #expect(outcome.standardOutput.contains("--report-dir"))
         #expect(outcome.standardOutput.contains("X-Request-ID"))
@@ -127,9 +127,9 @@ import FoundationXML
 }
 
 @Suite struct RepairctlDiagnosisTests {
-    @Test func tracesListsACorpusFileAsJSON() throws {
+    @Test func tracesListsACorpusFileAsJSON() async throws {
         let file = FixtureApps.corpus.appendingPathComponent("traces/java3.trace")
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["traces", file.path, "--json"])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["traces", file.path, "--json"])
         #expect(outcome.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         let traces = try #require(object["traces"] as? [[String: Any]])
@@ -142,7 +142,7 @@ import FoundationXML
         #expect(Set(frame.keys).isSuperset(of: ["file", "line", "function", "in_app"]))
     }
 
-    @Test func tracesReadsAUsersLogWithAppDir() throws {
+    @Test func tracesReadsAUsersLogWithAppDir() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let log = try directory.write("server.log", """
@@ -155,7 +155,7 @@ import FoundationXML
             return helper(items)
         IndexError: list index out of range
         """)
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["traces", log.path, "--app-dir", "/srv/app"])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["traces", log.path, "--app-dir", "/srv/app"])
         #expect(outcome.status == 0)
         #expect(outcome.standardOutput.contains("server.log:3-8  python"))
         #expect(outcome.standardOutput.contains("IndexError: list index out of range"))
@@ -163,17 +163,17 @@ import FoundationXML
         #expect(outcome.standardOutput.contains("  /srv/other/lib.py:3 in helper"))
     }
 
-    @Test func tracesOfAMissingFileExitsTwo() throws {
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["traces", "/nonexistent/app.log"])
+    @Test func tracesOfAMissingFileExitsTwo() async throws {
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["traces", "/nonexistent/app.log"])
         #expect(outcome.status == 2)
         #expect(outcome.standardError.contains("/nonexistent/app.log: not found"))
     }
 
-    @Test func smokeJSONCarriesTheGroups() throws {
+    @Test func smokeJSONCarriesTheGroups() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         let reports = app.url.appendingPathComponent("reports")
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--json", "--report-dir", reports.path])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--json", "--report-dir", reports.path])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         let groups = try #require(object["groups"] as? [[String: Any]])
         #expect(groups.count == 5)
@@ -193,34 +193,34 @@ import FoundationXML
 }
 
 @Suite struct RepairctlPlanTests {
-    @Test func generateWritesAPlanThatCheckCallsWhole() throws {
+    @Test func generateWritesAPlanThatCheckCallsWhole() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let spec = FixtureApps.corpus.appendingPathComponent("openapi/link-example.yaml")
         let out = directory.url.appendingPathComponent("plan.json")
-        let generated = try CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--out", out.path])
+        let generated = try await CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--out", out.path])
         #expect(generated.status == 0)
         #expect(generated.standardError.contains("scenarios over 6 operations"))
-        let check = try CommandRunner.run(CommandRunner.repairctl, ["plan", "check", out.path, "--openapi", spec.path, "--json"])
+        let check = try await CommandRunner.run(CommandRunner.repairctl, ["plan", "check", out.path, "--openapi", spec.path, "--json"])
         #expect(check.status == 0)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
         #expect(report["whole"] as? Bool == true)
-        let stdout = try CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path])
+        let stdout = try await CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path])
         #expect(Data(stdout.standardOutput.utf8) == (try Data(contentsOf: out)), "stdout and --out hold the same bytes")
     }
 
-    @Test func checkExitsOneWithTheFindings() throws {
+    @Test func checkExitsOneWithTheFindings() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let plan = try directory.write("plan.json", #"{"scenarios": [{"endpoint": "GET /pets", "name": "happy_path", "expected_status": 200}]}"#)
         let spec = FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml")
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["plan", "check", plan.path, "--openapi", spec.path])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["plan", "check", plan.path, "--openapi", spec.path])
         #expect(outcome.status == 1)
         #expect(outcome.standardOutput.contains("missing_happy_path  POST /pets"))
         #expect(outcome.standardOutput.contains("missing_not_found  GET /pets/{id}"))
     }
 
-    @Test func badSpecExitsTwoNamingThePointerAndWritesNothing() throws {
+    @Test func badSpecExitsTwoNamingThePointerAndWritesNothing() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let spec = try directory.write("openapi.yaml", """
@@ -233,16 +233,16 @@ import FoundationXML
               responses: {"200": {description: ok}}
         """)
         let out = directory.url.appendingPathComponent("plan.json")
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--out", out.path])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--out", out.path])
         #expect(outcome.status == 2)
         #expect(outcome.standardError.contains("openapi.yaml: at #/paths/~1pets/get/parameters/0: "))
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
-    @Test func smokeDerivesThePlanFromTheConfiguredSpec() throws {
+    @Test func smokeDerivesThePlanFromTheConfiguredSpec() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--json", "--set", "smoke.openapi=openapi.json"])
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", app.url.path, "--json", "--set", "smoke.openapi=openapi.json"])
         #expect(outcome.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         #expect(object["total"] as? Int == 34)
@@ -290,7 +290,7 @@ import FoundationXML
         let spec = FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml")
         let out = directory.url.appendingPathComponent("plan.json")
         let arguments = ["plan", "generate", "--openapi", spec.path, "--llm", "--spec", rules.path, "--config", config.path, "--out", out.path]
-        let first = try CommandRunner.run(CommandRunner.repairctl, arguments, environment: environment(directory))
+        let first = try await CommandRunner.run(CommandRunner.repairctl, arguments, environment: environment(directory))
         #expect(first.status == 0, "\(first.standardError)")
         let plan = try SmokePlan.load(from: out)
         let core = PlanGenerator(spec: try OpenAPISpec.load(from: spec)).plan()
@@ -307,7 +307,7 @@ import FoundationXML
 
         // A rerun asks nothing and writes the same bytes.
         let written = try Data(contentsOf: out)
-        let second = try CommandRunner.run(CommandRunner.repairctl, arguments, environment: environment(directory))
+        let second = try await CommandRunner.run(CommandRunner.repairctl, arguments, environment: environment(directory))
         await server.stop()
         #expect(second.status == 0)
         #expect(second.standardError.contains("from the cache, no tokens"))
@@ -315,14 +315,14 @@ import FoundationXML
         #expect(try Data(contentsOf: out) == written)
     }
 
-    @Test func llmWithoutAnLLMConfiguredExitsTwo() throws {
+    @Test func llmWithoutAnLLMConfiguredExitsTwo() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let spec = FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml")
         let out = directory.url.appendingPathComponent("plan.json")
         var environment = ProcessInfo.processInfo.environment
         environment = environment.filter { !$0.key.hasPrefix("REPAIR_LLM") }
-        let outcome = try CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--llm", "--out", out.path],
+        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path, "--llm", "--out", out.path],
                                             environment: environment)
         #expect(outcome.status == 2)
         #expect(outcome.standardError.contains("--llm needs an LLM, and none is configured"))
