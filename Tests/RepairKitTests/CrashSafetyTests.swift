@@ -68,7 +68,7 @@ import Glibc
         #expect(try snapshot(app.url) != before)
 
         environment = environment.filter { !$0.key.hasPrefix("REPAIR_LLM") && $0.key != "REPAIR_APP_START" }
-        let next = try CommandRunner.run(CommandRunner.repairctl, ["once", app.url.path], environment: environment)
+        let next = try await CommandRunner.run(CommandRunner.repairctl, ["once", app.url.path], environment: environment)
         #expect(next.standardError.contains("rolled back an unfinished change left by an earlier cycle: shop/services.py"))
         #expect(try snapshot(app.url) == before, "the files are as they were before the killed cycle")
         #expect(processes(in: app.url).isEmpty, "no app is left running")

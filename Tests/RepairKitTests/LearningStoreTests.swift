@@ -50,7 +50,7 @@ import Testing
         environment["REPAIR_LLM_API_KEY_ENV"] = "TEST_OPENAI_KEY"
         environment["TEST_OPENAI_KEY"] = "sk-store-test-4242"
         let reports = directory.url.appendingPathComponent("reports")
-        let once = try CommandRunner.run(CommandRunner.repairctl, ["once", app.url.path, "--json", "--store", store.path, "--report-dir", reports.path],
+        let once = try await CommandRunner.run(CommandRunner.repairctl, ["once", app.url.path, "--json", "--store", store.path, "--report-dir", reports.path],
                                          environment: environment)
         await server.stop()
         #expect(once.status == 0, "\(once.standardError)")
@@ -69,12 +69,12 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent(file).path), "\(file)")
         }
 
-        let list = try CommandRunner.run(CommandRunner.repairctl, ["runs", "list", "--json", "--store", store.path])
+        let list = try await CommandRunner.run(CommandRunner.repairctl, ["runs", "list", "--json", "--store", store.path])
         let runs = try #require(try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]])
         #expect(runs.first?["run_id"] as? String == runID)
         #expect(runs.first?["healed"] as? Bool == true)
 
-        let show = try CommandRunner.run(CommandRunner.repairctl, ["runs", "show", runID, "--json", "--store", store.path])
+        let show = try await CommandRunner.run(CommandRunner.repairctl, ["runs", "show", runID, "--json", "--store", store.path])
         let details = try #require(try JSONSerialization.jsonObject(with: Data(show.standardOutput.utf8)) as? [String: Any])
         let iterations = try #require(details["iterations"] as? [[String: Any]])
         #expect(iterations.first?["passed"] as? Int == 10)
@@ -90,7 +90,7 @@ import Testing
         #expect(!recorded.attempts.contains { $0.prompt.contains("sk-store-test-4242") || $0.answer.contains("sk-store-test-4242") })
         #expect(try database.isIntact())
 
-        let missing = try CommandRunner.run(CommandRunner.repairctl, ["runs", "show", "nope", "--store", store.path])
+        let missing = try await CommandRunner.run(CommandRunner.repairctl, ["runs", "show", "nope", "--store", store.path])
         #expect(missing.status == 2)
     }
 }
