@@ -20,6 +20,21 @@ public enum FixtureApps {
         return repositoryRoot.appendingPathComponent("Tests/Fixtures/corpus")
     }
 
+    /// The project's `.venv/bin` (made by `scripts/setup`): the real frameworks and servers the
+    /// framework fixture apps run on (FastAPI, uvicorn, Flask, gunicorn, Django).
+    public static var frameworkBin: URL { repositoryRoot.appendingPathComponent(".venv/bin") }
+
+    /// `[app] env` for a framework fixture app: `.venv/bin` first on PATH. Throws, naming the
+    /// command that fixes it, when `scripts/setup` has not made the virtual environment.
+    public static func frameworkEnvironment() throws -> [String: String] {
+        guard FileManager.default.isExecutableFile(atPath: frameworkBin.appendingPathComponent("python").path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey:
+                "\(frameworkBin.path)/python is missing: run scripts/setup, which installs the fixture frameworks"])
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return ["PATH": frameworkBin.path + ":" + path]
+    }
+
     /// `Tests/Fixtures/apps/<name>` or `examples/<name>`.
     public static func source(_ name: String) -> URL {
         let fixture = repositoryRoot.appendingPathComponent("Tests/Fixtures/apps/\(name)")

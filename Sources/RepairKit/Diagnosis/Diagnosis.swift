@@ -35,7 +35,7 @@ public enum Diagnosis {
         }
 
         let correlator = TraceCorrelator(lines: lines)
-        let tracesByRequest = correlator.attribute(traces, to: failures)
+        let tracesByRequest = correlator.attribute(traces, to: failures, all: results)
         var answered = Set<String>()
         for result in results where result.actualStatus.map({ $0 != 404 && $0 != 405 }) == true {
             answered.insert(result.scenario.endpoint.description)
@@ -44,12 +44,14 @@ public enum Diagnosis {
         var groups: [String: ViolationGroup] = [:]
         var order: [String] = []
         for result in failures {
-            let trace = tracesByRequest[result.requestID]
+            let tied = tracesByRequest[result.requestID]
+            let trace = tied?.trace
             let kind = ViolationKind.of(result, hasTrace: trace != nil, routeAnswered: answered.contains(result.scenario.endpoint.description))
             let fingerprint = trace.map { Fingerprint.of($0, appDirectory: root) } ?? kind.rawValue
             let statusPart = result.actualStatus.map(String.init) ?? result.failureKind?.rawValue ?? "failed"
             let key = "\(result.scenario.endpoint) \(statusPart) \(fingerprint)"
-            let violation = Violation(result: result, trace: trace, logExcerpt: correlator.excerpt(for: result, trace: trace))
+            let violation = Violation(result: result, trace: trace, traceEvidence: tied?.evidence,
+                                      logExcerpt: correlator.excerpt(for: result, trace: trace))
             if groups[key] == nil {
                 order.append(key)
                 groups[key] = ViolationGroup(

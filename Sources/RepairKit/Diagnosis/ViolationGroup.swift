@@ -25,6 +25,8 @@ public struct Violation: Sendable {
     public var result: ScenarioResult
     /// The trace the app printed for this request, when one was found.
     public var trace: StackTrace?
+    /// How the trace was tied to this request; nil without a trace.
+    public var traceEvidence: TraceEvidence?
     /// A bounded excerpt of the app's output around the failure.
     public var logExcerpt: String
 }
@@ -52,5 +54,7 @@ public struct ViolationGroup: Sendable {
     public var count: Int { violations.count }
     /// The trace of the first violation that has one.
     public var trace: StackTrace? { violations.lazy.compactMap(\.trace).first }
+    /// How the group's trace was tied to its request.
+    public var traceEvidence: TraceEvidence? { violations.lazy.compactMap(\.traceEvidence).first }
     public var scenarioNames: [String] { violations.map(\.result.scenario.name) }
 }

@@ -69,6 +69,8 @@ public struct SmokeReport: Encodable, Sendable {
         var exceptionType: String?
         var message: String?
         var frames: [StackFrame]
+        /// How the trace was tied to its request: request_id, error_line, access_line, window.
+        var traceEvidence: String?
         var location: SourceLocation?
         var routeDeclarations: [SourceLocation]
         var fingerprint: String
@@ -77,6 +79,7 @@ public struct SmokeReport: Encodable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case key, kind, method, route, status, count, scenarios, exceptionType = "exception_type", message, frames
+            case traceEvidence = "trace_evidence"
             case location, routeDeclarations = "route_declarations", fingerprint, logExcerpt = "log_excerpt"
         }
 
@@ -92,6 +95,7 @@ public struct SmokeReport: Encodable, Sendable {
             try container.encode(exceptionType, forKey: .exceptionType)
             try container.encode(message, forKey: .message)
             try container.encode(frames, forKey: .frames)
+            try container.encode(traceEvidence, forKey: .traceEvidence)
             try container.encode(location, forKey: .location)
             try container.encode(routeDeclarations, forKey: .routeDeclarations)
             try container.encode(fingerprint, forKey: .fingerprint)
@@ -110,6 +114,7 @@ public struct SmokeReport: Encodable, Sendable {
             exceptionType = trace.flatMap { $0.exceptionType.isEmpty ? nil : $0.exceptionType }
             message = trace?.message
             frames = Array((trace?.frames ?? []).prefix(20))
+            traceEvidence = group.traceEvidence?.rawValue
             location = group.location
             routeDeclarations = group.routeDeclarations
             fingerprint = group.fingerprint

@@ -53,6 +53,7 @@ public enum SmokeSummary {
             lines.append("  \(index + 1). \(red)\(group.kind.rawValue)\(reset)  \(endpoint)\(status)  (\(count): \(group.scenarioNames.joined(separator: ", ")))")
             if let trace = group.trace.map({ $0.cause == nil ? $0 : $0.rootCause }), !trace.exceptionType.isEmpty {
                 lines.append("     \(trace.exceptionType)\(trace.message.isEmpty ? "" : ": \(trace.message)")")
+                if let evidence = group.traceEvidence { lines.append("     \(dim)trace tied to its request \(evidence.phrase)\(reset)") }
             }
             if let location = group.location {
                 let place = location.line.map { "\(location.file):\($0)" } ?? location.file

@@ -15,6 +15,8 @@ public struct SmokeExecutor: Sendable {
     /// Tells whether the app has exited, so a refused connection can be told from a dead app.
     public var appExitStatus: @Sendable () -> ExitStatus?
     public var logger: Logger
+    /// How long to let the app's output settle after a response an exception may have caused.
+    public var settle = OutputSettle()
 
     public init(
         baseURL: String,
@@ -93,7 +95,10 @@ public struct SmokeExecutor: Sendable {
                 result.error = error.message
             }
         }
-        if let firstLine, let output { result.outputLines = firstLine..<output.nextLineNumber }
+        if let firstLine, let output {
+            if TraceCorrelator.explainable(result) { await settle.wait(for: output) }
+            result.outputLines = firstLine..<output.nextLineNumber
+        }
         logger.debug("smoke.scenario", metadata: [
             "scenario.name": "\(scenario.name)", "scenario.request_id": "\(requestID)",
             "scenario.status": "\(result.actualStatus.map(String.init) ?? "none")", "scenario.passed": "\(result.passed)",
@@ -130,6 +135,40 @@ public struct SmokeExecutor: Sendable {
         var text = String(decoding: body.prefix(excerptLimit), as: UTF8.self)
         if body.count > excerptLimit || truncated { text += "…" }
         return text
+    }
+}
+
+/// After a 5xx or a failed request, what the app prints next (a server may print the trace
+/// after it has answered, as uvicorn does) belongs to that request: its slot waits until the
+/// output has been quiet a moment before it sends the next scenario. Bounded either way.
+public struct OutputSettle: Sendable {
+    /// Output quiet this long after the last new line counts as settled.
+    public var quiet: Duration = .milliseconds(60)
+    /// With no new line at all by then, there is nothing to wait for.
+    public var firstLine: Duration = .milliseconds(400)
+    /// Never longer than this.
+    public var limit: Duration = .seconds(3)
+
+    public init() {}
+
+    func wait(for output: OutputCapture) async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var seen = output.nextLineNumber
+        var lastChange = start
+        var anyLine = false
+        while clock.now - start < limit {
+            try? await Task.sleep(for: .milliseconds(5))
+            let now = clock.now
+            let next = output.nextLineNumber
+            if next != seen {
+                seen = next
+                lastChange = now
+                anyLine = true
+            } else if anyLine ? now - lastChange >= quiet : now - start >= firstLine {
+                return
+            }
+        }
     }
 }
 

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import RepairKit
+import RepairTestSupport
+import Testing
+
+/// Traces tied to their own requests on real framework servers, whatever order each prints
+/// its access line, its error line and its traceback in.
+@Suite struct FrameworkCorrelationTests {
+    /// For each 5xx scenario of a framework fixture, a piece of the message its own bug raises.
+    static let fastAPICauses = [
+        "create_book": "'BookCreate' object has no attribute 'genre'",
+        "create_member_duplicate_email": "UNIQUE constraint failed: members.email",
+        "get_member": "'Member' object has no attribute 'full_name'",
+        "create_loan": "type object 'Loan' has no attribute 'member'",
+        "create_loan_zero_days": "type object 'Loan' has no attribute 'member'",
+        "get_loan_not_found": "'NoneType' object has no attribute 'returned_on'",
+        "get_stats": "can't be used in 'await' expression",
+    ]
+
+    /// One smoke pass over a copy of the fixture, and what the server printed.
+    func run(_ name: String, concurrency: Int, start: String? = nil) async throws -> (SmokeRun, String) {
+        let app = try FixtureApps.copy(name)
+        defer { app.remove() }
+        let inputs = try SmokeInputs.load(
+            appDirectory: app.url, overrides: ["smoke.concurrency=\(concurrency)"], environment: [:])
+        var config = inputs.config
+        config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
+        if let start { config.app.start = start }
+        let pass = SmokePass(
+            appDirectory: app.url, config: config, plan: inputs.plan, planFile: inputs.planFile,
+            logger: Logger(label: "repaird.test"))
+        let run = try await pass.run()
+        return (run, try String(contentsOf: run.runDirectory.appendingPathComponent("app.log"), encoding: .utf8))
+    }
+
+    /// Every failing 5xx scenario carries the trace its own bug raised, tied by `evidence`;
+    /// no scenario answered under 500 carries a trace.
+    func expectTiedRight(_ run: SmokeRun, causes: [String: String], evidence: Set<TraceEvidence>) {
+        #expect(run.appFailure == nil)
+        let violations = run.groups.flatMap(\.violations)
+        let failing5xx = violations.filter { ($0.result.actualStatus ?? 0) >= 500 }
+        #expect(Set(failing5xx.map(\.result.scenario.name)) == Set(causes.keys))
+        for violation in failing5xx {
+            let name = violation.result.scenario.name
+            let message =
+                violation.trace.map { "\($0.exceptionType): \($0.message) / \($0.rootCause.message)" } ?? "no trace"
+            #expect(message.contains(causes[name] ?? "?"), "\(name) was tied to \(message)")
+            #expect(
+                violation.traceEvidence.map(evidence.contains) == true,
+                "\(name) tied \(String(describing: violation.traceEvidence))")
+        }
+        for violation in violations where (violation.result.actualStatus ?? 0) < 500 {
+            #expect(
+                violation.trace == nil,
+                "\(violation.result.scenario.name) answered \(violation.result.actualStatus ?? 0) yet got a trace")
+        }
+    }
+
+    @Test(arguments: [1, 4])
+    func uvicornPrintsTheAccessLineBeforeTheTrace(concurrency: Int) async throws {
+        let (run, log) = try await run("library-fastapi", concurrency: concurrency)
+        // What this test is about: the real server's order, access line first.
+        let access = try #require(log.range(of: "\"POST /books HTTP/1.1\" 500"))
+        let trace = try #require(log.range(of: "AttributeError: 'BookCreate' object has no attribute 'genre'"))
+        #expect(access.lowerBound < trace.lowerBound)
+        expectTiedRight(run, causes: Self.fastAPICauses, evidence: [.accessLine])
+    }
+
+    @Test(arguments: [1, 4])
+    func uvicornWithoutAccessLogTiesByWhatWasPrintedInFlight(concurrency: Int) async throws {
+        let (run, log) = try await run(
+            "library-fastapi", concurrency: concurrency,
+            start: "exec python -m uvicorn app.main:app --host 127.0.0.1 --port $PORT --no-access-log")
+        #expect(!log.contains("HTTP/1.1\" 500"))
+        if concurrency == 1 {
+            // One request at a time, and the output settled after each failure: every trace is
+            // in its own request's window.
+            expectTiedRight(run, causes: Self.fastAPICauses, evidence: [.window])
+        } else {
+            // Several in flight with nothing naming the request: a trace may stay untied, but a
+            // tie is never made to a response an exception cannot have produced.
+            for violation in run.groups.flatMap(\.violations) where violation.trace != nil {
+                #expect((violation.result.actualStatus ?? 500) >= 500)
+            }
+        }
+    }
+}
