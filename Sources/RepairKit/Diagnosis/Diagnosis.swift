@@ -68,14 +68,23 @@ public enum Diagnosis {
             if let trace = group.trace, let frame = trace.rootCause.topInAppFrame ?? trace.topInAppFrame {
                 group.location = sourceLocator().location(of: frame, note: "raised here")
             } else if group.kind == .routeMissing {
-                group.routeDeclarations = sourceLocator().routeDeclarations(near: group.route)
+                group.routeDeclarations = sourceLocator().routeDeclarations(near: endpoint)
                 group.location = group.routeDeclarations.first.map {
                     var location = $0
-                    location.note = "routes are declared here; nothing serves \(endpoint)"
+                    location.note = "nothing serves \(endpoint); nearest declaration (\($0.note))"
                     return location
                 }
             } else {
                 group.location = sourceLocator().handler(for: endpoint)
+            }
+            // Where the fix may lie beyond the failing line: types and called functions.
+            var places = group.location.map { [$0] } ?? []
+            if let trace = group.trace {
+                let root = trace.rootCause.frames.contains(where: \.inApp) ? trace.rootCause : trace
+                places += root.frames.filter(\.inApp).prefix(3).map { sourceLocator().location(of: $0, note: "frame") }
+                group.related = sourceLocator().relatedDefinitions(for: places, message: trace.rootCause.message + " " + trace.message)
+            } else if group.kind != .routeMissing {
+                group.related = sourceLocator().relatedDefinitions(for: places, message: nil)
             }
             ordered[index] = group
         }

@@ -13,6 +13,8 @@ struct SourceLocator {
     let appDirectory: URL
     /// (relative path, lines) of every source file, read once.
     let files: [(path: String, lines: [Substring])]
+    /// The routes the app declares, with the prefixes its framework's routing adds.
+    let routeTable: RouteTable
 
     init(appDirectory: URL, fileLimit: Int = 2000, byteLimit: Int = 1 << 20) {
         self.appDirectory = appDirectory
@@ -33,6 +35,20 @@ struct SourceLocator {
             }
         }
         self.files = files.sorted { $0.0 < $1.0 }
+        routeTable = RouteTable(files: self.files)
+    }
+
+    /// For a route nothing serves: the declarations nearest in shape (the same path under
+    /// another method, then the most similar paths), through the app's routing prefixes;
+    /// else every line declaring a route under the same first segment.
+    func routeDeclarations(near endpoint: Endpoint, limit: Int = 4) -> [SourceLocation] {
+        let nearest = routeTable.nearest(to: endpoint, limit: limit)
+        guard !nearest.isEmpty else { return routeDeclarations(near: endpoint.path, limit: limit) }
+        return nearest.map { route in
+            let methods = route.methods.isEmpty ? "any method" : route.methods.joined(separator: ", ")
+            return SourceLocation(file: route.file, line: route.line, function: route.handler,
+                                  note: "declares \(methods) \(route.path)", text: route.text)
+        }
     }
 
     /// Lines that declare a route under the same first path segment (`/customers…`).
@@ -53,6 +69,13 @@ struct SourceLocator {
     /// The handler serving `METHOD route`: its definition when it can be found, else the
     /// line that declares the route.
     func handler(for endpoint: Endpoint) -> SourceLocation? {
+        // Through the framework's routing first: prefixes and mounts make the path whole.
+        for route in routeTable.routes(serving: endpoint) {
+            if let name = route.handler, let definition = definition(of: name, preferring: route.file, near: route.line) {
+                return definition
+            }
+            return SourceLocation(file: route.file, line: route.line, note: "route declaration of \(endpoint)", text: route.text)
+        }
         let wanted = Endpoint.shape(of: endpoint.path)
         for file in files {
             for (index, line) in file.lines.enumerated() {
@@ -109,6 +132,17 @@ struct SourceLocator {
             }
         }
         return nil
+    }
+
+    /// The definition of `name`, in `file` first (the one nearest after `line` there).
+    func definition(of name: String, preferring file: String, near line: Int) -> SourceLocation? {
+        let keywords = ["async def \(name)(", "def \(name)(", "function \(name)(", "func \(name)(", "\(name)(req", "\(name) = (", "\(name): function", "\(name) = async", "\(name)(request"]
+        if let source = files.first(where: { $0.path == file }) {
+            for (index, text) in source.lines.enumerated().dropFirst(max(0, line - 1)) where keywords.contains(where: { text.contains($0) }) {
+                return SourceLocation(file: file, line: index + 1, function: name, note: "handler", text: text.trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return definition(of: name)
     }
 
     private func definition(of name: String) -> SourceLocation? {

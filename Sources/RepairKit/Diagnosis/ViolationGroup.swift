@@ -10,13 +10,16 @@ public struct SourceLocation: Sendable, Equatable, Codable {
     public var note: String
     /// The source line itself, when read.
     public var text: String?
+    /// For a definition (a class, a function): its last line, so it can be shown whole.
+    public var lastLine: Int?
 
-    public init(file: String, line: Int?, function: String? = nil, note: String, text: String? = nil) {
+    public init(file: String, line: Int?, function: String? = nil, note: String, text: String? = nil, lastLine: Int? = nil) {
         self.file = file
         self.line = line
         self.function = function
         self.note = note
         self.text = text
+        self.lastLine = lastLine
     }
 }
 
@@ -50,6 +53,9 @@ public struct ViolationGroup: Sendable {
     public var location: SourceLocation?
     /// For a missing route: where the app declares its routes, siblings first.
     public var routeDeclarations: [SourceLocation]
+    /// Definitions the fix may lie in beyond the failing line: the types the error and the
+    /// failing function name (request schemas, models) and the functions a handler calls.
+    public var related: [SourceLocation] = []
 
     public var count: Int { violations.count }
     /// The trace of the first violation that has one.

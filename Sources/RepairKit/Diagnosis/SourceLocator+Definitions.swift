@@ -1,0 +1,188 @@
+import Foundation
+
+extension SourceLocator {
+    /// Definitions the fix may lie in beyond the failing lines: the classes the error message
+    /// names (`'BookCreate' object has no attribute 'genre'`), the types in the failing
+    /// function's signature (request schemas, models), and the functions it calls through an
+    /// imported module (`service.return_loan(...)`). Each is shown whole, so a missing field
+    /// or a missing check can be added where it belongs. Bounded by `limit`.
+    func relatedDefinitions(for places: [SourceLocation], message: String?, limit: Int = 4) -> [SourceLocation] {
+        var found: [SourceLocation] = []
+        func add(_ location: SourceLocation?) {
+            guard let location, found.count < limit,
+                !found.contains(where: { $0.file == location.file && $0.line == location.line }),
+                !places.contains(where: { $0.file == location.file && $0.line == location.line })
+            else { return }
+            found.append(location)
+        }
+        for name in Self.typeNames(in: message ?? "") { add(classDefinition(of: name)) }
+        for place in places {
+            guard let line = place.line, let source = files.first(where: { $0.path == place.file }),
+                let function = enclosingFunction(at: line, in: source.lines)
+            else { continue }
+            let body = source.lines[(function.first - 1)..<function.last]
+            let signature =
+                body.prefix { !$0.contains(")") }.joined(separator: " ") + (body.first { $0.contains(")") } ?? "")
+            for name in Self.typeNames(in: String(signature)) { add(classDefinition(of: name)) }
+            let modules = importedModules(in: source)
+            for text in body {
+                for (alias, called) in Self.moduleCalls(in: text) {
+                    guard let module = modules[alias], let definition = functionDefinition(of: called, in: module)
+                    else { continue }
+                    var location = definition
+                    location.note = "\(called), called from \(place.function ?? place.file)"
+                    add(location)
+                }
+            }
+        }
+        return found
+    }
+
+    /// `class Name` in the app, with its body.
+    func classDefinition(of name: String) -> SourceLocation? {
+        for file in files {
+            for (index, line) in file.lines.enumerated() {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard
+                    trimmed.hasPrefix("class \(name)(") || trimmed.hasPrefix("class \(name):")
+                        || trimmed.hasPrefix("class \(name) ")
+                        || trimmed.hasPrefix("export class \(name) ") || trimmed.hasPrefix("interface \(name) ")
+                else { continue }
+                return SourceLocation(
+                    file: file.path, line: index + 1, function: name, note: "definition of \(name)", text: trimmed,
+                    lastLine: Self.blockEnd(from: index, in: file.lines))
+            }
+        }
+        return nil
+    }
+
+    /// `def name(` / `function name(` in one file, with its body.
+    func functionDefinition(of name: String, in file: String) -> SourceLocation? {
+        guard let source = files.first(where: { $0.path == file }) else { return nil }
+        for (index, line) in source.lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard
+                trimmed.hasPrefix("def \(name)(") || trimmed.hasPrefix("async def \(name)(")
+                    || trimmed.hasPrefix("function \(name)(")
+                    || trimmed.hasPrefix("async function \(name)(")
+            else { continue }
+            return SourceLocation(
+                file: file, line: index + 1, function: name, note: "definition of \(name)", text: trimmed,
+                lastLine: Self.blockEnd(from: index, in: source.lines))
+        }
+        return nil
+    }
+
+    /// The function whose body holds `line`: its first and last line.
+    func enclosingFunction(at line: Int, in lines: [Substring]) -> (first: Int, last: Int)? {
+        guard line >= 1, line <= lines.count else { return nil }
+        var index = line - 1
+        while index >= 0 {
+            let trimmed = lines[index].trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("def ") || trimmed.hasPrefix("async def ") || trimmed.hasPrefix("function ")
+                || trimmed.hasPrefix("async function ")
+            {
+                return (index + 1, Self.blockEnd(from: index, in: lines))
+            }
+            if line - index > 80 { return nil }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// The modules a file imports under a name: `from app.services import loans as service`,
+    /// `import app.repositories.loans as repository`, `const store = require('./store')`.
+    func importedModules(in source: (path: String, lines: [Substring])) -> [String: String] {
+        let paths = Set(files.map(\.path))
+        let folder = (source.path as NSString).deletingLastPathComponent
+        var modules: [String: String] = [:]
+        func file(for module: String) -> String? {
+            let relative =
+                module.hasPrefix(".")
+                ? ((folder as NSString).appendingPathComponent(module) as NSString).standardizingPath
+                : module.replacingOccurrences(of: ".", with: "/")
+            return ["py", "js", "ts", "mjs", "cjs"].map { "\(relative).\($0)" }.first(where: paths.contains)
+                ?? (paths.contains(relative) ? relative : nil)
+        }
+        for line in source.lines {
+            let words = line.split(separator: " ").map(String.init)
+            if words.first == "from", words.count >= 4, words[2] == "import" {
+                // from A import B as C, D
+                let names = words[3...].joined(separator: " ").split(separator: ",")
+                for entry in names {
+                    let parts = entry.split(separator: " ").map(String.init)
+                    guard let name = parts.first?.trimmingCharacters(in: CharacterSet(charactersIn: "()")) else {
+                        continue
+                    }
+                    let alias = parts.count == 3 && parts[1] == "as" ? parts[2] : name
+                    if let path = file(for: "\(words[1]).\(name)") { modules[alias] = path }
+                }
+            } else if words.first == "import", words.count >= 2 {
+                let alias = words.count == 4 && words[2] == "as" ? words[3] : words[1]
+                if let path = file(for: words[1]) { modules[alias] = path }
+            } else if let range = line.range(of: "require("),
+                let literal = RouteTable.firstString(in: String(line[range.upperBound...])),
+                let equals = line.firstIndex(of: "="), equals < range.lowerBound
+            {
+                let alias = line[..<equals].split(separator: " ").last.map(String.init) ?? ""
+                if let path = file(for: literal) { modules[alias] = path }
+            }
+        }
+        return modules
+    }
+
+    /// `alias.function(` calls in a line.
+    static func moduleCalls(in line: Substring) -> [(alias: String, function: String)] {
+        var calls: [(String, String)] = []
+        var index = line.startIndex
+        while let dot = line[index...].firstIndex(of: ".") {
+            let before = line[..<dot].reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            let after = line[line.index(after: dot)...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            let end = line.index(dot, offsetBy: after.count + 1, limitedBy: line.endIndex) ?? line.endIndex
+            if !before.isEmpty, !after.isEmpty, end < line.endIndex, line[end] == "(" {
+                calls.append((String(before.reversed()), String(after)))
+            }
+            index = line.index(after: dot)
+        }
+        return calls
+    }
+
+    /// Capitalised identifiers that look like type names (`BookCreate`, `LoanOut`), in order.
+    static func typeNames(in text: String) -> [String] {
+        let ignored: Set<String> = [
+            "None", "NoneType", "True", "False", "Session", "Depends", "Optional", "List", "Dict", "Any",
+            "Exception", "Error", "Response", "Request", "HTTPException", "String", "Integer", "Date",
+        ]
+        var names: [String] = []
+        for token in text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
+            guard let first = token.first, first.isUppercase, token.count > 2, token.contains(where: \.isLowercase),
+                !ignored.contains(String(token)), !token.hasSuffix("Error"), !names.contains(String(token))
+            else { continue }
+            names.append(String(token))
+        }
+        return names
+    }
+
+    /// The last line of the block starting at `index` (0-based): by indentation for Python,
+    /// by the closing brace at the same indentation otherwise. At most 40 lines.
+    static func blockEnd(from index: Int, in lines: [Substring]) -> Int {
+        let indent = lines[index].prefix { $0 == " " || $0 == "\t" }.count
+        let opensBrace = lines[index].contains("{")
+        var last = index
+        for next in (index + 1)..<min(lines.count, index + 40) {
+            let text = lines[next]
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            let nextIndent = text.prefix { $0 == " " || $0 == "\t" }.count
+            if opensBrace {
+                last = next
+                if nextIndent == indent && trimmed.hasPrefix("}") { break }
+            } else {
+                if nextIndent <= indent && !trimmed.hasPrefix(")") && !trimmed.hasPrefix("@") { break }
+                if nextIndent <= indent && trimmed.hasPrefix("@") { break }
+                last = next
+            }
+        }
+        return last + 1
+    }
+}
