@@ -52,40 +52,67 @@ public struct RepairPrompt: Sendable {
             let result = violation.result
             text += "- \(result.scenario.name)"
             if !result.scenario.description.isEmpty { text += ": \(result.scenario.description)" }
-            text += "\n  \(redactor.redact(result.curlCommand))\n"
-            text += "  expected \(ScenarioVerdict.describe(result.scenario.expectedStatus)), got \(result.actualStatus.map(String.init) ?? "no response")"
-            if !result.bodyExcerpt.isEmpty { text += "; body: \(redactor.redact(String(result.bodyExcerpt.prefix(300))))" }
+            // The request as the app saw it, without the port or the request id: an identical
+            // situation must be an identical prompt, so the answer cache can serve it.
+            text += "\n  \(result.scenario.endpoint.method) \(result.scenario.target)"
+            if let body = result.requestBody { text += " with body \(redactor.redact(body))" }
+            text += "\n  expected \(ScenarioVerdict.describe(result.scenario.expectedStatus)), got \(result.actualStatus.map(String.init) ?? "no response")"
+            if !result.bodyExcerpt.isEmpty {
+                let body = stableIDs(in: String(result.bodyExcerpt.prefix(300)), keeping: result.scenario.target + (result.requestBody ?? ""))
+                text += "; body: \(redactor.redact(body))"
+            }
             text += "\n"
         }
         if group.count > scenarioCount { text += "- … and \(group.count - scenarioCount) more of the same kind\n" }
 
         if let trace = group.trace {
-            text += "\nStack trace (innermost frame first):\n"
+            text += "\nStack trace (innermost frame first)"
+            if let evidence = group.traceEvidence { text += ", tied to the request \(evidence.phrase)" }
+            text += ":\n"
             text += redactor.redact(describe(trace, frameLimit: radius >= 6 ? 12 : 6, appDirectory: appDirectory))
         }
 
         var files: [String] = []
-        var windows: [(file: String, line: Int, note: String)] = []
+        var windows: [(file: String, line: Int, note: String, lastLine: Int?)] = []
         if let trace = group.trace {
-            let root = trace.rootCause.frames.isEmpty ? trace : trace.rootCause
+            // The exception of the chain that passed through the app's code (a database error is
+            // raised in the driver, but wrapped where the app called it).
+            let root = trace.rootCause.frames.contains(where: \.inApp) ? trace.rootCause : trace
             for frame in root.frames.filter(\.inApp).prefix(3) {
-                if let line = frame.line { windows.append((relative(frame.file, to: appDirectory), line, "frame \(frame.function)")) }
+                if let line = frame.line { windows.append((relative(frame.file, to: appDirectory), line, "frame \(frame.function)", nil)) }
             }
         }
         if let location = group.location, let line = location.line {
-            windows.append((location.file, line, location.note))
+            windows.append((location.file, line, location.note, nil))
         }
         if group.kind == .routeMissing {
             for declaration in group.routeDeclarations.prefix(3) {
-                if let line = declaration.line { windows.append((declaration.file, line, "route declaration")) }
+                if let line = declaration.line { windows.append((declaration.file, line, declaration.note, nil)) }
             }
+        }
+        // The imports of each file shown, so a fix can use a name it needs (an exception type).
+        if radius >= 6 {
+            var seen = Set<String>()
+            for window in windows where seen.insert(window.file).inserted {
+                let first = max(1, window.line - radius)
+                if first > 1, let end = importBlockEnd(window.file, in: appDirectory) {
+                    windows.append((window.file, 1, "imports", min(end, first - 1)))
+                }
+            }
+        }
+        // Definitions the fix may lie in (a schema missing a field, a service missing a check),
+        // fewer as the budget tightens.
+        let relatedCount = radius >= 10 ? 4 : radius >= 6 ? 2 : radius >= 3 ? 1 : 0
+        for definition in group.related.prefix(relatedCount) {
+            if let line = definition.line { windows.append((definition.file, line, definition.note, definition.lastLine)) }
         }
         if !windows.isEmpty { text += "\nSource:\n" }
         var shown: [String: [ClosedRange<Int>]] = [:]
         for window in windows {
             // A line already inside a window shown for the same file adds nothing.
             guard !(shown[window.file] ?? []).contains(where: { $0.contains(window.line) }),
-                  let snippet = snippet(window.file, around: window.line, radius: radius, in: appDirectory) else { continue }
+                  let snippet = window.lastLine.flatMap({ snippet(window.file, from: window.line, to: min($0, window.line + 40), in: appDirectory) })
+                    ?? snippet(window.file, around: window.line, radius: radius, in: appDirectory) else { continue }
             shown[window.file, default: []].append(snippet.first...snippet.last)
             if !files.contains(window.file) { files.append(window.file) }
             text += "\n\(window.file) (\(window.note), lines \(snippet.first)-\(snippet.last)):\n\(redactor.redact(snippet.text))\n"
@@ -106,10 +133,26 @@ public struct RepairPrompt: Sendable {
 
     static func describe(_ trace: StackTrace, frameLimit: Int, appDirectory: URL) -> String {
         var text = "\(trace.exceptionType.isEmpty ? "(no exception line)" : trace.exceptionType)\(trace.message.isEmpty ? "" : ": \(trace.message)")\n"
-        for frame in trace.frames.prefix(frameLimit) {
+        // Every frame of the app, and library frames up to the limit: the app's frames are where
+        // a fix goes, however deep in a library the exception was raised.
+        var libraryFrames = 0
+        var skipped = 0
+        for frame in trace.frames {
+            if !frame.inApp {
+                libraryFrames += 1
+                if libraryFrames > frameLimit / 2 {
+                    skipped += 1
+                    continue
+                }
+            }
+            if skipped > 0 {
+                text += "  … \(skipped) library frame\(skipped == 1 ? "" : "s")\n"
+                skipped = 0
+            }
             let file = relative(frame.file, to: appDirectory)
             text += "  \(frame.inApp ? "app" : "lib") \(file)\(frame.line.map { ":\($0)" } ?? "")\(frame.function.isEmpty ? "" : " in \(frame.function)")\n"
         }
+        if skipped > 0 { text += "  … \(skipped) library frame\(skipped == 1 ? "" : "s")\n" }
         if let cause = trace.cause { text += "caused by " + describe(cause, frameLimit: max(3, frameLimit / 2), appDirectory: appDirectory) }
         return text
     }
@@ -117,6 +160,45 @@ public struct RepairPrompt: Sendable {
     static func relative(_ file: String, to appDirectory: URL) -> String {
         let root = appDirectory.standardizedFileURL.path
         return file.hasPrefix(root + "/") ? String(file.dropFirst(root.count + 1)) : file
+    }
+
+    /// The last import line at the top of a file (Python, JavaScript, Java, Go, C#), when any.
+    static func importBlockEnd(_ file: String, in appDirectory: URL) -> Int? {
+        guard !file.hasPrefix("/"), !file.contains(".."),
+              let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8) else { return nil }
+        var last: Int?
+        for (index, line) in content.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("import ") || trimmed.hasPrefix("from ") || trimmed.hasPrefix("using ")
+                || (trimmed.contains("require(") && (trimmed.hasPrefix("const ") || trimmed.hasPrefix("var ") || trimmed.hasPrefix("let "))) {
+                last = index + 1
+            }
+        }
+        return last
+    }
+
+    /// UUIDs in a response body that the request did not send (ids the app just made) as
+    /// `<new id>`, so two runs of the same failure read the same.
+    static func stableIDs(in body: String, keeping sent: String) -> String {
+        var result = ""
+        var rest = body[...]
+        while let range = rest.range(of: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", options: .regularExpression) {
+            result += rest[..<range.lowerBound]
+            let id = String(rest[range])
+            result += sent.contains(id) ? id : "<new id>"
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+
+    /// Lines `first … last` of a file, verbatim.
+    static func snippet(_ file: String, from first: Int, to last: Int, in appDirectory: URL) -> (text: String, first: Int, last: Int)? {
+        guard !file.hasPrefix("/"), !file.contains(".."),
+              let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8) else { return nil }
+        let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first >= 1, first <= lines.count, last >= first else { return nil }
+        let end = min(last, lines.count)
+        return ("```\n" + lines[(first - 1)...(end - 1)].joined(separator: "\n") + "\n```", first, end)
     }
 
     /// Lines `line - radius … line + radius` of a file, verbatim: the header says which lines

@@ -2,7 +2,12 @@
 Messages wire formats on loopback.
 
 LLM_SCRIPT names a JSON file: a list of steps, one per request, in order (the last one
-repeats) — or, for steps with "match", the first step whose "match" text is in the request. A step: {"content": "answer text"} or {"status": 429, "headers": {"Retry-After": "1"},
+repeats) — or, for steps with "match", the first step whose "match" text is in the request.
+A step with "requires" (a list of texts) answers only when the prompt shows every one of them
+(the file to change and the lines that must change): a prompt that lacks the evidence gets
+a prose answer with no edit instead, so a test cannot pass by luck. A step with "default"
+answers any request no "match" step matched.
+A step: {"content": "answer text"} or {"status": 429, "headers": {"Retry-After": "1"},
 "body": "..."} or {"delay": 5} (sleep before answering) or {"usage": false} (leave usage out).
 LLM_LOG names a file that gets one JSON line per request: path, headers, body.
 """
@@ -16,6 +21,22 @@ SCRIPT = json.load(open(os.environ["LLM_SCRIPT"]))
 LOG = os.environ["LLM_LOG"]
 lock = threading.Lock()
 served = {"count": 0}
+
+
+def prompt_text(body):
+    """What the model is shown: the system text and every message, decoded."""
+    try:
+        request = json.loads(body or "{}")
+    except ValueError:
+        return ""
+    parts = [request.get("system") or ""]
+    for message in request.get("messages", []):
+        content = message.get("content")
+        if isinstance(content, list):
+            parts += [block.get("text", "") for block in content if isinstance(block, dict)]
+        else:
+            parts.append(content or "")
+    return "\n".join(part if isinstance(part, str) else json.dumps(part) for part in parts)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -49,8 +70,16 @@ class Handler(BaseHTTPRequestHandler):
             served["count"] += 1
             with open(LOG, "a") as log:
                 log.write(json.dumps({"path": self.path, "headers": dict(self.headers.items()), "body": body}) + "\n")
-        matching = [step for step in SCRIPT if "match" in step and step["match"] in body]
-        step = matching[0] if matching else SCRIPT[min(index, len(SCRIPT) - 1)]
+        shown = prompt_text(body)
+        matching = [step for step in SCRIPT if "match" in step and (step["match"] in body or step["match"] in shown)]
+        defaults = [step for step in SCRIPT if step.get("default")]
+        if matching:
+            evidenced = [step for step in matching if all(text in shown for text in step.get("requires", []))]
+            step = evidenced[0] if evidenced else {"content": "The prompt does not show the code that must change, so I cannot write a fix."}
+        elif defaults:
+            step = defaults[0]
+        else:
+            step = SCRIPT[min(index, len(SCRIPT) - 1)]
         time.sleep(step.get("delay", 0))
         status = step.get("status", 200)
         if "body" in step or status != 200:

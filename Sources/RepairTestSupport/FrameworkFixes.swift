@@ -1,0 +1,138 @@
+import Foundation
+import RepairKit
+
+/// A planted bug's fix in a framework fixture app, as a good LLM would answer it: the group it
+/// answers (`match`, a text of that group's prompt), the file, the text replaced and its
+/// replacement.
+public struct PlantedFix: Sendable {
+    public var bug: String
+    public var match: String
+    public var file: String
+    /// Replacements in the file, each (old text, new text).
+    public var edits: [(old: String, new: String)]
+
+    public init(bug: String, match: String, file: String, old: String, new: String) {
+        self.init(bug: bug, match: match, file: file, edits: [(old, new)])
+    }
+
+    public init(bug: String, match: String, file: String, edits: [(old: String, new: String)]) {
+        self.bug = bug
+        self.match = match
+        self.file = file
+        self.edits = edits
+    }
+
+    /// What the prompt must show before the scripted LLM answers with this fix: the file's
+    /// name and every line that changes.
+    public var requires: [String] {
+        [file]
+            + edits.flatMap { $0.old.split(separator: "\n") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
+    }
+
+    /// The fix as one unified diff against the app's file, the way an LLM answers.
+    public func diff(in app: URL) throws -> String {
+        let text = try String(contentsOf: app.appendingPathComponent(file), encoding: .utf8)
+        var changed = text
+        for edit in edits {
+            guard changed.contains(edit.old) else {
+                throw CocoaError(
+                    .fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(file) no longer holds: \(edit.old)"])
+            }
+            changed = changed.replacingOccurrences(of: edit.old, with: edit.new)
+        }
+        return "Here is the fix:\n\n```diff\n" + UnifiedDiff.make(path: file, old: text, new: changed) + "```\n"
+    }
+
+    /// Scripted LLM steps answering each fix only when its prompt shows the evidence, and
+    /// prose with no edit to anything else.
+    public static func script(_ fixes: [PlantedFix], in app: URL) throws -> [[String: Any]] {
+        var steps: [[String: Any]] = try fixes.map { fix in
+            ["match": fix.match, "requires": fix.requires, "content": try fix.diff(in: app)]
+        }
+        steps.append(["default": true, "content": "I cannot tell which change would fix this."])
+        return steps
+    }
+}
+
+/// The planted bugs of `Tests/Fixtures/apps/library-fastapi`, one fix each.
+public enum LibraryFastAPIFixes {
+    public static let all: [PlantedFix] = [
+        PlantedFix(
+            bug: "schema missing a field (fix site in another file)", match: "on POST /books, status 500",
+            file: "app/schemas.py",
+            old: "    isbn: str = Field(min_length=10, max_length=20)\n    copies: int = Field(default=1, ge=1)\n",
+            new:
+                "    isbn: str = Field(min_length=10, max_length=20)\n    genre: str | None = None\n    copies: int = Field(default=1, ge=1)\n"
+        ),
+        PlantedFix(
+            bug: "missing None check, two frames deep", match: "on GET /loans/{loan_id}, status 500",
+            file: "app/services/loans.py",
+            old: "    loan = repository.get(db, loan_id)\n    return describe(loan)\n",
+            new: "    loan = find_loan(db, loan_id)\n    return describe(loan)\n"),
+        PlantedFix(
+            bug: "wrong field name", match: "on GET /members/{member_id}, status 500", file: "app/services/members.py",
+            old: "name=member.full_name,", new: "name=member.name,"),
+        PlantedFix(
+            bug: "wrong method behind a router prefix", match: "on PUT /members/{member_id}, status 405",
+            file: "app/routers/members.py",
+            old: "@router.patch(\"/{member_id}\", response_model=MemberOut)",
+            new: "@router.put(\"/{member_id}\", response_model=MemberOut)"),
+        PlantedFix(
+            bug: "wrong path behind a router prefix", match: "on GET /authors/{author_id}/books, status 404",
+            file: "app/routers/authors.py",
+            old: "@router.get(\"/{author_id}/book\", response_model=list[BookOut])",
+            new: "@router.get(\"/{author_id}/books\", response_model=list[BookOut])"),
+        PlantedFix(
+            bug: "wrong success status", match: "on POST /authors, status 200", file: "app/routers/authors.py",
+            old: "@router.post(\"\", response_model=AuthorOut)\n",
+            new: "@router.post(\"\", response_model=AuthorOut, status_code=201)\n"),
+        PlantedFix(
+            bug: "missing validation (fix site in the schema)", match: "on POST /loans, status 201",
+            file: "app/schemas.py",
+            old: "    member_id: str\n    days: int = 14\n",
+            new: "    member_id: str\n    days: int = Field(default=14, ge=1, le=60)\n"),
+        PlantedFix(
+            bug: "unique constraint surfacing as 500", match: "on POST /members, status 500",
+            file: "app/repositories/members.py",
+            edits: [
+                (
+                    "from sqlalchemy import select\n",
+                    "from fastapi import HTTPException\nfrom sqlalchemy import select\nfrom sqlalchemy.exc import IntegrityError\n"
+                ),
+                (
+                    "    member = Member(**fields)\n    db.add(member)\n    db.commit()\n",
+                    """
+                        member = Member(**fields)
+                        db.add(member)
+                        try:
+                            db.commit()
+                        except IntegrityError:
+                            db.rollback()
+                            raise HTTPException(status_code=409, detail="e-mail already registered")
+
+                    """
+                ),
+            ]),
+        PlantedFix(
+            bug: "illegal state transition", match: "on POST /loans/{loan_id}/return, status 200",
+            file: "app/services/loans.py",
+            old: "    loan = find_loan(db, loan_id)\n    loan.returned_on = date.today()\n",
+            new: """
+                    loan = find_loan(db, loan_id)
+                    if loan.returned_on is not None:
+                        raise HTTPException(status_code=409, detail="loan was already returned")
+                    loan.returned_on = date.today()
+
+                """),
+        PlantedFix(
+            bug: "bug three frames deep in a repository", match: "on POST /loans, status 500",
+            file: "app/repositories/loans.py",
+            old: "where(Loan.member == member_id,", new: "where(Loan.member_id == member_id,"),
+        PlantedFix(
+            bug: "async handler awaiting a plain function", match: "on GET /stats, status 500",
+            file: "app/routers/stats.py",
+            old: "    return await service.collect(db)", new: "    return service.collect(db)"),
+    ]
+}
