@@ -13,12 +13,30 @@ import Testing
         var prompts: [String]
     }
 
-    func heal(_ fixture: String, fixes: [PlantedFix], maxIterations: Int = 6) async throws -> Outcome {
+    func heal(
+        _ fixture: String, fixes: [PlantedFix], maxIterations: Int = 6, scenarios: [String]? = nil,
+        script: [[String: Any]]? = nil, cache: URL? = nil, store: RepairDatabase? = nil,
+        server shared: TestLLMServer? = nil
+    ) async throws -> Outcome {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let app = try FixtureApps.copy(fixture)
         defer { app.remove() }
-        let server = try await TestLLMServer.start(try PlantedFix.script(fixes, in: app.url), in: directory)
+        if let scenarios {
+            let planURL = app.url.appendingPathComponent("smoke_test_plan.json")
+            var plan = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: planURL)) as? [String: Any])
+            plan["scenarios"] = (plan["scenarios"] as? [[String: Any]] ?? []).filter {
+                scenarios.contains($0["name"] as? String ?? "")
+            }
+            try JSONSerialization.data(withJSONObject: plan).write(to: planURL)
+        }
+        let server: TestLLMServer
+        if let shared {
+            server = shared
+        } else {
+            server = try await TestLLMServer.start(try script ?? PlantedFix.script(fixes, in: app.url), in: directory)
+        }
+        let asked = server.requests().count
         var llm = RepairConfig.LLM()
         llm.primary.provider = "openai"
         llm.primary.baseURL = server.baseURL + "/v1"
@@ -30,15 +48,16 @@ import Testing
         config.llm = llm
         config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
         let service = try LLMService(
-            config: llm, environment: ["TEST_KEY": "sk-framework-test-0001"], cache: nil,
+            config: llm, environment: ["TEST_KEY": "sk-framework-test-0001"],
+            cache: cache.map(LLMAnswerCache.init(directory:)),
             retryPolicy: LLMService.RetryPolicy(retries: 3, baseDelay: .milliseconds(20)))
         let cycle = HealCycle(
             appDirectory: app.url, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: service,
             redactor: SecretRedactor(secrets: ["sk-framework-test-0001"]), promptTokenLimit: 6000,
-            logger: Logger(label: "test"))
+            store: store, logger: Logger(label: "test"))
         let report = try await cycle.run()
-        await server.stop()
-        let prompts = server.requests().map { request in
+        if shared == nil { await server.stop() }
+        let prompts = server.requests().dropFirst(asked).map { request in
             let object = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any]
             let messages = object?["messages"] as? [[String: Any]] ?? []
             return messages.compactMap { $0["content"] as? String }.joined(separator: "\n")
@@ -64,5 +83,70 @@ import Testing
         let outcome = try await heal("library-fastapi", fixes: LibraryFastAPIFixes.all)
         expectHealed(outcome, bugs: LibraryFastAPIFixes.all.count)
         #expect(outcome.report.initialPassRate < 0.75)
+    }
+
+    /// The same situation is the same prompt (no port, no request id): a second app with the
+    /// same bugs heals from the answer cache with no LLM call.
+    @Test func anIdenticalSituationIsAnsweredFromTheCache() async throws {
+        let cache = try TemporaryDirectory()
+        defer { cache.remove() }
+        let fixes = LibraryFastAPIFixes.all
+        let server = try await TestLLMServer.start(
+            try PlantedFix.script(fixes, in: FixtureApps.source("library-fastapi")), in: cache)
+        let names = ["health_ok", "get_stats", "get_member", "get_member_not_found", "create_author"]
+        let first = try await heal("library-fastapi", fixes: fixes, scenarios: names, cache: cache.url, server: server)
+        #expect(first.report.healed)
+        #expect(first.report.llmCalls == 3)
+        let second = try await heal("library-fastapi", fixes: fixes, scenarios: names, cache: cache.url, server: server)
+        await server.stop()
+        #expect(second.report.healed)
+        #expect(second.report.llmCalls == 0, "every prompt of the second app was one the cache had")
+    }
+
+    /// A patch asked for one group that heals another's scenarios is kept and credited to the
+    /// group it healed, never written into the GRAVEYARD; a group whose prompt got no usable
+    /// edit is not asked again while its evidence stays the same.
+    @Test func aPatchHealingAnotherGroupIsKeptAndCredited() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("store.sqlite"))
+        let source = FixtureApps.source("library-fastapi")
+        let member = try #require(LibraryFastAPIFixes.all.first { $0.match.contains("GET /members/{member_id}") })
+        // Asked about /stats, the LLM answers with the members fix; asked about members, with prose.
+        let script: [[String: Any]] = [
+            ["match": "on GET /stats, status 500", "content": try member.diff(in: source)],
+            ["default": true, "content": "I cannot tell which change would fix this."],
+        ]
+        let outcome = try await heal(
+            "library-fastapi", fixes: [], maxIterations: 3,
+            scenarios: ["health_ok", "get_stats", "get_member"], script: script, store: store)
+        let attempts = outcome.report.iterations.flatMap(\.attempts)
+        let kept = try #require(attempts.first { $0.outcome == .kept })
+        #expect(kept.group.hasPrefix("GET /stats"))
+        #expect(kept.detail.contains("credited to crash GET /members/{member_id}"), "\(kept.detail)")
+        #expect(try store.lessons().isEmpty, "nothing was buried in the GRAVEYARD")
+        let patterns = try store.patterns()
+        #expect(patterns.count == 1)
+        #expect(patterns.first?.signature.hasPrefix("GET /{collection}/{id} 500 AttributeError") == true)
+        #expect(!outcome.report.healed, "/stats itself was never fixed")
+    }
+
+    /// A group whose prompt got no usable edit is not asked again in the cycle while its
+    /// evidence stays the same, though other groups go on healing.
+    @Test func anUnchangedGroupIsNotAskedAgainAfterAnAnswerWithNoEdit() async throws {
+        // Both author fixes touch one file: the second waits, so there is a second iteration.
+        let authors = LibraryFastAPIFixes.all.filter { $0.file == "app/routers/authors.py" }
+        let outcome = try await heal(
+            "library-fastapi", fixes: authors, maxIterations: 4,
+            scenarios: ["health_ok", "get_stats", "create_author", "list_author_books"])
+        let attempts = outcome.report.iterations.flatMap(\.attempts)
+        let statsOutcomes = attempts.filter { $0.group.hasPrefix("GET /stats") }.map(\.outcome)
+        #expect(statsOutcomes.first == .noEdit)
+        #expect(
+            statsOutcomes.dropFirst().allSatisfy { $0 == .notAskedAgain } && statsOutcomes.count >= 2,
+            "\(statsOutcomes)")
+        #expect(outcome.prompts.filter { $0.contains("on GET /stats, status 500") }.count == 1)
+        #expect(attempts.filter { $0.outcome == .kept }.count == 2)
+        #expect(!outcome.report.healed, "/stats itself was never fixed")
     }
 }

@@ -127,10 +127,12 @@ public enum LibraryExport {
         let apps = (fields["apps-healed"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let appsJSON = String(decoding: (try? JSONEncoder().encode(apps)) ?? Data("[]".utf8), as: UTF8.self)
         let entity = fields["entity"].flatMap { $0.isEmpty ? nil : $0 }
+        let signature = String(title.dropFirst("# Fix pattern: ".count))
         return FixPattern(
-            id: nil, signatureKey: key, signature: String(title.dropFirst("# Fix pattern: ".count)), kind: fields["kind"] ?? "",
+            id: nil, signatureKey: key, signature: signature, kind: fields["kind"] ?? "",
             template: blocks[0] + "\n", exampleDiff: blocks[1] + "\n", entity: entity, appsHealed: appsJSON,
-            successes: successes, failures: failures, status: status, createdAt: Date(), updatedAt: Date())
+            successes: successes, failures: failures, status: status, createdAt: Date(), updatedAt: Date(),
+            exceptionType: Signature.exceptionType(of: signature))
     }
 
     /// The contents of each ```` fence, in order.
@@ -196,7 +198,7 @@ public enum LibraryExport {
             }
             lessons.append(Lesson(id: nil, signatureKey: signatureKey, signature: signature, patchHash: hash, summary: tried,
                                   outcome: current["outcome"] ?? "failed", evidence: current["why"] ?? "", count: Int(current["times"] ?? "") ?? 1,
-                                  createdAt: Date(), updatedAt: Date()))
+                                  createdAt: Date(), updatedAt: Date(), exceptionType: Signature.exceptionType(of: signature)))
             summary = nil
             current = [:]
         }

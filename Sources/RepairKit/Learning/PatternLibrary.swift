@@ -47,11 +47,11 @@ public struct PatternLibrary: Sendable {
     /// Lessons for the signature, then for the same exception type elsewhere, as prompt lines.
     public func lessonLines(for group: ViolationGroup, limit: Int = 5) throws -> [String] {
         let signature = Signature(group)
-        let (own, related) = try database.writer.read { db in
+        let (own, sameType) = try database.writer.read { db in
             (try Lesson.filter(Lesson.Columns.signatureKey == signature.key).order(Column("count").desc).limit(limit).fetchAll(db),
-             try Lesson.filter(Lesson.Columns.signatureKey != signature.key).order(Column("count").desc).fetchAll(db))
+             try Lesson.filter(Lesson.Columns.signatureKey != signature.key && Lesson.Columns.exceptionType == signature.exceptionType)
+                .order(Column("count").desc).limit(limit).fetchAll(db))
         }
-        let sameType = related.filter { Signature.exceptionType(of: $0.signature) == signature.exceptionType }
         return (own + sameType).prefix(limit).map { lesson in
             let place = lesson.signatureKey == signature.key ? "" : " (on \(lesson.signature))"
             return "\(lesson.summary) — \(lesson.outcome)\(place): \(lesson.evidence)"
@@ -62,9 +62,10 @@ public struct PatternLibrary: Sendable {
     public func exampleDiffs(for group: ViolationGroup, limit: Int = 3) throws -> [String] {
         let signature = Signature(group)
         return try database.writer.read { db in
-            try FixPattern.filter(Column("kind") == group.kind.rawValue && FixPattern.Columns.status != FixPattern.Status.retired.rawValue)
+            try FixPattern.filter(Column("kind") == group.kind.rawValue && FixPattern.Columns.exceptionType == signature.exceptionType
+                                  && FixPattern.Columns.status != FixPattern.Status.retired.rawValue)
                 .fetchAll(db)
-        }.filter { $0.signature.contains(signature.exceptionType) }.sorted { $0.successRate > $1.successRate }.prefix(limit).map(\.exampleDiff)
+        }.sorted { $0.successRate > $1.successRate }.prefix(limit).map(\.exampleDiff)
     }
 
     /// A kept fix: creates the pattern for its signature or strengthens the one it came from.
@@ -84,7 +85,7 @@ public struct PatternLibrary: Sendable {
                 var pattern = FixPattern(
                     id: nil, signatureKey: signature.key, signature: signature.description, kind: group.kind.rawValue, template: template,
                     exampleDiff: diff, entity: entity?.singular, appsHealed: Self.adding(appDirectory.path, to: "[]"), successes: 1, failures: 0,
-                    status: .candidate, createdAt: now, updatedAt: now)
+                    status: .candidate, createdAt: now, updatedAt: now, exceptionType: signature.exceptionType)
                 try pattern.insert(db)
             }
         }
@@ -104,7 +105,7 @@ public struct PatternLibrary: Sendable {
             } else {
                 var lesson = Lesson(id: nil, signatureKey: signature.key, signature: signature.description, patchHash: hash,
                                     summary: Self.summary(diff), outcome: outcome, evidence: String(evidence.prefix(500)), count: 1,
-                                    createdAt: now, updatedAt: now)
+                                    createdAt: now, updatedAt: now, exceptionType: signature.exceptionType)
                 try lesson.insert(db)
             }
             if let id = pattern?.id, var stored = try FixPattern.fetchOne(db, key: id) {

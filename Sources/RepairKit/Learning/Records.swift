@@ -131,9 +131,14 @@ public struct FixPattern: Codable, Sendable, FetchableRecord, MutablePersistable
     public var status: Status
     public var createdAt: Date
     public var updatedAt: Date
+    /// The signature's exception type (or kind), kept as a value so lookups need not read it
+    /// back out of the signature's text.
+    public var exceptionType: String = ""
 
     public init(id: Int64? = nil, signatureKey: String, signature: String, kind: String, template: String, exampleDiff: String,
-                entity: String?, appsHealed: String, successes: Int, failures: Int, status: Status, createdAt: Date, updatedAt: Date) {
+                entity: String?, appsHealed: String, successes: Int, failures: Int, status: Status, createdAt: Date, updatedAt: Date,
+                exceptionType: String = "") {
+        self.exceptionType = exceptionType
         self.id = id
         self.signatureKey = signatureKey
         self.signature = signature
@@ -156,6 +161,7 @@ public struct FixPattern: Codable, Sendable, FetchableRecord, MutablePersistable
         static let signatureKey = Column(CodingKeys.signatureKey)
         static let template = Column(CodingKeys.template)
         static let status = Column(CodingKeys.status)
+        static let exceptionType = Column(CodingKeys.exceptionType)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -176,10 +182,13 @@ public struct Lesson: Codable, Sendable, FetchableRecord, MutablePersistableReco
     public var count: Int
     public var createdAt: Date
     public var updatedAt: Date
+    /// The signature's exception type (or kind), as a value.
+    public var exceptionType: String = ""
 
     public enum Columns {
         static let signatureKey = Column(CodingKeys.signatureKey)
         static let patchHash = Column(CodingKeys.patchHash)
+        static let exceptionType = Column(CodingKeys.exceptionType)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

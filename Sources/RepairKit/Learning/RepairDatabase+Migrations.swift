@@ -124,6 +124,18 @@ extension RepairDatabase {
                 table.column("runId", .text)
             }
         }
+        migrator.registerMigration("v4: exception type of patterns and lessons as a column") { db in
+            for table in ["fixPattern", "lesson"] {
+                try db.alter(table: table) { $0.add(column: "exceptionType", .text).notNull().defaults(to: "") }
+                // Rows written before the column: their type, read once from the signature text.
+                for row in try Row.fetchAll(db, sql: "SELECT id, signature FROM \(table)") {
+                    let signature: String = row["signature"]
+                    try db.execute(sql: "UPDATE \(table) SET exceptionType = ? WHERE id = ?",
+                                   arguments: [Signature.exceptionType(of: signature), row["id"] as Int64])
+                }
+                try db.create(index: "\(table)_exceptionType", on: table, columns: ["exceptionType"])
+            }
+        }
         return migrator
     }
 }

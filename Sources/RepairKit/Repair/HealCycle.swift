@@ -85,6 +85,8 @@ public struct HealCycle: Sendable {
         var stopReason = "the app passed its plan"
         let guardian = PatchGuard(appDirectory: appDirectory, config: config)
         let library = store.map(PatternLibrary.init)
+        // Groups whose prompt got an answer with no usable edit, by that prompt's hash.
+        var fruitless: [String: String] = [:]
 
         if !needsRepair(current) {
             return try finished(report(initial: initial, final: current, iterations: [], spending: spending, kept: [], stop: "no repair was needed"))
@@ -128,6 +130,13 @@ public struct HealCycle: Sendable {
                 let examples = (try? library?.exampleDiffs(for: group)) ?? []
                 let prompt = RepairPrompt.build(for: group, appDirectory: appDirectory, redactor: redactor, lessons: lessons,
                                                 examples: examples, tokenLimit: promptTokenLimit)
+                let promptKey = LLMAnswerCache.key([prompt.system, prompt.user])
+                if fruitless[group.key] == promptKey {
+                    attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .notAskedAgain, rule: nil,
+                                                  files: [], diff: "", tokensIn: 0, tokensOut: 0,
+                                                  detail: "its evidence has not changed since an answer with no usable edit"))
+                    continue
+                }
                 if budgetSpent || spending.total + prompt.estimatedTokens > config.repair.tokenBudget {
                     budgetSpent = true
                     attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .budgetExhausted, rule: nil,
@@ -139,12 +148,15 @@ public struct HealCycle: Sendable {
                 switch await ask(llm, prompt, group: group, spending: &spending, guard: guardian) {
                 case .success(let proposal):
                     if let lesson = try? library?.lesson(burying: proposal.diff, for: group) {
+                        fruitless[group.key] = promptKey
                         attempts.append(attemptReport(proposal, outcome: .graveyard,
                                                       detail: "this patch already failed for this failure (\(lesson.outcome), \(lesson.count)×): \(lesson.evidence)"))
                     } else {
                         proposals.append(proposal)
                     }
-                case .failure(let failure): attempts.append(failure.report)
+                case .failure(let failure):
+                    if [.noEdit, .notApplicable, .refused, .alreadyApplied].contains(failure.report.outcome) { fruitless[group.key] = promptKey }
+                    attempts.append(failure.report)
                 }
             }
             attempts.forEach { events?(.attempt($0)) }
@@ -199,47 +211,32 @@ public struct HealCycle: Sendable {
             }
 
             events?(.verifying(fixes: applied.count))
-            var keptAny = false
-            let after = try await smoke(iteration: number, events: events)
-            let together = applied.map { judge($0.proposal, before: current, after: after) }
-            if together.allSatisfy({ $0 == .kept }) {
-                for (proposal, change) in applied {
-                    try workspace.commit(change)
-                    keptDiffs.append(proposal.diff)
-                    try library?.recordSuccess(diff: proposal.diff, group: proposal.group, appDirectory: appDirectory)
-                    let attempt = attemptReport(proposal, outcome: .kept, detail: "healed \(healedCount(proposal, after)) scenario(s), no regression")
-                    attempts.append(attempt)
-                    events?(.attempt(attempt))
-                }
-                current = after
-                keptAny = true
-            } else {
-                // Something in the batch hurt or did nothing: judge each fix alone to find it.
-                for (_, change) in applied.reversed() { try workspace.rollback(change) }
-                for (proposal, _) in applied {
-                    let change = try workspace.apply(proposal.contents)
-                    let alone = try await smoke(iteration: number, events: events)
-                    let verdict = judge(proposal, before: current, after: alone)
-                    if verdict == .kept {
-                        try workspace.commit(change)
-                        keptDiffs.append(proposal.diff)
-                        try library?.recordSuccess(diff: proposal.diff, group: proposal.group, appDirectory: appDirectory)
-                        current = alone
-                        keptAny = true
-                    } else {
-                        try workspace.rollback(change)
-                        try library?.recordFailure(diff: proposal.diff, group: proposal.group, outcome: verdict.rawValue,
-                                                   evidence: verdict == .regressed ? "broke \(regressions(before: current, after: alone).joined(separator: ", "))"
-                                                       : "none of its scenarios passed", pattern: proposal.pattern)
-                    }
-                    let detail = verdict == .kept ? "healed \(healedCount(proposal, alone)) scenario(s), no regression"
-                        : verdict == .regressed ? "broke: \(regressions(before: current, after: alone).joined(separator: ", "))"
-                        : "none of its scenarios passed"
-                    let attempt = attemptReport(proposal, outcome: verdict, detail: detail)
-                    attempts.append(attempt)
-                    events?(.attempt(attempt))
-                }
+            let verdict = BatchVerdict(workspace: workspace, rerun: { try await smoke(iteration: number, events: events) })
+            let pendingChanges = applied.map { entry in
+                BatchVerdict.Pending(group: entry.proposal.group, change: entry.change,
+                                     reapply: { try workspace.apply(entry.proposal.contents) })
             }
+            let judged = try await verdict.judge(pendingChanges, before: current)
+            var keptAny = false
+            for ((proposal, _), judgement) in zip(applied, judged.verdicts) {
+                if judgement.outcome == .kept {
+                    keptAny = true
+                    keptDiffs.append(proposal.diff)
+                    // Credited to each group it healed, its own or another's: learned for them.
+                    for group in judgement.credited {
+                        try library?.recordSuccess(diff: proposal.diff, group: group, appDirectory: appDirectory)
+                    }
+                } else {
+                    let evidence = judgement.outcome == .regressed
+                        ? "broke \(judgement.regressions.joined(separator: ", "))" : "none of its scenarios passed"
+                    try library?.recordFailure(diff: proposal.diff, group: proposal.group, outcome: judgement.outcome.rawValue,
+                                               evidence: evidence, pattern: proposal.pattern)
+                }
+                let attempt = attemptReport(proposal, outcome: judgement.outcome, detail: judgement.detail(for: proposal.group))
+                attempts.append(attempt)
+                events?(.attempt(attempt))
+            }
+            current = judged.standing
             iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
             try record(iterations[iterations.count - 1], standing: current, runID: initial.runID)
             if !keptAny && pending.isEmpty {
@@ -359,43 +356,18 @@ public struct HealCycle: Sendable {
 
     /// Guards a patch and places it against the files as they are now, in memory.
     private func place(_ patch: Patch, guard guardian: PatchGuard) -> Result<(contents: [(path: String, text: String)], diff: String), AttemptFailure> {
-        func refusal(_ error: PatchError, outcome: AttemptOutcome) -> AttemptFailure {
-            AttemptFailure(AttemptReport(group: "", kind: "", source: "llm", outcome: outcome, rule: error.rule.rawValue,
-                                         files: patch.paths, diff: "", tokensIn: 0, tokensOut: 0, detail: error.description))
-        }
-        let files: [(relative: String, url: URL)]
-        do { files = try guardian.check(patch) } catch { return .failure(refusal(error, outcome: .refused)) }
-        var old: [String: String] = [:], new: [String: String] = [:]
-        for (relative, url) in files {
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-                return .failure(refusal(PatchError(rule: .missingFile, path: relative, message: "not readable as UTF-8"), outcome: .refused))
+        switch PatchPlacement(guardian: guardian).place(patch) {
+        case .success(let placed):
+            return .success((placed.contents, placed.diff))
+        case .failure(let failure):
+            let outcome: AttemptOutcome = switch failure.kind {
+            case .refused: .refused
+            case .notApplicable: .notApplicable
+            case .alreadyApplied: .alreadyApplied
             }
-            old[relative] = text
-            new[relative] = text
+            return .failure(AttemptFailure(AttemptReport(group: "", kind: "", source: "llm", outcome: outcome, rule: failure.rule,
+                                                         files: failure.files, diff: "", tokensIn: 0, tokensOut: 0, detail: failure.detail)))
         }
-        var anyChange = false
-        for edit in patch.edits {
-            let relative = files.first { $0.relative == edit.path.split(separator: "/").filter { $0 != "." }.joined(separator: "/") }?.relative ?? edit.path
-            do {
-                switch try PatchApplier.apply(edit, to: new[relative] ?? "") {
-                case .changed(let text):
-                    new[relative] = text
-                    anyChange = true
-                case .alreadyApplied:
-                    break
-                }
-            } catch {
-                return .failure(refusal(error, outcome: .notApplicable))
-            }
-        }
-        guard anyChange else {
-            return .failure(AttemptFailure(AttemptReport(group: "", kind: "", source: "llm", outcome: .alreadyApplied, rule: nil, files: patch.paths,
-                                                         diff: "", tokensIn: 0, tokensOut: 0, detail: "every edit is already in the files")))
-        }
-        do { try guardian.checkSize(old: old, new: new) } catch { return .failure(refusal(error, outcome: .refused)) }
-        let changed = files.map(\.relative).filter { old[$0] != new[$0] }
-        let diff = changed.map { UnifiedDiff.make(path: $0, old: old[$0]!, new: new[$0]!) }.joined()
-        return .success((changed.map { ($0, new[$0]!) }, diff))
     }
 
     /// Applies a fix and runs the check command; on failure, asks the LLM once more with the
@@ -433,22 +405,6 @@ public struct HealCycle: Sendable {
             }
         }
         return .failure(AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed")))
-    }
-
-    /// Kept when at least one of the group's scenarios now passes and nothing that passed fails.
-    func judge(_ proposal: Proposal, before: SmokeRun, after: SmokeRun) -> AttemptOutcome {
-        if after.appFailure != nil || !regressions(before: before, after: after).isEmpty { return .regressed }
-        return healedCount(proposal, after) > 0 ? .kept : .healedNothing
-    }
-
-    func regressions(before: SmokeRun, after: SmokeRun) -> [String] {
-        let passedBefore = Set(before.results.filter(\.passed).map(\.scenario.index))
-        return after.results.filter { !$0.passed && passedBefore.contains($0.scenario.index) }.map(\.scenario.name)
-    }
-
-    func healedCount(_ proposal: Proposal, _ after: SmokeRun) -> Int {
-        let indexes = Set(proposal.group.violations.map(\.result.scenario.index))
-        return after.results.filter { $0.passed && indexes.contains($0.scenario.index) }.count
     }
 
     private func attemptReport(_ proposal: Proposal, outcome: AttemptOutcome, detail: String) -> AttemptReport {

@@ -30,6 +30,9 @@ public enum AttemptOutcome: String, Sendable, Codable {
     case dryRun = "dry_run"
     /// Waits for another fix touching the same files to be judged first.
     case deferred
+    /// Not asked again: its prompt is the one that got an answer with no usable edit earlier in
+    /// this cycle, so the answer would be the same.
+    case notAskedAgain = "not_asked_again"
 }
 
 /// One attempt at one group.
