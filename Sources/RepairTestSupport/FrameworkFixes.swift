@@ -58,6 +58,8 @@ public struct PlantedFix: Sendable {
 
 /// The planted bugs of `Tests/Fixtures/apps/library-fastapi`, one fix each.
 public enum LibraryFastAPIFixes {
+    public static var bugs: Int { all.count }
+
     public static let all: [PlantedFix] = [
         PlantedFix(
             bug: "schema missing a field (fix site in another file)", match: "on POST /books, status 500",
@@ -134,5 +136,85 @@ public enum LibraryFastAPIFixes {
             bug: "async handler awaiting a plain function", match: "on GET /stats, status 500",
             file: "app/routers/stats.py",
             old: "    return await service.collect(db)", new: "    return service.collect(db)"),
+    ]
+}
+
+/// The planted bugs of `Tests/Fixtures/apps/projects-flask`, one fix each (the repository bug
+/// breaks two routes; each group's prompt shows it, so each is answered with the same fix).
+public enum ProjectsFlaskFixes {
+    static let orderByDue = (old: "order_by(Task.due, Task.title)", new: "order_by(Task.due_date, Task.title)")
+
+    public static let bugs = 9
+
+    public static let all: [PlantedFix] = [
+        PlantedFix(
+            bug: "wrong field name", match: "on GET /users/{user_id}, status 500", file: "app/services/users.py",
+            old: "\"email\": user.mail}", new: "\"email\": user.email}"),
+        PlantedFix(
+            bug: "missing None check", match: "on GET /tasks/{task_id}, status 500", file: "app/services/tasks.py",
+            old: "    task = repository.get(task_id)\n    return task.to_dict()\n",
+            new: "    return find_task(task_id).to_dict()\n"),
+        PlantedFix(
+            bug: "wrong method behind a blueprint prefix", match: "on PUT /projects/{project_id}, status 405",
+            file: "app/routes/projects.py",
+            old: "@projects_bp.route(\"/<project_id>\", methods=[\"POST\"])",
+            new: "@projects_bp.route(\"/<project_id>\", methods=[\"PUT\"])"),
+        PlantedFix(
+            bug: "wrong path behind a blueprint prefix", match: "on GET /users/{user_id}/tasks, status 404",
+            file: "app/routes/users.py",
+            old: "@users_bp.get(\"/<user_id>/task\")", new: "@users_bp.get(\"/<user_id>/tasks\")"),
+        PlantedFix(
+            bug: "wrong success status", match: "on POST /projects, status 200", file: "app/routes/projects.py",
+            old: "    return jsonify(service.create_project(request.get_json(silent=True)))\n",
+            new: "    return jsonify(service.create_project(request.get_json(silent=True))), 201\n"),
+        PlantedFix(
+            bug: "missing validation (fix site in the schema module)",
+            match: "on POST /projects/{project_id}/tasks, status 201",
+            file: "app/schemas.py",
+            old: "        raise ValidationError(\"priority\", \"must be a whole number\")\n",
+            new: """
+                        raise ValidationError("priority", "must be a whole number")
+                    if not 1 <= priority <= 5:
+                        raise ValidationError("priority", "must be between 1 and 5")
+
+                """),
+        PlantedFix(
+            bug: "unique constraint surfacing as 500", match: "on POST /users, status 500",
+            file: "app/repositories/users.py",
+            edits: [
+                (
+                    "from sqlalchemy import select\n",
+                    "from sqlalchemy import select\nfrom sqlalchemy.exc import IntegrityError\nfrom werkzeug.exceptions import Conflict\n"
+                ),
+                (
+                    "    db_session.add(user)\n    db_session.commit()\n",
+                    """
+                        db_session.add(user)
+                        try:
+                            db_session.commit()
+                        except IntegrityError:
+                            db_session.rollback()
+                            raise Conflict("e-mail already registered")
+
+                    """
+                ),
+            ]),
+        PlantedFix(
+            bug: "illegal state transition", match: "on POST /tasks/{task_id}/complete, status 200",
+            file: "app/services/tasks.py",
+            old: "    task = find_task(task_id)\n    task.status = \"done\"\n",
+            new: """
+                    task = find_task(task_id)
+                    if task.status == "done":
+                        raise Conflict("task is already done")
+                    task.status = "done"
+
+                """),
+        PlantedFix(
+            bug: "bug three frames deep in a repository", match: "on GET /projects/{project_id}/tasks, status 500",
+            file: "app/repositories/tasks.py", old: orderByDue.old, new: orderByDue.new),
+        PlantedFix(
+            bug: "the same repository bug, met by another route", match: "on DELETE /projects/{project_id}, status 500",
+            file: "app/repositories/tasks.py", old: orderByDue.old, new: orderByDue.new),
     ]
 }

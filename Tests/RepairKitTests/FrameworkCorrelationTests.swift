@@ -18,6 +18,14 @@ import Testing
         "get_stats": "can't be used in 'await' expression",
     ]
 
+    static let flaskCauses = [
+        "create_user_duplicate_email": "UNIQUE constraint failed: users.email",
+        "get_user": "'User' object has no attribute 'mail'",
+        "delete_project": "type object 'Task' has no attribute 'due'",
+        "list_project_tasks": "type object 'Task' has no attribute 'due'",
+        "get_task_not_found": "'NoneType' object has no attribute 'to_dict'",
+    ]
+
     /// One smoke pass over a copy of the fixture, and what the server printed.
     func run(_ name: String, concurrency: Int, start: String? = nil) async throws -> (SmokeRun, String) {
         let app = try FixtureApps.copy(name)
@@ -84,5 +92,18 @@ import Testing
                 #expect((violation.result.actualStatus ?? 500) >= 500)
             }
         }
+    }
+
+    /// gunicorn with two worker processes: Flask names the request in the line before its
+    /// traceback; the access line comes after it, from whichever worker answered.
+    @Test(arguments: [1, 4])
+    func gunicornWorkersWithFlaskErrorLines(concurrency: Int) async throws {
+        let (run, log) = try await run("projects-flask", concurrency: concurrency)
+        #expect(log.contains("Booting worker with pid") && log.components(separatedBy: "Booting worker").count == 3)
+        let errorLine = try #require(log.range(of: "Exception on /users/00000000-0000-4000-8000-000000000001 [GET]"))
+        let trace = try #require(log.range(of: "AttributeError: 'User' object has no attribute 'mail'"))
+        let access = try #require(log.range(of: "\"GET /users/00000000-0000-4000-8000-000000000001 HTTP/1.1\" 500"))
+        #expect(errorLine.lowerBound < trace.lowerBound && trace.lowerBound < access.lowerBound)
+        expectTiedRight(run, causes: Self.flaskCauses, evidence: [.errorLine])
     }
 }

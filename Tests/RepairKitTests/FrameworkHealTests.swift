@@ -81,8 +81,14 @@ import Testing
 
     @Test func fastAPIUnderUvicornHeals() async throws {
         let outcome = try await heal("library-fastapi", fixes: LibraryFastAPIFixes.all)
-        expectHealed(outcome, bugs: LibraryFastAPIFixes.all.count)
+        expectHealed(outcome, bugs: LibraryFastAPIFixes.bugs)
         #expect(outcome.report.initialPassRate < 0.75)
+    }
+
+    @Test func flaskWithBlueprintsUnderGunicornHeals() async throws {
+        let outcome = try await heal("projects-flask", fixes: ProjectsFlaskFixes.all)
+        expectHealed(outcome, bugs: ProjectsFlaskFixes.bugs)
+        #expect(outcome.report.initialPassRate < 0.7)
     }
 
     /// The same situation is the same prompt (no port, no request id): a second app with the

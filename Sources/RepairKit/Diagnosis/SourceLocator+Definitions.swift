@@ -16,14 +16,20 @@ extension SourceLocator {
             found.append(location)
         }
         for name in Self.typeNames(in: message ?? "") { add(classDefinition(of: name)) }
-        for place in places {
+        // The failing places, then the functions they call, then what those call: a handler's
+        // fix is often two calls down (handler → service → validation).
+        var frontier = places.map { (place: $0, depth: 0) }
+        while !frontier.isEmpty, found.count < limit {
+            let (place, depth) = frontier.removeFirst()
             guard let line = place.line, let source = files.first(where: { $0.path == place.file }),
                 let function = enclosingFunction(at: line, in: source.lines)
             else { continue }
             let body = source.lines[(function.first - 1)..<function.last]
-            let signature =
-                body.prefix { !$0.contains(")") }.joined(separator: " ") + (body.first { $0.contains(")") } ?? "")
-            for name in Self.typeNames(in: String(signature)) { add(classDefinition(of: name)) }
+            if depth == 0 {
+                let signature =
+                    body.prefix { !$0.contains(")") }.joined(separator: " ") + (body.first { $0.contains(")") } ?? "")
+                for name in Self.typeNames(in: String(signature)) { add(classDefinition(of: name)) }
+            }
             let modules = importedModules(in: source)
             for text in body {
                 for (alias, called) in Self.moduleCalls(in: text) {
@@ -31,7 +37,9 @@ extension SourceLocator {
                     else { continue }
                     var location = definition
                     location.note = "\(called), called from \(place.function ?? place.file)"
+                    let before = found.count
                     add(location)
+                    if found.count > before, depth < 1 { frontier.append((location, depth + 1)) }
                 }
             }
         }
