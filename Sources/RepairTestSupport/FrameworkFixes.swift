@@ -218,3 +218,79 @@ public enum ProjectsFlaskFixes {
             file: "app/repositories/tasks.py", old: orderByDue.old, new: orderByDue.new),
     ]
 }
+
+/// The planted bugs of `Tests/Fixtures/apps/events-express`, one fix each.
+public enum EventsExpressFixes {
+    public static var bugs: Int { all.count }
+
+    public static let all: [PlantedFix] = [
+        PlantedFix(
+            bug: "missing undefined check, two frames deep", match: "on GET /venues/{id}, status 500",
+            file: "src/services/venues.js",
+            old: "  const venue = await repository.findById(id);\n  return toResponse(venue);\n",
+            new: "  return toResponse(await findVenue(id));\n"),
+        PlantedFix(
+            bug: "bug deep in a repository", match: "on GET /events, status 500", file: "src/repositories/events.js",
+            old: "a.starts.localeCompare(b.starts)", new: "a.startsAt.localeCompare(b.startsAt)"),
+        PlantedFix(
+            bug: "unique constraint surfacing as 500 (the trace stops in the database module)",
+            match: "on POST /attendees, status 500", file: "src/services/attendees.js",
+            edits: [
+                (
+                    "const { notFound } = require('../errors');\n",
+                    "const { notFound, conflict } = require('../errors');\nconst { ConstraintError } = require('../db');\n"
+                ),
+                (
+                    "  return repository.create(validateAttendee(body));\n",
+                    """
+                      try {
+                        return await repository.create(validateAttendee(body));
+                      } catch (error) {
+                        if (error instanceof ConstraintError) throw conflict('e-mail already registered');
+                        throw error;
+                      }
+
+                    """
+                ),
+            ]),
+        PlantedFix(
+            bug: "wrong field name", match: "on GET /attendees/{id}, status 500", file: "src/services/attendees.js",
+            old: "name: attendee.fullName.trim()", new: "name: attendee.name.trim()"),
+        PlantedFix(
+            bug: "wrong method behind a mount", match: "on PUT /venues/{id}, status 404", file: "src/routes/venues.js",
+            old: "router.patch('/:id', asyncHandler(async (req, res) => {",
+            new: "router.put('/:id', asyncHandler(async (req, res) => {"),
+        PlantedFix(
+            bug: "wrong path behind a mount", match: "on GET /events/{id}/registrations, status 404",
+            file: "src/routes/events.js",
+            old: "router.get('/:id/registration', asyncHandler(async (req, res) => {",
+            new: "router.get('/:id/registrations', asyncHandler(async (req, res) => {"),
+        PlantedFix(
+            bug: "async: a missing await", match: "on DELETE /events/{id}, status 204", file: "src/services/events.js",
+            old:
+                "  const event = repository.findById(id);\n  if (!event) throw notFound(`event ${id}`);\n  await repository.remove(id);\n",
+            new: "  await findEvent(id);\n  await repository.remove(id);\n"),
+        PlantedFix(
+            bug: "illegal state transition", match: "on POST /events/{id}/publish, status 200",
+            file: "src/services/events.js",
+            old: "  await findEvent(id);\n  return repository.update(id, { status: 'published' });\n",
+            new: """
+                  const event = await findEvent(id);
+                  if (event.status === 'cancelled') throw conflict('a cancelled event cannot be published');
+                  return repository.update(id, { status: 'published' });
+
+                """),
+        PlantedFix(
+            bug: "missing validation (fix site in the validation module)",
+            match: "on POST /events/{id}/registrations, status 201",
+            file: "src/validation.js",
+            old: "  if (!Number.isInteger(seats)) throw invalid('seats must be a whole number');\n",
+            new:
+                "  if (!Number.isInteger(seats) || seats < 1) throw invalid('seats must be a whole number of at least 1');\n"
+        ),
+        PlantedFix(
+            bug: "wrong success status", match: "on POST /attendees, status 200", file: "src/routes/attendees.js",
+            old: "  res.json(await service.createAttendee(req.body));",
+            new: "  res.status(201).json(await service.createAttendee(req.body));"),
+    ]
+}

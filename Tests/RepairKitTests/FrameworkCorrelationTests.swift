@@ -26,6 +26,13 @@ import Testing
         "get_task_not_found": "'NoneType' object has no attribute 'to_dict'",
     ]
 
+    static let expressCauses = [
+        "get_venue_not_found": "reading 'id'",
+        "list_events_by_venue": "reading 'localeCompare'",
+        "create_attendee_duplicate_email": "UNIQUE constraint failed: attendees.email",
+        "get_attendee": "reading 'trim'",
+    ]
+
     /// One smoke pass over a copy of the fixture, and what the server printed.
     func run(_ name: String, concurrency: Int, start: String? = nil) async throws -> (SmokeRun, String) {
         let app = try FixtureApps.copy(name)
@@ -105,5 +112,17 @@ import Testing
         let access = try #require(log.range(of: "\"GET /users/00000000-0000-4000-8000-000000000001 HTTP/1.1\" 500"))
         #expect(errorLine.lowerBound < trace.lowerBound && trace.lowerBound < access.lowerBound)
         expectTiedRight(run, causes: Self.flaskCauses, evidence: [.errorLine])
+    }
+
+    /// Express's error middleware prints the stack before it answers; morgan writes the access
+    /// line (coloured) once the response is sent: access line after the trace, nothing else
+    /// naming the request.
+    @Test(arguments: [1, 4])
+    func expressPrintsTheAccessLineAfterTheTrace(concurrency: Int) async throws {
+        let (run, log) = try await run("events-express", concurrency: concurrency)
+        let trace = try #require(log.range(of: "TypeError: Cannot read properties of undefined (reading 'trim')"))
+        let access = try #require(log.range(of: "GET /attendees/00000000-0000-4000-8000-000000000008 \u{1B}[31m500"))
+        #expect(trace.lowerBound < access.lowerBound)
+        expectTiedRight(run, causes: Self.expressCauses, evidence: [.accessLine])
     }
 }

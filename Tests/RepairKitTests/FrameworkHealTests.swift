@@ -85,6 +85,12 @@ import Testing
         #expect(outcome.report.initialPassRate < 0.75)
     }
 
+    @Test func expressWithMountedRoutersHeals() async throws {
+        let outcome = try await heal("events-express", fixes: EventsExpressFixes.all)
+        expectHealed(outcome, bugs: EventsExpressFixes.bugs)
+        #expect(outcome.report.initialPassRate < 0.7)
+    }
+
     @Test func flaskWithBlueprintsUnderGunicornHeals() async throws {
         let outcome = try await heal("projects-flask", fixes: ProjectsFlaskFixes.all)
         expectHealed(outcome, bugs: ProjectsFlaskFixes.bugs)

@@ -6,7 +6,9 @@ struct AccessLogLine: Equatable {
     var target: String
     var status: Int
 
-    init?(_ text: Substring) {
+    init?(_ raw: Substring) {
+        // morgan's `dev` format colours the status: read the line without its escape codes.
+        let text = raw.contains("\u{1B}") ? Self.withoutEscapes(raw) : raw
         if let quote = text.firstIndex(of: "\"") {
             let afterQuote = text[text.index(after: quote)...]
             if let parsed = Self.parse(afterQuote, requireHTTPVersion: true) {
@@ -16,6 +18,26 @@ struct AccessLogLine: Equatable {
         }
         guard let parsed = Self.parse(text.drop { $0 == " " }, requireHTTPVersion: false) else { return nil }
         self = parsed
+    }
+
+    /// The line with ANSI escape sequences (`ESC [ … letter`) removed.
+    static func withoutEscapes(_ text: Substring) -> Substring {
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index] == "\u{1B}" {
+                var next = text.index(after: index)
+                if next < text.endIndex, text[next] == "[" {
+                    next = text.index(after: next)
+                    while next < text.endIndex, !text[next].isLetter { next = text.index(after: next) }
+                    index = next < text.endIndex ? text.index(after: next) : next
+                    continue
+                }
+            }
+            result.append(text[index])
+            index = text.index(after: index)
+        }
+        return Substring(result)
     }
 
     private init(method: String, target: String, status: Int) {

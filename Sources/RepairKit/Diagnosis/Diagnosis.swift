@@ -28,10 +28,17 @@ public enum Diagnosis {
             let trace = traces.last ?? TraceScanner.traces(in: appFailure.outputTail, classifier: classifier).last
             let violations = failures.map { Violation(result: $0, trace: trace, logExcerpt: appFailure.outputTail) }
             let frame = trace.flatMap { $0.rootCause.topInAppFrame ?? $0.topInAppFrame }
-            return [ViolationGroup(
-                key: "app \(appFailure.kind.rawValue) \(trace.map { Fingerprint.of($0, appDirectory: root) } ?? "-")", kind: .crash, method: "", route: "",
-                status: nil, fingerprint: trace.map { Fingerprint.of($0, appDirectory: root) } ?? appFailure.kind.rawValue, violations: violations,
-                location: frame.map { sourceLocator().location(of: $0, note: "raised here") }, routeDeclarations: [])]
+            return [
+                ViolationGroup(
+                    key:
+                        "app \(appFailure.kind.rawValue) \(trace.map { Fingerprint.of($0, appDirectory: root) } ?? "-")",
+                    kind: .crash, method: "", route: "",
+                    status: nil,
+                    fingerprint: trace.map { Fingerprint.of($0, appDirectory: root) } ?? appFailure.kind.rawValue,
+                    violations: violations,
+                    location: frame.map { sourceLocator().location(of: $0, note: "raised here") }, routeDeclarations: []
+                )
+            ]
         }
 
         let correlator = TraceCorrelator(lines: lines)
@@ -46,17 +53,20 @@ public enum Diagnosis {
         for result in failures {
             let tied = tracesByRequest[result.requestID]
             let trace = tied?.trace
-            let kind = ViolationKind.of(result, hasTrace: trace != nil, routeAnswered: answered.contains(result.scenario.endpoint.description))
+            let kind = ViolationKind.of(
+                result, hasTrace: trace != nil, routeAnswered: answered.contains(result.scenario.endpoint.description))
             let fingerprint = trace.map { Fingerprint.of($0, appDirectory: root) } ?? kind.rawValue
             let statusPart = result.actualStatus.map(String.init) ?? result.failureKind?.rawValue ?? "failed"
             let key = "\(result.scenario.endpoint) \(statusPart) \(fingerprint)"
-            let violation = Violation(result: result, trace: trace, traceEvidence: tied?.evidence,
-                                      logExcerpt: correlator.excerpt(for: result, trace: trace))
+            let violation = Violation(
+                result: result, trace: trace, traceEvidence: tied?.evidence,
+                logExcerpt: correlator.excerpt(for: result, trace: trace))
             if groups[key] == nil {
                 order.append(key)
                 groups[key] = ViolationGroup(
                     key: key, kind: kind, method: result.scenario.endpoint.method, route: result.scenario.endpoint.path,
-                    status: result.actualStatus, fingerprint: fingerprint, violations: [], location: nil, routeDeclarations: [])
+                    status: result.actualStatus, fingerprint: fingerprint, violations: [], location: nil,
+                    routeDeclarations: [])
             }
             groups[key]!.violations.append(violation)
         }
@@ -81,8 +91,24 @@ public enum Diagnosis {
             var places = group.location.map { [$0] } ?? []
             if let trace = group.trace {
                 let root = trace.rootCause.frames.contains(where: \.inApp) ? trace.rootCause : trace
-                places += root.frames.filter(\.inApp).prefix(3).map { sourceLocator().location(of: $0, note: "frame") }
-                group.related = sourceLocator().relatedDefinitions(for: places, message: trace.rootCause.message + " " + trace.message)
+                let frames = root.frames.filter(\.inApp).prefix(3).map {
+                    sourceLocator().location(of: $0, note: "frame")
+                }
+                places += frames
+                // A trace that never reaches the handler (an async chain cut at a queue, say):
+                // the handler is where the request's own code starts, so show it too.
+                var handler: SourceLocation?
+                if !endpoint.path.isEmpty, let found = sourceLocator().handler(for: endpoint),
+                    !trace.frames.contains(where: { $0.inApp && $0.file.hasSuffix("/" + found.file) })
+                {
+                    handler = found
+                    handler?.note = "handler of \(endpoint); the trace does not reach it"
+                    places.append(found)
+                }
+                group.related =
+                    (handler.map { [$0] } ?? [])
+                    + sourceLocator().relatedDefinitions(
+                        for: places, message: trace.rootCause.message + " " + trace.message)
             } else if group.kind != .routeMissing {
                 group.related = sourceLocator().relatedDefinitions(for: places, message: nil)
             }

@@ -188,8 +188,12 @@ struct RouteTable {
                 $0.trimmingCharacters(in: CharacterSet(charactersIn: " );")).split(separator: ".").last.map(String.init)
                     ?? ""
             }
+            // A named handler (`notes.create`); an inline function has no name to look up.
+            let named = handler.flatMap { name in
+                name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) ? nil : name
+            }
             return (
-                variable, verb == "all" ? [] : [verb.uppercased()], literal, handler?.isEmpty == false ? handler : nil
+                variable, verb == "all" ? [] : [verb.uppercased()], literal, named
             )
         }
         // Django: path("books/<uuid:pk>/", views.book_detail, name="...")

@@ -22,7 +22,10 @@ extension SourceLocator {
         while !frontier.isEmpty, found.count < limit {
             let (place, depth) = frontier.removeFirst()
             guard let line = place.line, let source = files.first(where: { $0.path == place.file }),
-                let function = enclosingFunction(at: line, in: source.lines)
+                line <= source.lines.count,
+                let function = Self.opensFunction(source.lines[line - 1])
+                    ? (line, Self.blockEnd(from: line - 1, in: source.lines))
+                    : enclosingFunction(at: line, in: source.lines)
             else { continue }
             let body = source.lines[(function.first - 1)..<function.last]
             if depth == 0 {
@@ -30,11 +33,15 @@ extension SourceLocator {
                     body.prefix { !$0.contains(")") }.joined(separator: " ") + (body.first { $0.contains(")") } ?? "")
                 for name in Self.typeNames(in: String(signature)) { add(classDefinition(of: name)) }
             }
-            let modules = importedModules(in: source)
+            let imported = imports(in: source)
             for text in body {
-                for (alias, called) in Self.moduleCalls(in: text) {
-                    guard let module = modules[alias], let definition = functionDefinition(of: called, in: module)
-                    else { continue }
+                let calls =
+                    Self.moduleCalls(in: text).compactMap { call in
+                        imported.modules[call.alias].map { ($0, call.function) }
+                    }
+                    + imported.functions.filter { Self.calls($0.key, in: text) }.map { ($0.value, $0.key) }
+                for (module, called) in calls {
+                    guard let definition = functionDefinition(of: called, in: module) else { continue }
                     var location = definition
                     location.note = "\(called), called from \(place.function ?? place.file)"
                     let before = found.count
@@ -44,6 +51,14 @@ extension SourceLocator {
             }
         }
         return found
+    }
+
+    /// Whether a line starts a function body: a definition, or a route declaration whose
+    /// handler is written inline (`router.get('/x', async (req, res) => {`).
+    static func opensFunction(_ line: Substring) -> Bool {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        return trimmed.hasPrefix("def ") || trimmed.hasPrefix("async def ") || trimmed.hasPrefix("function ")
+            || (trimmed.hasSuffix("{") && (trimmed.contains("=>") || trimmed.contains("function")))
     }
 
     /// `class Name` in the app, with its body.
@@ -101,13 +116,22 @@ extension SourceLocator {
     /// The modules a file imports under a name: `from app.services import loans as service`,
     /// `import app.repositories.loans as repository`, `const store = require('./store')`.
     func importedModules(in source: (path: String, lines: [Substring])) -> [String: String] {
+        imports(in: source).modules
+    }
+
+    /// What a file imports from the app's own files: modules under a name, and functions taken
+    /// by name (`from app.schemas import validate_task`, `const { validate } = require('./v')`).
+    func imports(
+        in source: (path: String, lines: [Substring])
+    ) -> (modules: [String: String], functions: [String: String]) {
         let paths = Set(files.map(\.path))
         let folder = (source.path as NSString).deletingLastPathComponent
         var modules: [String: String] = [:]
+        var functions: [String: String] = [:]
         func file(for module: String) -> String? {
             let relative =
                 module.hasPrefix(".")
-                ? ((folder as NSString).appendingPathComponent(module) as NSString).standardizingPath
+                ? Self.normalised(folder.isEmpty ? module : folder + "/" + module)
                 : module.replacingOccurrences(of: ".", with: "/")
             return ["py", "js", "ts", "mjs", "cjs"].map { "\(relative).\($0)" }.first(where: paths.contains)
                 ?? (paths.contains(relative) ? relative : nil)
@@ -123,7 +147,11 @@ extension SourceLocator {
                         continue
                     }
                     let alias = parts.count == 3 && parts[1] == "as" ? parts[2] : name
-                    if let path = file(for: "\(words[1]).\(name)") { modules[alias] = path }
+                    if let path = file(for: "\(words[1]).\(name)") {
+                        modules[alias] = path
+                    } else if let path = file(for: words[1]) {
+                        functions[alias] = path
+                    }
                 }
             } else if words.first == "import", words.count >= 2 {
                 let alias = words.count == 4 && words[2] == "as" ? words[3] : words[1]
@@ -132,11 +160,41 @@ extension SourceLocator {
                 let literal = RouteTable.firstString(in: String(line[range.upperBound...])),
                 let equals = line.firstIndex(of: "="), equals < range.lowerBound
             {
-                let alias = line[..<equals].split(separator: " ").last.map(String.init) ?? ""
-                if let path = file(for: literal) { modules[alias] = path }
+                let binding = line[..<equals]
+                if let open = binding.firstIndex(of: "{"), let close = binding.firstIndex(of: "}"), open < close {
+                    // const { a, b: c } = require('./module')
+                    for entry in binding[binding.index(after: open)..<close].split(separator: ",") {
+                        let name = entry.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? ""
+                        if !name.isEmpty, let path = file(for: literal) { functions[name] = path }
+                    }
+                } else {
+                    let alias = binding.split(separator: " ").last.map(String.init) ?? ""
+                    if let path = file(for: literal) { modules[alias] = path }
+                }
             }
         }
-        return modules
+        return (modules, functions)
+    }
+
+    /// A relative path with `.` and `..` resolved (`src/routes/../db` is `src/db`).
+    static func normalised(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") {
+            if part == "." { continue }
+            if part == "..", !parts.isEmpty, parts.last != ".." { parts.removeLast() } else { parts.append(part) }
+        }
+        return parts.joined(separator: "/")
+    }
+
+    /// Whether the line calls `name(` as a plain function (not `other.name(`).
+    static func calls(_ name: String, in line: Substring) -> Bool {
+        var search = line[...]
+        while let range = search.range(of: name + "(") {
+            let before = range.lowerBound == line.startIndex ? " " : line[line.index(before: range.lowerBound)]
+            if !(before.isLetter || before.isNumber || before == "_" || before == ".") { return true }
+            search = line[range.upperBound...]
+        }
+        return false
     }
 
     /// `alias.function(` calls in a line.

@@ -4,7 +4,9 @@ import Foundation
 /// Plain text search over the source files, so it works for any framework that writes
 /// route paths as string literals.
 struct SourceLocator {
-    static let sourceExtensions: Set<String> = ["py", "js", "mjs", "cjs", "ts", "go", "rb", "java", "kt", "cs", "php", "swift"]
+    static let sourceExtensions: Set<String> = [
+        "py", "js", "mjs", "cjs", "ts", "go", "rb", "java", "kt", "cs", "php", "swift",
+    ]
     static let skippedFolders: Set<String> = [
         ".repair", ".git", "node_modules", "vendor", "__pycache__", ".venv", "venv", "site-packages", "build", "dist",
         "target", ".build", "tests", "test", "spec",
@@ -20,15 +22,18 @@ struct SourceLocator {
         self.appDirectory = appDirectory
         var files: [(String, [Substring])] = []
         let root = appDirectory.standardizedFileURL.path
-        if let enumerator = FileManager.default.enumerator(at: appDirectory, includingPropertiesForKeys: [.isDirectoryKey, .fileSizeKey]) {
+        if let enumerator = FileManager.default.enumerator(
+            at: appDirectory, includingPropertiesForKeys: [.isDirectoryKey, .fileSizeKey])
+        {
             for case let url as URL in enumerator {
                 if Self.skippedFolders.contains(url.lastPathComponent) {
                     enumerator.skipDescendants()
                     continue
                 }
                 guard Self.sourceExtensions.contains(url.pathExtension), files.count < fileLimit,
-                      let values = try? url.resourceValues(forKeys: [.fileSizeKey]), (values.fileSize ?? 0) <= byteLimit,
-                      let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
+                    let values = try? url.resourceValues(forKeys: [.fileSizeKey]), (values.fileSize ?? 0) <= byteLimit,
+                    let text = try? String(contentsOf: url, encoding: .utf8)
+                else { continue }
                 let path = url.standardizedFileURL.path
                 let relative = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
                 files.append((relative, text.split(separator: "\n", omittingEmptySubsequences: false)))
@@ -46,8 +51,9 @@ struct SourceLocator {
         guard !nearest.isEmpty else { return routeDeclarations(near: endpoint.path, limit: limit) }
         return nearest.map { route in
             let methods = route.methods.isEmpty ? "any method" : route.methods.joined(separator: ", ")
-            return SourceLocation(file: route.file, line: route.line, function: route.handler,
-                                  note: "declares \(methods) \(route.path)", text: route.text)
+            return SourceLocation(
+                file: route.file, line: route.line, function: route.handler,
+                note: "declares \(methods) \(route.path)", text: route.text)
         }
     }
 
@@ -58,8 +64,10 @@ struct SourceLocator {
         var found: [SourceLocation] = []
         for file in files {
             for (index, line) in file.lines.enumerated() where needles.contains(where: { line.contains($0) }) {
-                found.append(SourceLocation(file: file.path, line: index + 1, note: "route declaration",
-                                            text: line.trimmingCharacters(in: .whitespaces)))
+                found.append(
+                    SourceLocation(
+                        file: file.path, line: index + 1, note: "route declaration",
+                        text: line.trimmingCharacters(in: .whitespaces)))
                 if found.count == limit { return found }
             }
         }
@@ -71,10 +79,12 @@ struct SourceLocator {
     func handler(for endpoint: Endpoint) -> SourceLocation? {
         // Through the framework's routing first: prefixes and mounts make the path whole.
         for route in routeTable.routes(serving: endpoint) {
-            if let name = route.handler, let definition = definition(of: name, preferring: route.file, near: route.line) {
+            if let name = route.handler, let definition = definition(of: name, preferring: route.file, near: route.line)
+            {
                 return definition
             }
-            return SourceLocation(file: route.file, line: route.line, note: "route declaration of \(endpoint)", text: route.text)
+            return SourceLocation(
+                file: route.file, line: route.line, note: "route declaration of \(endpoint)", text: route.text)
         }
         let wanted = Endpoint.shape(of: endpoint.path)
         for file in files {
@@ -84,14 +94,19 @@ struct SourceLocator {
                     // a line that names none may take it from an annotation just above.
                     var context = String(line)
                     if !Endpoint.methods.contains(where: { Self.mentions($0, in: context) }), index > 0,
-                       file.lines[index - 1].trimmingCharacters(in: .whitespaces).hasPrefix("@") {
+                        file.lines[index - 1].trimmingCharacters(in: .whitespaces).hasPrefix("@")
+                    {
                         context = String(file.lines[index - 1]) + " " + line
                     }
                     guard Self.mentions(endpoint.method, in: context) else { continue }
-                    let declaration = SourceLocation(file: file.path, line: index + 1, note: "route declaration of \(endpoint)",
-                                                     text: line.trimmingCharacters(in: .whitespaces))
-                    guard let name = handlerName(after: literal, in: line, following: file.lines.dropFirst(index + 1).prefix(3)),
-                          let definition = definition(of: name) else { return declaration }
+                    let declaration = SourceLocation(
+                        file: file.path, line: index + 1, note: "route declaration of \(endpoint)",
+                        text: line.trimmingCharacters(in: .whitespaces))
+                    guard
+                        let name = handlerName(
+                            after: literal, in: line, following: file.lines.dropFirst(index + 1).prefix(3)),
+                        let definition = definition(of: name)
+                    else { return declaration }
                     return definition
                 }
             }
@@ -103,10 +118,15 @@ struct SourceLocator {
     func location(of frame: StackFrame, note: String) -> SourceLocation {
         let root = appDirectory.standardizedFileURL.path
         let relative = frame.file.hasPrefix(root + "/") ? String(frame.file.dropFirst(root.count + 1)) : frame.file
-        let text = frame.line.flatMap { number in
-            files.first { $0.path == relative }.flatMap { number <= $0.lines.count ? $0.lines[number - 1].trimmingCharacters(in: .whitespaces) : nil }
-        } ?? frame.source
-        return SourceLocation(file: relative, line: frame.line, function: frame.function.isEmpty ? nil : frame.function, note: note, text: text)
+        let text =
+            frame.line.flatMap { number in
+                files.first { $0.path == relative }.flatMap {
+                    number <= $0.lines.count ? $0.lines[number - 1].trimmingCharacters(in: .whitespaces) : nil
+                }
+            } ?? frame.source
+        return SourceLocation(
+            file: relative, line: frame.line, function: frame.function.isEmpty ? nil : frame.function, note: note,
+            text: text)
     }
 
     private func handlerName(after literal: String, in line: Substring, following: ArraySlice<Substring>) -> String? {
@@ -114,7 +134,8 @@ struct SourceLocator {
         if let range = line.range(of: literal) {
             let rest = line[range.upperBound...].drop { "\"'` ,".contains($0) }
             let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }
-            if !name.isEmpty, let last = name.split(separator: ".").last, !["methods", "response_model"].contains(last) {
+            if !name.isEmpty, let last = name.split(separator: ".").last, !["methods", "response_model"].contains(last)
+            {
                 return String(last)
             }
         }
@@ -136,24 +157,39 @@ struct SourceLocator {
 
     /// The definition of `name`, in `file` first (the one nearest after `line` there).
     func definition(of name: String, preferring file: String, near line: Int) -> SourceLocation? {
-        let keywords = ["async def \(name)(", "def \(name)(", "function \(name)(", "func \(name)(", "\(name)(req", "\(name) = (", "\(name): function", "\(name) = async", "\(name)(request"]
+        let keywords = [
+            "async def \(name)(", "def \(name)(", "function \(name)(", "func \(name)(", "\(name)(req", "\(name) = (",
+            "\(name): function", "\(name) = async", "\(name)(request",
+        ]
         if let source = files.first(where: { $0.path == file }) {
-            for (index, text) in source.lines.enumerated().dropFirst(max(0, line - 1)) where keywords.contains(where: { text.contains($0) }) {
-                return SourceLocation(file: file, line: index + 1, function: name, note: "handler", text: text.trimmingCharacters(in: .whitespaces))
+            for (index, text) in source.lines.enumerated().dropFirst(max(0, line - 1))
+            where keywords.contains(where: { text.contains($0) }) {
+                return SourceLocation(
+                    file: file, line: index + 1, function: name, note: "handler",
+                    text: text.trimmingCharacters(in: .whitespaces))
             }
         }
         return definition(of: name)
     }
 
     private func definition(of name: String) -> SourceLocation? {
-        let patterns = ["def \(name)(", "function \(name)(", "func \(name)(", "\(name)(req", "\(name) = (", "\(name): function", "\(name) = async", " \(name)("]
+        let patterns = [
+            "def \(name)(", "function \(name)(", "func \(name)(", "\(name)(req", "\(name) = (", "\(name): function",
+            "\(name) = async", " \(name)(",
+        ]
         for pattern in patterns {
             for file in files {
                 for (index, line) in file.lines.enumerated() where line.contains(pattern) {
                     let trimmed = line.trimmingCharacters(in: .whitespaces)
-                    if pattern == " \(name)(" && !(trimmed.hasPrefix("\(name)(") || trimmed.hasPrefix("public ") || trimmed.hasPrefix("async ")) { continue }
+                    if pattern == " \(name)("
+                        && !(trimmed.hasPrefix("\(name)(") || trimmed.hasPrefix("public ")
+                            || trimmed.hasPrefix("async "))
+                    {
+                        continue
+                    }
                     if trimmed.hasPrefix("//") || trimmed.hasPrefix("#") { continue }
-                    return SourceLocation(file: file.path, line: index + 1, function: name, note: "handler", text: trimmed)
+                    return SourceLocation(
+                        file: file.path, line: index + 1, function: name, note: "handler", text: trimmed)
                 }
             }
         }

@@ -13,7 +13,9 @@ public struct SourceLocation: Sendable, Equatable, Codable {
     /// For a definition (a class, a function): its last line, so it can be shown whole.
     public var lastLine: Int?
 
-    public init(file: String, line: Int?, function: String? = nil, note: String, text: String? = nil, lastLine: Int? = nil) {
+    public init(
+        file: String, line: Int?, function: String? = nil, note: String, text: String? = nil, lastLine: Int? = nil
+    ) {
         self.file = file
         self.line = line
         self.function = function

@@ -13,13 +13,13 @@ public struct RepairPrompt: Sendable {
     public var estimatedTokens: Int { LLMResponse.estimateTokens(system + user) }
 
     static let systemText = """
-    You repair a generated web API app whose smoke scenarios fail. Answer with the fix only, as a \
-    unified diff (--- a/path, +++ b/path, @@ hunks with three lines of context) or as SEARCH/REPLACE \
-    blocks (the file path on its own line, then <<<<<<< SEARCH, the exact lines to find, =======, the \
-    new lines, >>>>>>> REPLACE). Rules: change as few files as you can, preferably those shown; make the \
-    smallest change that makes the failing scenarios pass without breaking the others; never edit \
-    tests, the smoke plan or the configuration; do not create or delete files.
-    """
+        You repair a generated web API app whose smoke scenarios fail. Answer with the fix only, as a \
+        unified diff (--- a/path, +++ b/path, @@ hunks with three lines of context) or as SEARCH/REPLACE \
+        blocks (the file path on its own line, then <<<<<<< SEARCH, the exact lines to find, =======, the \
+        new lines, >>>>>>> REPLACE). Rules: change as few files as you can, preferably those shown; make the \
+        smallest change that makes the failing scenarios pass without breaking the others; never edit \
+        tests, the smoke plan or the configuration; do not create or delete files.
+        """
 
     /// Builds the prompt for `group`. `lessons` and `examples` (from the learning store) are
     /// listed when given. `tokenLimit` bounds the whole prompt.
@@ -29,12 +29,14 @@ public struct RepairPrompt: Sendable {
     ) -> RepairPrompt {
         // Narrow the source windows, then show fewer scenarios, until the prompt fits.
         for (radius, scenarioCount) in [(15, 3), (10, 3), (6, 2), (3, 1), (1, 1)] {
-            let prompt = compose(group, appDirectory: appDirectory, redactor: redactor, lessons: lessons, examples: examples,
-                                 feedback: feedback, radius: radius, scenarioCount: scenarioCount)
+            let prompt = compose(
+                group, appDirectory: appDirectory, redactor: redactor, lessons: lessons, examples: examples,
+                feedback: feedback, radius: radius, scenarioCount: scenarioCount)
             if prompt.estimatedTokens <= tokenLimit { return prompt }
         }
-        return compose(group, appDirectory: appDirectory, redactor: redactor, lessons: lessons, examples: examples,
-                       feedback: feedback.map { String($0.prefix(1500)) }, radius: 0, scenarioCount: 1)
+        return compose(
+            group, appDirectory: appDirectory, redactor: redactor, lessons: lessons, examples: examples,
+            feedback: feedback.map { String($0.prefix(1500)) }, radius: 0, scenarioCount: 1)
     }
 
     private static func compose(
@@ -56,9 +58,12 @@ public struct RepairPrompt: Sendable {
             // situation must be an identical prompt, so the answer cache can serve it.
             text += "\n  \(result.scenario.endpoint.method) \(result.scenario.target)"
             if let body = result.requestBody { text += " with body \(redactor.redact(body))" }
-            text += "\n  expected \(ScenarioVerdict.describe(result.scenario.expectedStatus)), got \(result.actualStatus.map(String.init) ?? "no response")"
+            text +=
+                "\n  expected \(ScenarioVerdict.describe(result.scenario.expectedStatus)), got \(result.actualStatus.map(String.init) ?? "no response")"
             if !result.bodyExcerpt.isEmpty {
-                let body = stableIDs(in: String(result.bodyExcerpt.prefix(300)), keeping: result.scenario.target + (result.requestBody ?? ""))
+                let body = stableIDs(
+                    in: String(result.bodyExcerpt.prefix(300)),
+                    keeping: result.scenario.target + (result.requestBody ?? ""))
                 text += "; body: \(redactor.redact(body))"
             }
             text += "\n"
@@ -79,7 +84,9 @@ public struct RepairPrompt: Sendable {
             // raised in the driver, but wrapped where the app called it).
             let root = trace.rootCause.frames.contains(where: \.inApp) ? trace.rootCause : trace
             for frame in root.frames.filter(\.inApp).prefix(3) {
-                if let line = frame.line { windows.append((relative(frame.file, to: appDirectory), line, "frame \(frame.function)", nil)) }
+                if let line = frame.line {
+                    windows.append((relative(frame.file, to: appDirectory), line, "frame \(frame.function)", nil))
+                }
             }
         }
         if let location = group.location, let line = location.line {
@@ -90,32 +97,38 @@ public struct RepairPrompt: Sendable {
                 if let line = declaration.line { windows.append((declaration.file, line, declaration.note, nil)) }
             }
         }
-        // The imports of each file shown, so a fix can use a name it needs (an exception type).
-        if radius >= 6 {
-            var seen = Set<String>()
-            for window in windows where seen.insert(window.file).inserted {
-                let first = max(1, window.line - radius)
-                if first > 1, let end = importBlockEnd(window.file, in: appDirectory) {
-                    windows.append((window.file, 1, "imports", min(end, first - 1)))
-                }
-            }
-        }
         // Definitions the fix may lie in (a schema missing a field, a service missing a check),
         // fewer as the budget tightens.
         let relatedCount = radius >= 10 ? 4 : radius >= 6 ? 2 : radius >= 3 ? 1 : 0
         for definition in group.related.prefix(relatedCount) {
-            if let line = definition.line { windows.append((definition.file, line, definition.note, definition.lastLine)) }
+            if let line = definition.line {
+                windows.append((definition.file, line, definition.note, definition.lastLine))
+            }
+        }
+        // The imports of each file shown, so a fix can use a name it needs (an exception type).
+        if radius >= 6 {
+            var seen = Set<String>()
+            for window in windows where seen.insert(window.file).inserted {
+                let first = max(1, window.line - (window.lastLine == nil ? radius : 0))
+                if first > 1, let end = importBlockEnd(window.file, in: appDirectory) {
+                    windows.append((window.file, 1, "imports", min(end, first - 1)))
+                }
+            }
         }
         if !windows.isEmpty { text += "\nSource:\n" }
         var shown: [String: [ClosedRange<Int>]] = [:]
         for window in windows {
             // A line already inside a window shown for the same file adds nothing.
             guard !(shown[window.file] ?? []).contains(where: { $0.contains(window.line) }),
-                  let snippet = window.lastLine.flatMap({ snippet(window.file, from: window.line, to: min($0, window.line + 40), in: appDirectory) })
-                    ?? snippet(window.file, around: window.line, radius: radius, in: appDirectory) else { continue }
+                let snippet = window.lastLine.flatMap({
+                    snippet(window.file, from: window.line, to: min($0, window.line + 40), in: appDirectory)
+                })
+                    ?? snippet(window.file, around: window.line, radius: radius, in: appDirectory)
+            else { continue }
             shown[window.file, default: []].append(snippet.first...snippet.last)
             if !files.contains(window.file) { files.append(window.file) }
-            text += "\n\(window.file) (\(window.note), lines \(snippet.first)-\(snippet.last)):\n\(redactor.redact(snippet.text))\n"
+            text +=
+                "\n\(window.file) (\(window.note), lines \(snippet.first)-\(snippet.last)):\n\(redactor.redact(snippet.text))\n"
         }
         if !lessons.isEmpty {
             text += "\nFixes already tried for this failure that did not work — do not repeat them:\n"
@@ -125,14 +138,17 @@ public struct RepairPrompt: Sendable {
             text += "\nFixes that worked for similar failures:\n" + examples.joined(separator: "\n\n") + "\n"
         }
         if let feedback {
-            text += "\nYour previous patch was applied but the check command failed with:\n\(redactor.redact(feedback))\nAnswer with a corrected patch.\n"
+            text +=
+                "\nYour previous patch was applied but the check command failed with:\n\(redactor.redact(feedback))\nAnswer with a corrected patch.\n"
         }
-        text += "\nFiles shown: \(files.isEmpty ? "none" : files.joined(separator: ", ")). Other source files of the app may be changed when the fix needs it (a handler for a missing route, say).\n"
+        text +=
+            "\nFiles shown: \(files.isEmpty ? "none" : files.joined(separator: ", ")). Other source files of the app may be changed when the fix needs it (a handler for a missing route, say).\n"
         return RepairPrompt(system: systemText, user: text, files: files)
     }
 
     static func describe(_ trace: StackTrace, frameLimit: Int, appDirectory: URL) -> String {
-        var text = "\(trace.exceptionType.isEmpty ? "(no exception line)" : trace.exceptionType)\(trace.message.isEmpty ? "" : ": \(trace.message)")\n"
+        var text =
+            "\(trace.exceptionType.isEmpty ? "(no exception line)" : trace.exceptionType)\(trace.message.isEmpty ? "" : ": \(trace.message)")\n"
         // Every frame of the app, and library frames up to the limit: the app's frames are where
         // a fix goes, however deep in a library the exception was raised.
         var libraryFrames = 0
@@ -150,10 +166,13 @@ public struct RepairPrompt: Sendable {
                 skipped = 0
             }
             let file = relative(frame.file, to: appDirectory)
-            text += "  \(frame.inApp ? "app" : "lib") \(file)\(frame.line.map { ":\($0)" } ?? "")\(frame.function.isEmpty ? "" : " in \(frame.function)")\n"
+            text +=
+                "  \(frame.inApp ? "app" : "lib") \(file)\(frame.line.map { ":\($0)" } ?? "")\(frame.function.isEmpty ? "" : " in \(frame.function)")\n"
         }
         if skipped > 0 { text += "  … \(skipped) library frame\(skipped == 1 ? "" : "s")\n" }
-        if let cause = trace.cause { text += "caused by " + describe(cause, frameLimit: max(3, frameLimit / 2), appDirectory: appDirectory) }
+        if let cause = trace.cause {
+            text += "caused by " + describe(cause, frameLimit: max(3, frameLimit / 2), appDirectory: appDirectory)
+        }
         return text
     }
 
@@ -165,12 +184,15 @@ public struct RepairPrompt: Sendable {
     /// The last import line at the top of a file (Python, JavaScript, Java, Go, C#), when any.
     static func importBlockEnd(_ file: String, in appDirectory: URL) -> Int? {
         guard !file.hasPrefix("/"), !file.contains(".."),
-              let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8) else { return nil }
+            let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8)
+        else { return nil }
         var last: Int?
         for (index, line) in content.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("import ") || trimmed.hasPrefix("from ") || trimmed.hasPrefix("using ")
-                || (trimmed.contains("require(") && (trimmed.hasPrefix("const ") || trimmed.hasPrefix("var ") || trimmed.hasPrefix("let "))) {
+                || (trimmed.contains("require(")
+                    && (trimmed.hasPrefix("const ") || trimmed.hasPrefix("var ") || trimmed.hasPrefix("let ")))
+            {
                 last = index + 1
             }
         }
@@ -182,7 +204,10 @@ public struct RepairPrompt: Sendable {
     static func stableIDs(in body: String, keeping sent: String) -> String {
         var result = ""
         var rest = body[...]
-        while let range = rest.range(of: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", options: .regularExpression) {
+        while let range = rest.range(
+            of: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+            options: .regularExpression)
+        {
             result += rest[..<range.lowerBound]
             let id = String(rest[range])
             result += sent.contains(id) ? id : "<new id>"
@@ -192,9 +217,12 @@ public struct RepairPrompt: Sendable {
     }
 
     /// Lines `first … last` of a file, verbatim.
-    static func snippet(_ file: String, from first: Int, to last: Int, in appDirectory: URL) -> (text: String, first: Int, last: Int)? {
+    static func snippet(
+        _ file: String, from first: Int, to last: Int, in appDirectory: URL
+    ) -> (text: String, first: Int, last: Int)? {
         guard !file.hasPrefix("/"), !file.contains(".."),
-              let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8) else { return nil }
+            let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8)
+        else { return nil }
         let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
         guard first >= 1, first <= lines.count, last >= first else { return nil }
         let end = min(last, lines.count)
@@ -203,9 +231,12 @@ public struct RepairPrompt: Sendable {
 
     /// Lines `line - radius … line + radius` of a file, verbatim: the header says which lines
     /// they are, so a diff can quote them exactly.
-    static func snippet(_ file: String, around line: Int, radius: Int, in appDirectory: URL) -> (text: String, first: Int, last: Int)? {
+    static func snippet(
+        _ file: String, around line: Int, radius: Int, in appDirectory: URL
+    ) -> (text: String, first: Int, last: Int)? {
         guard !file.hasPrefix("/"), !file.contains(".."),
-              let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8) else { return nil }
+            let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8)
+        else { return nil }
         let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
         guard line >= 1, line <= lines.count else { return nil }
         let first = max(1, line - radius), last = min(lines.count, line + radius)
