@@ -294,3 +294,85 @@ public enum EventsExpressFixes {
             new: "  res.status(201).json(await service.createAttendee(req.body));"),
     ]
 }
+
+/// The planted bugs of `Tests/Fixtures/apps/clinic-django`, one fix each.
+public enum ClinicDjangoFixes {
+    public static var bugs: Int { all.count }
+
+    public static let all: [PlantedFix] = [
+        PlantedFix(
+            bug: "wrong field name", match: "on GET /patients/{pk}, status 500", file: "clinic/services.py",
+            old: "patient.birthdate.isoformat() if patient.birthdate else None",
+            new: "patient.date_of_birth.isoformat() if patient.date_of_birth else None"),
+        PlantedFix(
+            bug: "missing None check", match: "on GET /doctors/{pk}, status 500", file: "clinic/services.py",
+            old: "    doctor = Doctor.objects.filter(pk=pk).first()\n    return doctor.to_dict()\n",
+            new: "    return find_doctor(pk).to_dict()\n"),
+        PlantedFix(
+            bug: "wrong path in an include()d URL module", match: "on GET /doctors/{pk}/appointments, status 404",
+            file: "clinic/urls/doctors.py",
+            old: "path(\"/<uuid:pk>/appointment\", views.doctor_appointments),",
+            new: "path(\"/<uuid:pk>/appointments\", views.doctor_appointments),"),
+        PlantedFix(
+            bug: "wrong method in the view's method list", match: "on PUT /patients/{pk}, status 405",
+            file: "clinic/views.py",
+            edits: [
+                (
+                    "@require_http_methods([\"GET\", \"PATCH\", \"DELETE\"])\ndef patient_detail(request, pk):\n",
+                    "@require_http_methods([\"GET\", \"PUT\", \"DELETE\"])\ndef patient_detail(request, pk):\n"
+                ),
+                (
+                    "    if request.method == \"PATCH\":\n        return JsonResponse(services.update_patient(",
+                    "    if request.method == \"PUT\":\n        return JsonResponse(services.update_patient("
+                ),
+            ]),
+        PlantedFix(
+            bug: "wrong success status", match: "on POST /doctors, status 200", file: "clinic/views.py",
+            old: "        return JsonResponse(services.create_doctor(validators.body(request)))\n",
+            new: "        return JsonResponse(services.create_doctor(validators.body(request)), status=201)\n"),
+        PlantedFix(
+            bug: "missing validation (fix site in the validators module)", match: "on POST /appointments, status 201",
+            file: "clinic/validators.py",
+            old: "        raise ValidationError(\"duration_minutes\", \"must be a whole number\")\n",
+            new: """
+                        raise ValidationError("duration_minutes", "must be a whole number")
+                    if duration < 1:
+                        raise ValidationError("duration_minutes", "must be at least 1")
+
+                """),
+        PlantedFix(
+            bug: "unique constraint surfacing as 500", match: "on POST /patients, status 500",
+            file: "clinic/services.py",
+            edits: [
+                (
+                    "from clinic import selectors, validators\n",
+                    "from django.db import IntegrityError\n\nfrom clinic import selectors, validators\n"
+                ),
+                (
+                    "    return Patient.objects.create(**validators.patient_fields(payload)).to_dict()\n",
+                    """
+                        try:
+                            return Patient.objects.create(**validators.patient_fields(payload)).to_dict()
+                        except IntegrityError:
+                            raise Conflict("e-mail already registered")
+
+                    """
+                ),
+            ]),
+        PlantedFix(
+            bug: "illegal state transition", match: "on POST /appointments/{pk}/cancel, status 200",
+            file: "clinic/services.py",
+            old: "    appointment = find_appointment(pk)\n    appointment.status = \"cancelled\"\n",
+            new: """
+                    appointment = find_appointment(pk)
+                    if appointment.status != "scheduled":
+                        raise Conflict("only a scheduled appointment can be cancelled")
+                    appointment.status = "cancelled"
+
+                """),
+        PlantedFix(
+            bug: "bug three frames deep in a query module", match: "on GET /appointments, status 500",
+            file: "clinic/selectors.py",
+            old: ".order_by(\"start\")", new: ".order_by(\"starts_at\")"),
+    ]
+}

@@ -33,6 +33,13 @@ import Testing
         "get_attendee": "reading 'trim'",
     ]
 
+    static let djangoCauses = [
+        "create_patient_duplicate_email": "UNIQUE constraint failed: clinic_patient.email",
+        "get_patient": "'Patient' object has no attribute 'birthdate'",
+        "get_doctor_not_found": "'NoneType' object has no attribute 'to_dict'",
+        "list_appointments_by_doctor": "Cannot resolve keyword 'start' into field",
+    ]
+
     /// One smoke pass over a copy of the fixture, and what the server printed.
     func run(_ name: String, concurrency: Int, start: String? = nil) async throws -> (SmokeRun, String) {
         let app = try FixtureApps.copy(name)
@@ -124,5 +131,18 @@ import Testing
         let access = try #require(log.range(of: "GET /attendees/00000000-0000-4000-8000-000000000008 \u{1B}[31m500"))
         #expect(trace.lowerBound < access.lowerBound)
         expectTiedRight(run, causes: Self.expressCauses, evidence: [.accessLine])
+    }
+
+    /// Django's own server: `Internal Server Error: /path` (the path alone) heads the trace and
+    /// the access line follows it.
+    @Test(arguments: [1, 4])
+    func djangoNamesThePathBeforeTheTrace(concurrency: Int) async throws {
+        let (run, log) = try await run("clinic-django", concurrency: concurrency)
+        let errorLine = try #require(
+            log.range(of: "Internal Server Error: /patients/00000000-0000-4000-8000-000000000001"))
+        let trace = try #require(log.range(of: "AttributeError: 'Patient' object has no attribute 'birthdate'"))
+        let access = try #require(log.range(of: "\"GET /patients/00000000-0000-4000-8000-000000000001 HTTP/1.1\" 500"))
+        #expect(errorLine.lowerBound < trace.lowerBound && trace.lowerBound < access.lowerBound)
+        expectTiedRight(run, causes: Self.djangoCauses, evidence: [.errorLine])
     }
 }

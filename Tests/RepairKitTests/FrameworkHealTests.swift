@@ -91,6 +91,12 @@ import Testing
         #expect(outcome.report.initialPassRate < 0.7)
     }
 
+    @Test func djangoOnItsOwnServerHeals() async throws {
+        let outcome = try await heal("clinic-django", fixes: ClinicDjangoFixes.all)
+        expectHealed(outcome, bugs: ClinicDjangoFixes.bugs)
+        #expect(outcome.report.initialPassRate < 0.75)
+    }
+
     @Test func flaskWithBlueprintsUnderGunicornHeals() async throws {
         let outcome = try await heal("projects-flask", fixes: ProjectsFlaskFixes.all)
         expectHealed(outcome, bugs: ProjectsFlaskFixes.bugs)

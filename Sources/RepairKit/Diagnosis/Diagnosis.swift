@@ -109,7 +109,19 @@ public enum Diagnosis {
                     (handler.map { [$0] } ?? [])
                     + sourceLocator().relatedDefinitions(
                         for: places, message: trace.rootCause.message + " " + trace.message)
-            } else if group.kind != .routeMissing {
+            } else if group.kind == .routeMissing {
+                // The handlers behind the nearest declarations: where a framework checks the
+                // method (Django's require_http_methods) or where a route's own code starts.
+                group.related = group.routeDeclarations.prefix(2).compactMap { declaration in
+                    guard let name = declaration.function, let line = declaration.line,
+                        var definition = sourceLocator().definition(
+                            ofHandler: name, declaredIn: declaration.file, near: line),
+                        definition.file != declaration.file || abs((definition.line ?? 0) - line) > 3
+                    else { return nil }
+                    definition.note = "handler \(name) of a nearby route"
+                    return definition
+                }
+            } else {
                 group.related = sourceLocator().relatedDefinitions(for: places, message: nil)
             }
             ordered[index] = group

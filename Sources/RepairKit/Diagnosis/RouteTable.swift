@@ -15,7 +15,8 @@ struct RouteTable {
         var methods: [String]
         /// The full path as the app serves it, parameters written as `{name}`.
         var path: String
-        /// The handler's name, when the declaration names it or a function follows.
+        /// The handler as the declaration names it (`views.book_detail`, `notes.create`), or the
+        /// function that follows a decorator.
         var handler: String?
         var text: String
     }
@@ -185,12 +186,11 @@ struct RouteTable {
                 String.init)
             let afterLiteral = line[range.upperBound...].drop { $0 != "," }.dropFirst()
             let handler = afterLiteral.split(separator: ",").last.map {
-                $0.trimmingCharacters(in: CharacterSet(charactersIn: " );")).split(separator: ".").last.map(String.init)
-                    ?? ""
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: " );"))
             }
-            // A named handler (`notes.create`); an inline function has no name to look up.
+            // A named handler, as written (`notes.create`); an inline function has no name.
             let named = handler.flatMap { name in
-                name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) ? nil : name
+                name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) ? nil : name
             }
             return (
                 variable, verb == "all" ? [] : [verb.uppercased()], literal, named
@@ -205,7 +205,6 @@ struct RouteTable {
                 $0.trimmingCharacters(in: CharacterSet(charactersIn: " )")).replacingOccurrences(
                     of: ".as_view()", with: ""
                 )
-                .split(separator: ".").last.map(String.init) ?? ""
             }
             return (nil, [], "/" + literal, handler)
         }
@@ -254,8 +253,11 @@ struct RouteTable {
         if let literal = firstString(in: target) {
             return names(module: literal, file: file, stem: stem, folder: folder)
         }
-        // books.router / app.routers.books.router
+        // books.router / app.routers.books.router; a dotted module name (Django's include)
         let parts = target.split(separator: ".").map(String.init)
+        if parts.count >= 2, !target.contains("("), names(module: target, file: file, stem: stem, folder: folder) {
+            return true
+        }
         if parts.count >= 2, parts[parts.count - 2] == stem { return true }
         // A bare name: imported from the file's module in the mounting file, or the file's own variable.
         if parts.count == 1 {

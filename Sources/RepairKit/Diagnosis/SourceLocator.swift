@@ -79,7 +79,8 @@ struct SourceLocator {
     func handler(for endpoint: Endpoint) -> SourceLocation? {
         // Through the framework's routing first: prefixes and mounts make the path whole.
         for route in routeTable.routes(serving: endpoint) {
-            if let name = route.handler, let definition = definition(of: name, preferring: route.file, near: route.line)
+            if let name = route.handler,
+                let definition = definition(ofHandler: name, declaredIn: route.file, near: route.line)
             {
                 return definition
             }
@@ -153,6 +154,21 @@ struct SourceLocator {
             }
         }
         return nil
+    }
+
+    /// The definition of a handler a route declaration names: through the declaring file's
+    /// imports when it is qualified (`views.book_detail`), else by name, that file first.
+    func definition(ofHandler reference: String, declaredIn file: String, near line: Int) -> SourceLocation? {
+        let parts = reference.split(separator: ".").map(String.init)
+        guard let name = parts.last else { return nil }
+        if parts.count >= 2, let source = files.first(where: { $0.path == file }),
+            let module = imports(in: source).modules[parts[parts.count - 2]],
+            var found = functionDefinition(of: name, in: module)
+        {
+            found.note = "handler"
+            return found
+        }
+        return definition(of: name, preferring: file, near: line)
     }
 
     /// The definition of `name`, in `file` first (the one nearest after `line` there).

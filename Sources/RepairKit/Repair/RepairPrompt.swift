@@ -62,7 +62,7 @@ public struct RepairPrompt: Sendable {
                 "\n  expected \(ScenarioVerdict.describe(result.scenario.expectedStatus)), got \(result.actualStatus.map(String.init) ?? "no response")"
             if !result.bodyExcerpt.isEmpty {
                 let body = stableIDs(
-                    in: String(result.bodyExcerpt.prefix(300)),
+                    in: withoutAddress(String(result.bodyExcerpt.prefix(300)), of: result.url),
                     keeping: result.scenario.target + (result.requestBody ?? ""))
                 text += "; body: \(redactor.redact(body))"
             }
@@ -199,6 +199,15 @@ public struct RepairPrompt: Sendable {
         return last
     }
 
+    /// The app's address (`127.0.0.1:43817`, a new port each run) as `<app address>`: a debug
+    /// page that prints it must not make two runs of the same failure two prompts.
+    static func withoutAddress(_ text: String, of url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return text }
+        let address = url[schemeEnd.upperBound...].prefix { $0 != "/" }
+        guard !address.isEmpty else { return text }
+        return text.replacingOccurrences(of: String(address), with: "<app address>")
+    }
+
     /// UUIDs in a response body that the request did not send (ids the app just made) as
     /// `<new id>`, so two runs of the same failure read the same.
     static func stableIDs(in body: String, keeping sent: String) -> String {
@@ -226,7 +235,10 @@ public struct RepairPrompt: Sendable {
         let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
         guard first >= 1, first <= lines.count, last >= first else { return nil }
         let end = min(last, lines.count)
-        return ("```\n" + lines[(first - 1)...(end - 1)].joined(separator: "\n") + "\n```", first, end)
+        // A definition starts at its decorators (`@require_http_methods(...)`, `@router.get(...)`).
+        var start = first
+        while start > 1, lines[start - 2].trimmingCharacters(in: .whitespaces).hasPrefix("@") { start -= 1 }
+        return ("```\n" + lines[(start - 1)...(end - 1)].joined(separator: "\n") + "\n```", start, end)
     }
 
     /// Lines `line - radius … line + radius` of a file, verbatim: the header says which lines
