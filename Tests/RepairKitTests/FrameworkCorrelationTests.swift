@@ -145,4 +145,18 @@ import Testing
         #expect(errorLine.lowerBound < trace.lowerBound && trace.lowerBound < access.lowerBound)
         expectTiedRight(run, causes: Self.djangoCauses, evidence: [.errorLine])
     }
+
+    /// uvicorn logging through the app's JSON formatter: one object per record, the traceback
+    /// in a field with its newlines escaped, the access line in the message.
+    @Test(arguments: [1, 4])
+    func uvicornWithJSONLogs(concurrency: Int) async throws {
+        let (run, log) = try await run(
+            "library-fastapi", concurrency: concurrency,
+            start: "exec python -m uvicorn app.main:app --host 127.0.0.1 --port $PORT --log-config logging.json")
+        #expect(log.contains("\"exc_info\": \"Traceback (most recent call last):\\n"))
+        expectTiedRight(run, causes: Self.fastAPICauses, evidence: [.accessLine])
+        for trace in run.groups.compactMap(\.trace) {
+            #expect(!trace.rootCause.message.hasSuffix("\"}"), "the JSON record's end is not part of the message")
+        }
+    }
 }

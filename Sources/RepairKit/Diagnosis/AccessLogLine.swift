@@ -8,7 +8,13 @@ struct AccessLogLine: Equatable {
 
     init?(_ raw: Substring) {
         // morgan's `dev` format colours the status: read the line without its escape codes.
-        let text = raw.contains("\u{1B}") ? Self.withoutEscapes(raw) : raw
+        var text = raw.contains("\u{1B}") ? Self.withoutEscapes(raw) : raw
+        // A JSON record: the access line is its message, or its method/path/status fields.
+        if text.first == "{", text.contains("HTTP/") || text.contains("\"method\""),
+            let message = JSONLogLine.message(text)
+        {
+            text = Substring(message)
+        }
         if let quote = text.firstIndex(of: "\"") {
             let afterQuote = text[text.index(after: quote)...]
             if let parsed = Self.parse(afterQuote, requireHTTPVersion: true) {

@@ -8,7 +8,8 @@ struct ErrorLine: Equatable {
     /// The path, without the query.
     var path: String
 
-    init?(_ text: Substring) {
+    init?(_ raw: Substring) {
+        let text: Substring = raw.first == "{" ? JSONLogLine.message(raw).map { Substring($0) } ?? raw : raw
         if let range = text.range(of: "Exception on /") {
             // Flask: `Exception on {request.path} [{request.method}]`
             let rest = text[text.index(before: range.upperBound)...]

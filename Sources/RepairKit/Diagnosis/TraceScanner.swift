@@ -37,7 +37,10 @@ public struct TraceScanner {
             return []
         }
         let text = String(decoding: cleaned, as: UTF8.self)
-        if text.contains("\\n"), Self.looksEscaped(text) {
+        if text.contains("\\n"), text.first == "{", let parts = JSONLogLine.lines(text) {
+            // A JSON record: its fields decoded, so no `"}` is left on the trace's last line.
+            for part in parts { feed(LogLine(number: number, text: part)) }
+        } else if text.contains("\\n"), Self.looksEscaped(text) {
             for part in Self.unescape(text) { feed(LogLine(number: number, text: part)) }
         } else {
             feed(LogLine(number: number, text: text))
