@@ -137,6 +137,14 @@ let package = Package(
             path: "Benchmarks/PatternLookupBenchmark"
         ),
         .executableTarget(
+            name: "CorrelationBenchmark",
+            dependencies: [
+                "RepairKit", "RepairTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/CorrelationBenchmark"
+        ),
+        .executableTarget(
             name: "LearnCorpus",
             dependencies: [
                 "RepairKit", "RepairTestSupport",

@@ -7,38 +7,6 @@ import Testing
 /// Traces tied to their own requests on real framework servers, whatever order each prints
 /// its access line, its error line and its traceback in.
 @Suite struct FrameworkCorrelationTests {
-    /// For each 5xx scenario of a framework fixture, a piece of the message its own bug raises.
-    static let fastAPICauses = [
-        "create_book": "'BookCreate' object has no attribute 'genre'",
-        "create_member_duplicate_email": "UNIQUE constraint failed: members.email",
-        "get_member": "'Member' object has no attribute 'full_name'",
-        "create_loan": "type object 'Loan' has no attribute 'member'",
-        "create_loan_zero_days": "type object 'Loan' has no attribute 'member'",
-        "get_loan_not_found": "'NoneType' object has no attribute 'returned_on'",
-        "get_stats": "can't be used in 'await' expression",
-    ]
-
-    static let flaskCauses = [
-        "create_user_duplicate_email": "UNIQUE constraint failed: users.email",
-        "get_user": "'User' object has no attribute 'mail'",
-        "delete_project": "type object 'Task' has no attribute 'due'",
-        "list_project_tasks": "type object 'Task' has no attribute 'due'",
-        "get_task_not_found": "'NoneType' object has no attribute 'to_dict'",
-    ]
-
-    static let expressCauses = [
-        "get_venue_not_found": "reading 'id'",
-        "list_events_by_venue": "reading 'localeCompare'",
-        "create_attendee_duplicate_email": "UNIQUE constraint failed: attendees.email",
-        "get_attendee": "reading 'trim'",
-    ]
-
-    static let djangoCauses = [
-        "create_patient_duplicate_email": "UNIQUE constraint failed: clinic_patient.email",
-        "get_patient": "'Patient' object has no attribute 'birthdate'",
-        "get_doctor_not_found": "'NoneType' object has no attribute 'to_dict'",
-        "list_appointments_by_doctor": "Cannot resolve keyword 'start' into field",
-    ]
 
     /// One smoke pass over a copy of the fixture, and what the server printed.
     func run(_ name: String, concurrency: Int, start: String? = nil) async throws -> (SmokeRun, String) {
@@ -86,7 +54,7 @@ import Testing
         let access = try #require(log.range(of: "\"POST /books HTTP/1.1\" 500"))
         let trace = try #require(log.range(of: "AttributeError: 'BookCreate' object has no attribute 'genre'"))
         #expect(access.lowerBound < trace.lowerBound)
-        expectTiedRight(run, causes: Self.fastAPICauses, evidence: [.accessLine])
+        expectTiedRight(run, causes: FrameworkFixture.fastAPI.causes, evidence: [.accessLine])
     }
 
     @Test(arguments: [1, 4])
@@ -98,7 +66,7 @@ import Testing
         if concurrency == 1 {
             // One request at a time, and the output settled after each failure: every trace is
             // in its own request's window.
-            expectTiedRight(run, causes: Self.fastAPICauses, evidence: [.window])
+            expectTiedRight(run, causes: FrameworkFixture.fastAPI.causes, evidence: [.window])
         } else {
             // Several in flight with nothing naming the request: a trace may stay untied, but a
             // tie is never made to a response an exception cannot have produced.
@@ -118,7 +86,7 @@ import Testing
         let trace = try #require(log.range(of: "AttributeError: 'User' object has no attribute 'mail'"))
         let access = try #require(log.range(of: "\"GET /users/00000000-0000-4000-8000-000000000001 HTTP/1.1\" 500"))
         #expect(errorLine.lowerBound < trace.lowerBound && trace.lowerBound < access.lowerBound)
-        expectTiedRight(run, causes: Self.flaskCauses, evidence: [.errorLine])
+        expectTiedRight(run, causes: FrameworkFixture.flask.causes, evidence: [.errorLine])
     }
 
     /// Express's error middleware prints the stack before it answers; morgan writes the access
@@ -130,7 +98,7 @@ import Testing
         let trace = try #require(log.range(of: "TypeError: Cannot read properties of undefined (reading 'trim')"))
         let access = try #require(log.range(of: "GET /attendees/00000000-0000-4000-8000-000000000008 \u{1B}[31m500"))
         #expect(trace.lowerBound < access.lowerBound)
-        expectTiedRight(run, causes: Self.expressCauses, evidence: [.accessLine])
+        expectTiedRight(run, causes: FrameworkFixture.express.causes, evidence: [.accessLine])
     }
 
     /// Django's own server: `Internal Server Error: /path` (the path alone) heads the trace and
@@ -143,7 +111,7 @@ import Testing
         let trace = try #require(log.range(of: "AttributeError: 'Patient' object has no attribute 'birthdate'"))
         let access = try #require(log.range(of: "\"GET /patients/00000000-0000-4000-8000-000000000001 HTTP/1.1\" 500"))
         #expect(errorLine.lowerBound < trace.lowerBound && trace.lowerBound < access.lowerBound)
-        expectTiedRight(run, causes: Self.djangoCauses, evidence: [.errorLine])
+        expectTiedRight(run, causes: FrameworkFixture.django.causes, evidence: [.errorLine])
     }
 
     /// uvicorn logging through the app's JSON formatter: one object per record, the traceback
@@ -154,7 +122,7 @@ import Testing
             "library-fastapi", concurrency: concurrency,
             start: "exec python -m uvicorn app.main:app --host 127.0.0.1 --port $PORT --log-config logging.json")
         #expect(log.contains("\"exc_info\": \"Traceback (most recent call last):\\n"))
-        expectTiedRight(run, causes: Self.fastAPICauses, evidence: [.accessLine])
+        expectTiedRight(run, causes: FrameworkFixture.fastAPI.causes, evidence: [.accessLine])
         for trace in run.groups.compactMap(\.trace) {
             #expect(!trace.rootCause.message.hasSuffix("\"}"), "the JSON record's end is not part of the message")
         }
