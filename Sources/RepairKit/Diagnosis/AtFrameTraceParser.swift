@@ -141,6 +141,18 @@ struct AtFrameTraceParser: TraceParser {
     static func frame(in text: Substring) -> (TraceLanguage, StackFrame)? {
         guard text.hasPrefix("at ") else { return nil }
         var rest = text.dropFirst(3)
+        // Mono: `at NS.Type.Method (System.String id) [0x0000f] in /src/File.cs:9`, or
+        // `… [0x00021] in <5f1a…>:0` for an assembly without debug information.
+        if let offset = rest.range(of: ") [0x"), let inRange = rest[offset.upperBound...].range(of: "] in ") {
+            let signature = rest[rest.startIndex...offset.lowerBound]
+            let function = signature.range(of: " (").map { signature[..<$0.lowerBound] } ?? signature
+            let place = rest[inRange.upperBound...]
+            if place.hasPrefix("<") {
+                return (.dotnet, StackFrame(file: "", line: nil, function: String(function)))
+            }
+            let location = TraceText.location(place)
+            return (.dotnet, StackFrame(file: location.file, line: location.line, function: String(function)))
+        }
         if rest.hasSuffix(")"), let open = lastOpenParenthesis(in: rest) {
             let function = rest[rest.startIndex..<open]
             let inside = rest[rest.index(after: open)..<rest.index(before: rest.endIndex)]

@@ -5,6 +5,8 @@ struct RubyTraceParser: TraceParser {
     private var type: String
     private var message: String
     private var frames: [StackFrame] = []
+    /// Lines read between the exception line and the first `from` frame.
+    private var snippetLines = 0
     private let startLine: Int
     private var endLine: Int
 
@@ -48,11 +50,26 @@ struct RubyTraceParser: TraceParser {
         var text = line.trimmed
         if text.hasPrefix("from ") { text = text.dropFirst(5) }
         guard let (frame, rest) = Self.frame(in: text), rest.isEmpty else {
+            // Ruby 3.1+ prints error_highlight (a blank line, the code, a `^^^^` line) and
+            // did_you_mean suggestions between the exception line and its first `from`.
+            if frames.count == 1, snippetLines < 5, !type.isEmpty, Self.isSnippet(text, after: snippetLines) {
+                snippetLines += 1
+                return .skipped
+            }
             return .finishedBefore
         }
+        snippetLines = 5
         frames.append(frame)
         endLine = line.number
         return .taken
+    }
+
+    /// A line of error_highlight or did_you_mean output: blank, the code line right after the
+    /// blank one, a line of `^` and `~`, or a suggestion. Never another trace's first line.
+    static func isSnippet(_ text: Substring, after count: Int) -> Bool {
+        if text.isEmpty || text.allSatisfy({ $0 == "^" || $0 == "~" || $0 == " " }) { return true }
+        if text.hasPrefix("Did you mean?") { return true }
+        return count == 1 && frame(in: text) == nil
     }
 
     /// `path:12:in 'method'` (or with a backtick) and whatever follows the closing quote.

@@ -16,6 +16,8 @@ public struct TraceScanner {
     /// The last non-blank line seen while idle: the exception line of a trace whose first
     /// frame comes next (JavaScript, Java, .NET, Rails, Sentry-style Python).
     private var previous: LogLine?
+    /// A line ending in `nested exception is:`, waiting for the cause printed on the next line.
+    private var nestedHead: LogLine?
     private var previousBytes: [UInt8] = []
     private var previousNumber = 0
     private var cleaned: [UInt8] = []
@@ -28,7 +30,7 @@ public struct TraceScanner {
     /// Offers one raw line (without its newline). Returns the traces this line completed.
     public mutating func scan(_ raw: UnsafeBufferPointer<UInt8>, number: Int) -> [StackTrace] {
         LogLineCleaner.clean(raw, into: &cleaned)
-        if active == nil && !Self.mayMatter(cleaned) {
+        if active == nil && nestedHead == nil && !Self.mayMatter(cleaned) {
             if !cleaned.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
                 previousBytes = cleaned
                 previousNumber = number
@@ -121,7 +123,17 @@ public struct TraceScanner {
         for trace in scanner.finish() { try each(trace) }
     }
 
-    private mutating func feed(_ line: LogLine) {
+    private mutating func feed(_ incoming: LogLine) {
+        // Java's RemoteException (and Spring before 6) ends its message with `nested exception
+        // is:` and prints the cause on the next line: one exception line, the outer type.
+        var line = incoming
+        if let head = nestedHead {
+            nestedHead = nil
+            line = LogLine(number: head.number, text: head.text + " " + incoming.trimmed)
+        } else if incoming.trimmed.hasSuffix("nested exception is:") {
+            nestedHead = LogLine(number: incoming.number, text: String(incoming.trimmed))
+            return
+        }
         if var parser = active {
             let verdict = parser.feed(line)
             switch verdict {
@@ -181,6 +193,7 @@ public struct TraceScanner {
 
     private static let containedTriggers: [[UInt8]] = [
         ":in `", ":in '", "panic serving", "Uncaught ", "Fatal error: ", "Program crashed", "[object] (", "\\n",
+        "nested exception is:",
     ].map { Array($0.utf8) }
 
     /// Whether a line could start a trace; false for nearly every ordinary log line.
