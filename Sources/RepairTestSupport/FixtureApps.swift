@@ -35,6 +35,9 @@ public enum FixtureApps {
         return ["PATH": frameworkBin.path + ":" + path]
     }
 
+    /// Seconds a copied fixture app may take to come up.
+    public static let testStartupTimeout = 120
+
     /// `Tests/Fixtures/apps/<name>` or `examples/<name>`.
     public static func source(_ name: String) -> URL {
         let fixture = repositoryRoot.appendingPathComponent("Tests/Fixtures/apps/\(name)")
@@ -88,6 +91,13 @@ public enum FixtureApps {
             }
         }
         let config = directory.url.appendingPathComponent("repair.toml")
+        // The start-up bound is a limit, not a wait: generous, since the suite starts many
+        // apps at once on a small machine.
+        if let text = try? String(contentsOf: config, encoding: .utf8) {
+            let generous = text.replacingOccurrences(
+                of: #"(?m)^startup_timeout = [0-9.]+$"#, with: "startup_timeout = \(testStartupTimeout)", options: .regularExpression)
+            try generous.write(to: config, atomically: true, encoding: .utf8)
+        }
         if let text = try? String(contentsOf: config, encoding: .utf8), let start = text.range(of: "\n[learning]") {
             let rest = text[start.upperBound...]
             let end = rest.range(of: "\n[")?.lowerBound ?? text.endIndex

@@ -9,7 +9,7 @@ public enum FixtureServer {
         let script = FixtureApps.repositoryRoot.appendingPathComponent("Tests/Fixtures/servers/probe_server.py")
         var settings = RepairConfig.App(start: "exec python3 \(script.path)")
         settings.health = "/ok"
-        settings.startupTimeout = 20
+        settings.startupTimeout = Double(FixtureApps.testStartupTimeout)
         settings.stopGrace = 2
         return try await host(directory: directory.url, settings: settings).start()
     }

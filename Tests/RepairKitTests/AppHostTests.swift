@@ -35,14 +35,14 @@ import Glibc
         defer { directory.remove() }
         // Listens, but the health path is a 404.
         let host = FixtureServer.host(directory: directory.url, settings: settings(
-            "echo serving; exec python3 -m http.server --bind 127.0.0.1 $PORT", health: "/health", timeout: 15))
+            "echo serving; exec python3 -m http.server --bind 127.0.0.1 $PORT", health: "/health", timeout: 40))
         let started = ContinuousClock.now
         let error = await #expect(throws: AppHostError.self) { try await host.start() }
         let elapsed = ContinuousClock.now - started
         #expect(error?.kind == .unhealthy)
         #expect(error?.message.contains("/health answered 404") == true)
         // Long enough for the server to come up on a machine busy with the rest of the suite.
-        #expect(elapsed >= .seconds(15), "unhealthy only once the start-up timeout has passed")
+        #expect(elapsed >= .seconds(40), "unhealthy only once the start-up timeout has passed")
         #expect(error?.outputTail.contains("\"GET /health HTTP/1.1\" 404") == true, "the tail holds what the app printed last")
     }
 

@@ -4,9 +4,10 @@ import RepairKit
 import RepairTestSupport
 import Testing
 
+/// One test at a time: each starts a real framework server, and the suite runs on small machines.
 /// Traces tied to their own requests on real framework servers, whatever order each prints
 /// its access line, its error line and its traceback in.
-@Suite struct FrameworkCorrelationTests {
+@Suite(.serialized) struct FrameworkCorrelationTests {
 
     /// One smoke pass over a copy of the fixture, and what the server printed.
     func run(_ name: String, concurrency: Int, start: String? = nil) async throws -> (SmokeRun, String) {

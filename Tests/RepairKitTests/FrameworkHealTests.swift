@@ -5,9 +5,10 @@ import Testing
 
 @testable import RepairKit
 
+/// One test at a time: each starts a real framework server, and the suite runs on small machines.
 /// Each framework fixture heals to 100% on its real server through the scripted LLM, which
 /// answers a bug's fix only when the prompt shows the lines to change and names their file.
-@Suite struct FrameworkHealTests {
+@Suite(.serialized) struct FrameworkHealTests {
     struct Outcome {
         var report: HealReport
         var prompts: [String]

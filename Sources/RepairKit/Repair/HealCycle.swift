@@ -28,9 +28,11 @@ public struct HealCycle: Sendable {
     public var store: RepairDatabase?
     public var logger: Logger
 
-    public init(appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL, llm: LLMService?,
-                redactor: SecretRedactor = SecretRedactor(), dryRun: Bool = false, promptTokenLimit: Int = 3000,
-                store: RepairDatabase? = nil, logger: Logger = Logger(label: "repaird.cycle")) {
+    public init(
+        appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL, llm: LLMService?,
+        redactor: SecretRedactor = SecretRedactor(), dryRun: Bool = false, promptTokenLimit: Int = 3000,
+        store: RepairDatabase? = nil, logger: Logger = Logger(label: "repaird.cycle")
+    ) {
         self.appDirectory = appDirectory.standardizedFileURL
         self.config = config
         self.plan = plan
@@ -43,33 +45,11 @@ public struct HealCycle: Sendable {
         self.logger = logger
     }
 
-    /// A fix proposed for one group, placed against the files as they are now.
-    struct Proposal {
-        var group: ViolationGroup
-        var patch: Patch
-        var contents: [(path: String, text: String)]
-        var diff: String
-        var tokensIn: Int
-        var tokensOut: Int
-        var prompt = ""
-        var answer = ""
-        var durationMilliseconds = 0.0
-        /// `llm`, or `pattern` when the learning store supplied the fix.
-        var source = "llm"
-        var pattern: FixPattern?
-        var files: [String] { contents.map(\.path) }
-    }
-
-    /// Token and call counts of the cycle so far.
-    struct Spending {
-        var calls = 0
-        var tokensIn = 0
-        var tokensOut = 0
-        var total: Int { tokensIn + tokensOut }
-    }
-
     public func run(events: (@Sendable (Event) -> Void)? = nil) async throws -> HealReport {
         let workspace = Workspace(appDirectory: appDirectory)
+        let proposer = FixProposer(
+            appDirectory: appDirectory, config: config, llm: llm, redactor: redactor,
+            promptTokenLimit: promptTokenLimit, logger: logger)
         // A cycle killed earlier may have left its app running and a change unjudged.
         AppHost.reapOrphan(appDirectory: appDirectory)
         let recovered = try workspace.recover()
@@ -79,8 +59,8 @@ public struct HealCycle: Sendable {
         try store?.begin(runID: initial.runID, appDirectory: appDirectory, kind: "heal", startedAt: initial.startedAt)
         try store?.record(initial, iteration: 0, runID: initial.runID)
         var iterations: [IterationReport] = []
-        var spending = Spending()
-        var pending: [Proposal] = []
+        var spending = FixProposer.Spending()
+        var pending: [FixProposer.Proposal] = []
         var keptDiffs: [String] = []
         var stopReason = "the app passed its plan"
         let guardian = PatchGuard(appDirectory: appDirectory, config: config)
@@ -89,7 +69,10 @@ public struct HealCycle: Sendable {
         var fruitless: [String: String] = [:]
 
         if !needsRepair(current) {
-            return try finished(report(initial: initial, final: current, iterations: [], spending: spending, kept: [], stop: "no repair was needed"))
+            return try finished(
+                report(
+                    initial: initial, final: current, iterations: [], spending: spending, kept: [],
+                    stop: "no repair was needed"))
         }
         iterationLoop: for number in 1...config.repair.maxIterations {
             // A cancelled cycle (a daemon past its shutdown grace) stops between steps; an
@@ -98,7 +81,7 @@ public struct HealCycle: Sendable {
             if meetsTarget(current) { stopReason = "the target pass rate was met"; break }
             events?(.iteration(number: number, groups: current.groups.count))
             var attempts: [AttemptReport] = []
-            var proposals: [Proposal] = []
+            var proposals: [FixProposer.Proposal] = []
             let failing = Set(current.groups.map(\.key))
             pending = pending.filter { failing.contains($0.group.key) }
             var budgetSpent = false
@@ -109,7 +92,7 @@ public struct HealCycle: Sendable {
                     proposal.group = group
                     // A deferred fix is reused while it still places; once the files moved
                     // under it, the LLM is asked again with the source as it is now.
-                    if case .success(let placed) = place(proposal.patch, guard: guardian) {
+                    if case .success(let placed) = proposer.place(proposal.patch, guard: guardian) {
                         proposal.contents = placed.contents
                         proposal.diff = placed.diff
                         proposals.append(proposal)
@@ -117,45 +100,60 @@ public struct HealCycle: Sendable {
                     }
                 }
                 // A fix learned before, for no tokens, before any LLM call.
-                if let library, let proposal = patternProposal(for: group, library: library, guard: guardian) {
+                if let library, let proposal = proposer.patternProposal(for: group, library: library, guard: guardian) {
                     proposals.append(proposal)
                     continue
                 }
                 guard let llm else {
-                    attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .noLLM, rule: nil,
-                                                  files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: "no [llm] is configured"))
+                    attempts.append(
+                        AttemptReport(
+                            group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .noLLM, rule: nil,
+                            files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: "no [llm] is configured"))
                     continue
                 }
                 let lessons = (try? library?.lessonLines(for: group)) ?? []
                 let examples = (try? library?.exampleDiffs(for: group)) ?? []
-                let prompt = RepairPrompt.build(for: group, appDirectory: appDirectory, redactor: redactor, lessons: lessons,
-                                                examples: examples, tokenLimit: promptTokenLimit)
+                let prompt = RepairPrompt.build(
+                    for: group, appDirectory: appDirectory, redactor: redactor, lessons: lessons,
+                    examples: examples, tokenLimit: promptTokenLimit)
                 let promptKey = LLMAnswerCache.key([prompt.system, prompt.user])
                 if fruitless[group.key] == promptKey {
-                    attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .notAskedAgain, rule: nil,
-                                                  files: [], diff: "", tokensIn: 0, tokensOut: 0,
-                                                  detail: "its evidence has not changed since an answer with no usable edit"))
+                    attempts.append(
+                        AttemptReport(
+                            group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .notAskedAgain,
+                            rule: nil,
+                            files: [], diff: "", tokensIn: 0, tokensOut: 0,
+                            detail: "its evidence has not changed since an answer with no usable edit"))
                     continue
                 }
                 if budgetSpent || spending.total + prompt.estimatedTokens > config.repair.tokenBudget {
                     budgetSpent = true
-                    attempts.append(AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .budgetExhausted, rule: nil,
-                                                  files: [], diff: "", tokensIn: 0, tokensOut: 0,
-                                                  detail: "the cycle's budget of \(config.repair.tokenBudget) tokens would be exceeded"))
+                    attempts.append(
+                        AttemptReport(
+                            group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .budgetExhausted,
+                            rule: nil,
+                            files: [], diff: "", tokensIn: 0, tokensOut: 0,
+                            detail: "the cycle's budget of \(config.repair.tokenBudget) tokens would be exceeded"))
                     continue
                 }
                 events?(.asking(group: group.key))
-                switch await ask(llm, prompt, group: group, spending: &spending, guard: guardian) {
+                switch await proposer.ask(llm, prompt, group: group, spending: &spending, guard: guardian) {
                 case .success(let proposal):
                     if let lesson = try? library?.lesson(burying: proposal.diff, for: group) {
                         fruitless[group.key] = promptKey
-                        attempts.append(attemptReport(proposal, outcome: .graveyard,
-                                                      detail: "this patch already failed for this failure (\(lesson.outcome), \(lesson.count)×): \(lesson.evidence)"))
+                        attempts.append(
+                            proposer.attemptReport(
+                                proposal, outcome: .graveyard,
+                                detail:
+                                    "this patch already failed for this failure (\(lesson.outcome), \(lesson.count)×): \(lesson.evidence)"
+                            ))
                     } else {
                         proposals.append(proposal)
                     }
                 case .failure(let failure):
-                    if [.noEdit, .notApplicable, .refused, .alreadyApplied].contains(failure.report.outcome) { fruitless[group.key] = promptKey }
+                    if [.noEdit, .notApplicable, .refused, .alreadyApplied].contains(failure.report.outcome) {
+                        fruitless[group.key] = promptKey
+                    }
                     attempts.append(failure.report)
                 }
             }
@@ -163,18 +161,20 @@ public struct HealCycle: Sendable {
 
             if dryRun {
                 for proposal in proposals {
-                    let attempt = attemptReport(proposal, outcome: .dryRun, detail: "not written (--dry-run)")
+                    let attempt = proposer.attemptReport(proposal, outcome: .dryRun, detail: "not written (--dry-run)")
                     attempts.append(attempt)
                     events?(.attempt(attempt))
                 }
-                iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
+                iterations.append(
+                    IterationReport(
+                        number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
                 try record(iterations[iterations.count - 1], standing: current, runID: initial.runID)
                 stopReason = "--dry-run writes nothing"
                 break
             }
 
             // Fixes touching different files go together; the rest wait for the next iteration.
-            var batch: [Proposal] = []
+            var batch: [FixProposer.Proposal] = []
             var used = Set<String>()
             for proposal in proposals {
                 if used.isDisjoint(with: proposal.files) {
@@ -182,39 +182,49 @@ public struct HealCycle: Sendable {
                     used.formUnion(proposal.files)
                 } else {
                     pending.append(proposal)
-                    let attempt = attemptReport(proposal, outcome: .deferred, detail: "touches a file another fix of this iteration changes")
+                    let attempt = proposer.attemptReport(
+                        proposal, outcome: .deferred, detail: "touches a file another fix of this iteration changes")
                     attempts.append(attempt)
                     events?(.attempt(attempt))
                 }
             }
-            var applied: [(proposal: Proposal, change: Workspace.Change)] = []
+            var applied: [(proposal: FixProposer.Proposal, change: Workspace.Change)] = []
             for proposal in batch {
-                switch await applyChecked(proposal, workspace: workspace, spending: &spending, guard: guardian) {
+                switch await proposer.applyChecked(proposal, workspace: workspace, spending: &spending, guard: guardian)
+                {
                 case .success(let result): applied.append(result)
                 case .failure(let failure):
                     if failure.report.outcome == .checkFailed, !failure.report.diff.isEmpty {
-                        try library?.recordFailure(diff: failure.report.diff, group: proposal.group, outcome: "check_failed",
-                                                   evidence: failure.report.detail, pattern: proposal.pattern)
+                        try library?.recordFailure(
+                            diff: failure.report.diff, group: proposal.group, outcome: "check_failed",
+                            evidence: failure.report.detail, pattern: proposal.pattern)
                     }
                     attempts.append(failure.report)
                     events?(.attempt(failure.report))
                 }
             }
             guard !applied.isEmpty else {
-                iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
+                iterations.append(
+                    IterationReport(
+                        number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
                 try record(iterations[iterations.count - 1], standing: current, runID: initial.runID)
                 if pending.isEmpty {
-                    stopReason = budgetSpent ? "the token budget was spent" : (llm == nil ? "no LLM is configured" : "an iteration kept nothing")
+                    stopReason =
+                        budgetSpent
+                        ? "the token budget was spent"
+                        : (llm == nil ? "no LLM is configured" : "an iteration kept nothing")
                     break iterationLoop
                 }
                 continue
             }
 
             events?(.verifying(fixes: applied.count))
-            let verdict = BatchVerdict(workspace: workspace, rerun: { try await smoke(iteration: number, events: events) })
+            let verdict = BatchVerdict(
+                workspace: workspace, rerun: { try await smoke(iteration: number, events: events) })
             let pendingChanges = applied.map { entry in
-                BatchVerdict.Pending(group: entry.proposal.group, change: entry.change,
-                                     reapply: { try workspace.apply(entry.proposal.contents) })
+                BatchVerdict.Pending(
+                    group: entry.proposal.group, change: entry.change,
+                    reapply: { try workspace.apply(entry.proposal.contents) })
             }
             let judged = try await verdict.judge(pendingChanges, before: current)
             var keptAny = false
@@ -227,17 +237,21 @@ public struct HealCycle: Sendable {
                         try library?.recordSuccess(diff: proposal.diff, group: group, appDirectory: appDirectory)
                     }
                 } else {
-                    let evidence = judgement.outcome == .regressed
+                    let evidence =
+                        judgement.outcome == .regressed
                         ? "broke \(judgement.regressions.joined(separator: ", "))" : "none of its scenarios passed"
-                    try library?.recordFailure(diff: proposal.diff, group: proposal.group, outcome: judgement.outcome.rawValue,
-                                               evidence: evidence, pattern: proposal.pattern)
+                    try library?.recordFailure(
+                        diff: proposal.diff, group: proposal.group, outcome: judgement.outcome.rawValue,
+                        evidence: evidence, pattern: proposal.pattern)
                 }
-                let attempt = attemptReport(proposal, outcome: judgement.outcome, detail: judgement.detail(for: proposal.group))
+                let attempt = proposer.attemptReport(
+                    proposal, outcome: judgement.outcome, detail: judgement.detail(for: proposal.group))
                 attempts.append(attempt)
                 events?(.attempt(attempt))
             }
             current = judged.standing
-            iterations.append(IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
+            iterations.append(
+                IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
             try record(iterations[iterations.count - 1], standing: current, runID: initial.runID)
             if !keptAny && pending.isEmpty {
                 stopReason = "an iteration kept nothing"
@@ -246,7 +260,10 @@ public struct HealCycle: Sendable {
             if number == config.repair.maxIterations { stopReason = "the iteration limit was reached" }
         }
         if meetsTarget(current) { stopReason = "the target pass rate was met" }
-        return try finished(report(initial: initial, final: current, iterations: iterations, spending: spending, kept: keptDiffs, stop: stopReason))
+        return try finished(
+            report(
+                initial: initial, final: current, iterations: iterations, spending: spending, kept: keptDiffs,
+                stop: stopReason))
     }
 
     /// Records an iteration's attempts and the run that stands after it.
@@ -279,152 +296,22 @@ public struct HealCycle: Sendable {
         run.appFailure == nil && run.passRate >= config.repair.targetPassRate
     }
 
-    private func ask(_ llm: LLMService, _ prompt: RepairPrompt, group: ViolationGroup, spending: inout Spending,
-                     guard guardian: PatchGuard) async -> Result<Proposal, AttemptFailure> {
-        let response: LLMResponse
-        let started = ContinuousClock.now
-        func elapsed() -> Double {
-            let duration = ContinuousClock.now - started
-            return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        }
-        do {
-            response = try await llm.complete(prompt.request)
-        } catch {
-            var report = AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .llmError, rule: nil,
-                                       files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: error.description)
-            report.prompt = prompt.system + "\n\n" + prompt.user
-            report.durationMilliseconds = elapsed()
-            return .failure(AttemptFailure(report))
-        }
-        if !response.cached {
-            spending.calls += 1
-            spending.tokensIn += response.tokensIn
-            spending.tokensOut += response.tokensOut
-        }
-        let cost = response.cached ? (0, 0) : (response.tokensIn, response.tokensOut)
-        let promptText = prompt.system + "\n\n" + prompt.user
-        let patch: Patch
-        do {
-            patch = try PatchParser.parse(response.text)
-        } catch {
-            var report = AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: error.rule == .noEdit ? .noEdit : .notApplicable,
-                                       rule: error.rule.rawValue, files: [], diff: "", tokensIn: cost.0, tokensOut: cost.1, detail: error.message)
-            report.prompt = promptText
-            report.answer = response.text
-            report.durationMilliseconds = elapsed()
-            return .failure(AttemptFailure(report))
-        }
-        switch place(patch, guard: guardian) {
-        case .success(let placed):
-            return .success(Proposal(group: group, patch: patch, contents: placed.contents, diff: placed.diff, tokensIn: cost.0, tokensOut: cost.1,
-                                     prompt: promptText, answer: response.text, durationMilliseconds: elapsed()))
-        case .failure(let failure):
-            var attempt = failure.with(group: group)
-            attempt.tokensIn = cost.0
-            attempt.tokensOut = cost.1
-            attempt.prompt = promptText
-            attempt.answer = response.text
-            attempt.durationMilliseconds = elapsed()
-            return .failure(AttemptFailure(attempt))
-        }
-    }
-
-    struct AttemptFailure: Error {
-        var report: AttemptReport
-        init(_ report: AttemptReport) { self.report = report }
-        func with(group: ViolationGroup) -> AttemptReport {
-            var report = report
-            report.group = group.key
-            report.kind = group.kind.rawValue
-            return report
-        }
-    }
-
-    /// The first learned fix for the group that places cleanly and is not buried.
-    private func patternProposal(for group: ViolationGroup, library: PatternLibrary, guard guardian: PatchGuard) -> Proposal? {
-        guard let candidates = try? library.candidates(for: group) else { return nil }
-        for candidate in candidates {
-            guard let patch = try? PatchParser.parse(candidate.patch),
-                  case .success(let placed) = place(patch, guard: guardian),
-                  (try? library.lesson(burying: placed.diff, for: group)) == nil else { continue }
-            return Proposal(group: group, patch: patch, contents: placed.contents, diff: placed.diff, tokensIn: 0, tokensOut: 0,
-                            prompt: "", answer: "pattern \(candidate.pattern.id ?? 0) (\(candidate.exact ? "as learned" : "generalised"))",
-                            source: "pattern", pattern: candidate.pattern)
-        }
-        return nil
-    }
-
-    /// Guards a patch and places it against the files as they are now, in memory.
-    private func place(_ patch: Patch, guard guardian: PatchGuard) -> Result<(contents: [(path: String, text: String)], diff: String), AttemptFailure> {
-        switch PatchPlacement(guardian: guardian).place(patch) {
-        case .success(let placed):
-            return .success((placed.contents, placed.diff))
-        case .failure(let failure):
-            let outcome: AttemptOutcome = switch failure.kind {
-            case .refused: .refused
-            case .notApplicable: .notApplicable
-            case .alreadyApplied: .alreadyApplied
-            }
-            return .failure(AttemptFailure(AttemptReport(group: "", kind: "", source: "llm", outcome: outcome, rule: failure.rule,
-                                                         files: failure.files, diff: "", tokensIn: 0, tokensOut: 0, detail: failure.detail)))
-        }
-    }
-
-    /// Applies a fix and runs the check command; on failure, asks the LLM once more with the
-    /// check's output.
-    private func applyChecked(_ proposal: Proposal, workspace: Workspace, spending: inout Spending,
-                              guard guardian: PatchGuard) async -> Result<(proposal: Proposal, change: Workspace.Change), AttemptFailure> {
-        var proposal = proposal
-        let host = AppHost(directory: appDirectory, settings: config.app,
-                           runDirectory: appDirectory.appendingPathComponent(".repair/checks"), logger: logger)
-        for round in 0..<2 {
-            let change: Workspace.Change
-            do { change = try workspace.apply(proposal.contents) } catch {
-                return .failure(AttemptFailure(attemptReport(proposal, outcome: .refused, detail: "could not write: \(error)")))
-            }
-            let result = await host.check(files: proposal.files)
-            if result.passed { return .success((proposal, change)) }
-            try? workspace.rollback(change)
-            guard round == 0, let llm else {
-                return .failure(AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
-            }
-            let prompt = RepairPrompt.build(for: proposal.group, appDirectory: appDirectory, redactor: redactor,
-                                            feedback: result.output, tokenLimit: promptTokenLimit)
-            switch await ask(llm, prompt, group: proposal.group, spending: &spending, guard: guardian) {
-            case .success(let corrected):
-                proposal.patch = corrected.patch
-                proposal.contents = corrected.contents
-                proposal.diff = corrected.diff
-                proposal.tokensIn += corrected.tokensIn
-                proposal.tokensOut += corrected.tokensOut
-                proposal.prompt = corrected.prompt
-                proposal.answer = corrected.answer
-                proposal.durationMilliseconds += corrected.durationMilliseconds
-            case .failure:
-                return .failure(AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
-            }
-        }
-        return .failure(AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed")))
-    }
-
-    private func attemptReport(_ proposal: Proposal, outcome: AttemptOutcome, detail: String) -> AttemptReport {
-        var report = AttemptReport(group: proposal.group.key, kind: proposal.group.kind.rawValue, source: proposal.source, outcome: outcome, rule: nil,
-                                   files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn, tokensOut: proposal.tokensOut, detail: detail)
-        report.prompt = proposal.prompt
-        report.answer = proposal.answer
-        report.durationMilliseconds = proposal.durationMilliseconds
-        return report
-    }
-
-    private func report(initial: SmokeRun, final: SmokeRun, iterations: [IterationReport], spending: Spending, kept: [String], stop: String) -> HealReport {
+    private func report(
+        initial: SmokeRun, final: SmokeRun, iterations: [IterationReport], spending: FixProposer.Spending,
+        kept: [String], stop: String
+    ) -> HealReport {
         var files: [String] = []
         for attempt in iterations.flatMap(\.attempts) where attempt.outcome == .kept {
             for file in attempt.files where !files.contains(file) { files.append(file) }
         }
         return HealReport(
-            healed: meetsTarget(final), runID: initial.runID, initialPassRate: initial.passRate, finalPassRate: final.passRate,
-            llmCalls: spending.calls, tokensIn: spending.tokensIn, tokensOut: spending.tokensOut, iterations: iterations,
+            healed: meetsTarget(final), runID: initial.runID, initialPassRate: initial.passRate,
+            finalPassRate: final.passRate,
+            llmCalls: spending.calls, tokensIn: spending.tokensIn, tokensOut: spending.tokensOut,
+            iterations: iterations,
             filesChanged: files, keptDiff: kept.joined(), stopReason: stop,
-            groupsLeft: final.groups.map { "\($0.kind.rawValue) \($0.method.isEmpty ? "app" : "\($0.method) \($0.route)")\($0.status.map { " → \($0)" } ?? "")" })
+            groupsLeft: final.groups.map {
+                "\($0.kind.rawValue) \($0.method.isEmpty ? "app" : "\($0.method) \($0.route)")\($0.status.map { " → \($0)" } ?? "")"
+            })
     }
 }

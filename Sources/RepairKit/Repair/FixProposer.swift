@@ -1,0 +1,211 @@
+import Foundation
+import Logging
+
+/// Where a group's fix comes from, before any verdict: the pattern library, else the LLM,
+/// asked with the group's prompt; the answer parsed and placed against the files as they are
+/// now; on a failing `[app] check`, the LLM asked once more with its output. Nothing here
+/// judges a fix or sequences a cycle: `HealCycle` does.
+struct FixProposer: Sendable {
+    var appDirectory: URL
+    var config: RepairConfig
+    /// nil when no LLM is configured.
+    var llm: LLMService?
+    var redactor: SecretRedactor
+    var promptTokenLimit: Int
+    var logger: Logger
+
+    /// A fix proposed for one group, placed against the files as they are now.
+    struct Proposal: Sendable {
+        var group: ViolationGroup
+        var patch: Patch
+        var contents: [(path: String, text: String)]
+        var diff: String
+        var tokensIn: Int
+        var tokensOut: Int
+        var prompt = ""
+        var answer = ""
+        var durationMilliseconds = 0.0
+        /// `llm`, or `pattern` when the learning store supplied the fix.
+        var source = "llm"
+        var pattern: FixPattern?
+        var files: [String] { contents.map(\.path) }
+    }
+
+    /// Token and call counts of the cycle so far.
+    struct Spending: Sendable {
+        var calls = 0
+        var tokensIn = 0
+        var tokensOut = 0
+        var total: Int { tokensIn + tokensOut }
+    }
+
+    func ask(
+        _ llm: LLMService, _ prompt: RepairPrompt, group: ViolationGroup, spending: inout Spending,
+        guard guardian: PatchGuard
+    ) async -> Result<Proposal, AttemptFailure> {
+        let response: LLMResponse
+        let started = ContinuousClock.now
+        func elapsed() -> Double {
+            let duration = ContinuousClock.now - started
+            return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
+        do {
+            response = try await llm.complete(prompt.request)
+        } catch {
+            var report = AttemptReport(
+                group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .llmError, rule: nil,
+                files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: error.description)
+            report.prompt = prompt.system + "\n\n" + prompt.user
+            report.durationMilliseconds = elapsed()
+            return .failure(AttemptFailure(report))
+        }
+        if !response.cached {
+            spending.calls += 1
+            spending.tokensIn += response.tokensIn
+            spending.tokensOut += response.tokensOut
+        }
+        let cost = response.cached ? (0, 0) : (response.tokensIn, response.tokensOut)
+        let promptText = prompt.system + "\n\n" + prompt.user
+        let patch: Patch
+        do {
+            patch = try PatchParser.parse(response.text)
+        } catch {
+            var report = AttemptReport(
+                group: group.key, kind: group.kind.rawValue, source: "llm",
+                outcome: error.rule == .noEdit ? .noEdit : .notApplicable,
+                rule: error.rule.rawValue, files: [], diff: "", tokensIn: cost.0, tokensOut: cost.1,
+                detail: error.message)
+            report.prompt = promptText
+            report.answer = response.text
+            report.durationMilliseconds = elapsed()
+            return .failure(AttemptFailure(report))
+        }
+        switch place(patch, guard: guardian) {
+        case .success(let placed):
+            return .success(
+                Proposal(
+                    group: group, patch: patch, contents: placed.contents, diff: placed.diff, tokensIn: cost.0,
+                    tokensOut: cost.1,
+                    prompt: promptText, answer: response.text, durationMilliseconds: elapsed()))
+        case .failure(let failure):
+            var attempt = failure.with(group: group)
+            attempt.tokensIn = cost.0
+            attempt.tokensOut = cost.1
+            attempt.prompt = promptText
+            attempt.answer = response.text
+            attempt.durationMilliseconds = elapsed()
+            return .failure(AttemptFailure(attempt))
+        }
+    }
+
+    struct AttemptFailure: Error {
+        var report: AttemptReport
+        init(_ report: AttemptReport) { self.report = report }
+        func with(group: ViolationGroup) -> AttemptReport {
+            var report = report
+            report.group = group.key
+            report.kind = group.kind.rawValue
+            return report
+        }
+    }
+
+    /// The first learned fix for the group that places cleanly and is not buried.
+    func patternProposal(for group: ViolationGroup, library: PatternLibrary, guard guardian: PatchGuard) -> Proposal? {
+        guard let candidates = try? library.candidates(for: group) else { return nil }
+        for candidate in candidates {
+            guard let patch = try? PatchParser.parse(candidate.patch),
+                case .success(let placed) = place(patch, guard: guardian),
+                (try? library.lesson(burying: placed.diff, for: group)) == nil
+            else { continue }
+            return Proposal(
+                group: group, patch: patch, contents: placed.contents, diff: placed.diff, tokensIn: 0, tokensOut: 0,
+                prompt: "",
+                answer: "pattern \(candidate.pattern.id ?? 0) (\(candidate.exact ? "as learned" : "generalised"))",
+                source: "pattern", pattern: candidate.pattern)
+        }
+        return nil
+    }
+
+    /// Guards a patch and places it against the files as they are now, in memory.
+    func place(
+        _ patch: Patch, guard guardian: PatchGuard
+    ) -> Result<(contents: [(path: String, text: String)], diff: String), AttemptFailure> {
+        switch PatchPlacement(guardian: guardian).place(patch) {
+        case .success(let placed):
+            return .success((placed.contents, placed.diff))
+        case .failure(let failure):
+            let outcome: AttemptOutcome =
+                switch failure.kind {
+                case .refused: .refused
+                case .notApplicable: .notApplicable
+                case .alreadyApplied: .alreadyApplied
+                }
+            return .failure(
+                AttemptFailure(
+                    AttemptReport(
+                        group: "", kind: "", source: "llm", outcome: outcome, rule: failure.rule,
+                        files: failure.files, diff: "", tokensIn: 0, tokensOut: 0, detail: failure.detail)))
+        }
+    }
+
+    /// Applies a fix and runs the check command; on failure, asks the LLM once more with the
+    /// check's output.
+    func applyChecked(
+        _ proposal: Proposal, workspace: Workspace, spending: inout Spending,
+        guard guardian: PatchGuard
+    ) async -> Result<(proposal: Proposal, change: Workspace.Change), AttemptFailure> {
+        var proposal = proposal
+        let host = AppHost(
+            directory: appDirectory, settings: config.app,
+            runDirectory: appDirectory.appendingPathComponent(".repair/checks"), logger: logger)
+        for round in 0..<2 {
+            let change: Workspace.Change
+            do { change = try workspace.apply(proposal.contents) } catch {
+                return .failure(
+                    AttemptFailure(attemptReport(proposal, outcome: .refused, detail: "could not write: \(error)")))
+            }
+            let result = await host.check(files: proposal.files)
+            if result.passed { return .success((proposal, change)) }
+            try? workspace.rollback(change)
+            guard round == 0, let llm else {
+                return .failure(
+                    AttemptFailure(
+                        attemptReport(
+                            proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
+            }
+            let prompt = RepairPrompt.build(
+                for: proposal.group, appDirectory: appDirectory, redactor: redactor,
+                feedback: result.output, tokenLimit: promptTokenLimit)
+            switch await ask(llm, prompt, group: proposal.group, spending: &spending, guard: guardian) {
+            case .success(let corrected):
+                proposal.patch = corrected.patch
+                proposal.contents = corrected.contents
+                proposal.diff = corrected.diff
+                proposal.tokensIn += corrected.tokensIn
+                proposal.tokensOut += corrected.tokensOut
+                proposal.prompt = corrected.prompt
+                proposal.answer = corrected.answer
+                proposal.durationMilliseconds += corrected.durationMilliseconds
+            case .failure:
+                return .failure(
+                    AttemptFailure(
+                        attemptReport(
+                            proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
+            }
+        }
+        return .failure(
+            AttemptFailure(attemptReport(proposal, outcome: .checkFailed, detail: "the check command failed")))
+    }
+
+    func attemptReport(_ proposal: Proposal, outcome: AttemptOutcome, detail: String) -> AttemptReport {
+        var report = AttemptReport(
+            group: proposal.group.key, kind: proposal.group.kind.rawValue, source: proposal.source, outcome: outcome,
+            rule: nil,
+            files: proposal.files, diff: proposal.diff, tokensIn: proposal.tokensIn, tokensOut: proposal.tokensOut,
+            detail: detail)
+        report.prompt = proposal.prompt
+        report.answer = proposal.answer
+        report.durationMilliseconds = proposal.durationMilliseconds
+        return report
+    }
+}
