@@ -247,15 +247,14 @@ struct RouteTable {
         _ mount: Mount, to file: String, variable: String?, sources: [String: [Substring]]
     ) -> Bool {
         let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        let folder = ((file as NSString).deletingLastPathComponent as NSString).lastPathComponent
         let target = mount.target
         // require('./routes/notes') / include("library.urls")
         if let literal = firstString(in: target) {
-            return names(module: literal, file: file, stem: stem, folder: folder)
+            return names(module: literal, file: file)
         }
         // books.router / app.routers.books.router; a dotted module name (Django's include)
         let parts = target.split(separator: ".").map(String.init)
-        if parts.count >= 2, !target.contains("("), names(module: target, file: file, stem: stem, folder: folder) {
+        if parts.count >= 2, !target.contains("("), names(module: target, file: file) {
             return true
         }
         if parts.count >= 2, parts[parts.count - 2] == stem { return true }
@@ -269,14 +268,14 @@ struct RouteTable {
                     let literal = firstString(in: String(line[range.upperBound...]))
                 {
                     if line.range(of: parts[0])!.lowerBound < range.lowerBound {
-                        return names(module: literal, file: file, stem: stem, folder: folder)
+                        return names(module: literal, file: file)
                     }
                 }
                 let words = line.split(separator: " ")
                 if words.first == "from", words.count > 3, words[2] == "import" {
                     // `from app.routes import members` names the package; the module is the name.
-                    return names(module: String(words[1]), file: file, stem: stem, folder: folder)
-                        || names(module: "\(words[1]).\(parts[0])", file: file, stem: stem, folder: folder)
+                    return names(module: String(words[1]), file: file)
+                        || names(module: "\(words[1]).\(parts[0])", file: file)
                 }
             }
         }
@@ -284,7 +283,7 @@ struct RouteTable {
     }
 
     /// Whether a module reference (`app.routers.books`, `./routes/notes`, `library.urls`) is `file`.
-    private static func names(module: String, file: String, stem: String, folder: String) -> Bool {
+    private static func names(module: String, file: String) -> Bool {
         var path = module
         if path.hasPrefix("./") || path.hasPrefix("../") || path.contains("/") {
             path = (path as NSString).deletingPathExtension
@@ -292,7 +291,9 @@ struct RouteTable {
             path = path.replacingOccurrences(of: ".", with: "/")
         }
         let wanted = (file as NSString).deletingPathExtension
-        return wanted.hasSuffix(path.split(separator: "/").filter { $0 != "." && $0 != ".." }.joined(separator: "/"))
+        let tail = path.split(separator: "/").filter { $0 != "." && $0 != ".." }.joined(separator: "/")
+        // Whole path components only: `books` is `app/routers/books.py`, not `notebooks.py`.
+        return !tail.isEmpty && (wanted == tail || wanted.hasSuffix("/" + tail))
     }
 
     // MARK: Text helpers
