@@ -288,12 +288,22 @@ public struct HealCycle: Sendable {
     }
 
     func needsRepair(_ run: SmokeRun) -> Bool {
-        run.passRate < config.repair.triggerPassRate || run.appFailure != nil
-            || run.results.contains { ($0.actualStatus ?? 0) >= 500 || $0.failureKind == .appDied }
+        run.passRate < config.repair.triggerPassRate || Self.hasBreakage(run)
     }
 
+    /// A 5xx, a crash, a timeout or a dropped connection is never healed, whatever the target.
     func meetsTarget(_ run: SmokeRun) -> Bool {
-        run.appFailure == nil && run.passRate >= config.repair.targetPassRate
+        !Self.hasBreakage(run) && run.passRate >= config.repair.targetPassRate
+    }
+
+    /// Whether the app broke rather than answered wrong: it did not come up, answered 5xx,
+    /// died, timed out or dropped a connection.
+    static func hasBreakage(_ run: SmokeRun) -> Bool {
+        let broken: Set<FailureKind> = [
+            .appDied, .timeout, .connectionReset, .connectionRefused, .appUnavailable, .transport,
+        ]
+        return run.appFailure != nil
+            || run.results.contains { ($0.actualStatus ?? 0) >= 500 || $0.failureKind.map(broken.contains) == true }
     }
 
     private func report(
