@@ -5,10 +5,10 @@ import Testing
 
 @Suite struct ConfigTests {
     let minimal = """
-    version = 1
-    [app]
-    start = "python3 app.py"
-    """
+        version = 1
+        [app]
+        start = "python3 app.py"
+        """
 
     @Test func minimalFileGetsDocumentedDefaults() throws {
         let config = try RepairConfig.parse(minimal, source: "repair.toml")
@@ -24,31 +24,31 @@ import Testing
 
     @Test func everySectionIsRead() throws {
         let text = """
-        version = 1
-        [app]
-        start = "node server.js"
-        port = 8123
-        health = "/healthz"
-        env = { NODE_ENV = "test", WORKERS = 2 }
-        writable = ["src/**/*.js"]
-        startup_timeout = 2.5
-        [smoke]
-        plan = "plans/smoke.json"
-        concurrency = 4
-        request_timeout = 3
-        [repair]
-        target_pass_rate = 0.9
-        max_iterations = 5
-        [llm]
-        provider = "openai"
-        model = "gpt-4o-mini"
-        api_key_env = "OPENAI_API_KEY"
-        [llm.fallback]
-        provider = "ollama"
-        base_url = "http://127.0.0.1:11434/v1"
-        [learning]
-        store = "/tmp/store.sqlite"
-        """
+            version = 1
+            [app]
+            start = "node server.js"
+            port = 8123
+            health = "/healthz"
+            env = { NODE_ENV = "test", WORKERS = 2 }
+            writable = ["src/**/*.js"]
+            startup_timeout = 2.5
+            [smoke]
+            plan = "plans/smoke.json"
+            concurrency = 4
+            request_timeout = 3
+            [repair]
+            target_pass_rate = 0.9
+            max_iterations = 5
+            [llm]
+            provider = "openai"
+            model = "gpt-4o-mini"
+            api_key_env = "OPENAI_API_KEY"
+            [llm.fallback]
+            provider = "ollama"
+            base_url = "http://127.0.0.1:11434/v1"
+            [learning]
+            store = "/tmp/store.sqlite"
+            """
         let config = try RepairConfig.parse(text, source: "repair.toml")
         #expect(config.app.port == 8123)
         #expect(config.app.env == ["NODE_ENV": "test", "WORKERS": "2"])
@@ -101,6 +101,30 @@ import Testing
             try RepairConfig.parse(minimal + "\n[llm]\nprovider = \"gemini\"", source: "f")
         }
         #expect(error?.key == "llm.provider")
+    }
+
+    /// Hostile numbers are refused naming the key, never converted into a trap later: a
+    /// non-finite or enormous duration used to crash the process once the app had started.
+    @Test(arguments: [
+        "app.startup_timeout=inf", "app.startup_timeout=1e300", "app.startup_timeout=nan", "app.stop_grace=inf",
+        "app.seed_timeout=-1", "smoke.request_timeout=1e20", "llm.timeout=inf", "llm.timeout=0",
+        "repair.max_iterations=1000000", "repair.trigger_pass_rate=nan",
+    ])
+    func hostileNumbersAreRefusedNamingTheKey(override: String) {
+        let key = String(override.split(separator: "=")[0])
+        let error = #expect(throws: ConfigError.self) {
+            try RepairConfig.parse(minimal, source: "f", overrides: [override])
+        }
+        #expect(error?.key == key, "\(override): \(error.map(String.init(describing:)) ?? "accepted")")
+    }
+
+    @Test func infinityInTheFileIsRefusedToo() {
+        // TOML itself allows inf and nan.
+        let error = #expect(throws: ConfigError.self) {
+            try RepairConfig.parse(minimal + "\nstartup_timeout = inf", source: "repair.toml")
+        }
+        #expect(error?.key == "app.startup_timeout")
+        #expect(error?.source == "repair.toml")
     }
 
     @Test func invalidTOMLGivesLineAndColumn() {

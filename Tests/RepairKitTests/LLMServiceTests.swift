@@ -1,5 +1,5 @@
 import Foundation
-import RepairKit
+@testable import RepairKit
 import RepairTestSupport
 import Testing
 
@@ -176,5 +176,13 @@ import Testing
         #expect(response.tokensOut == 100)
         #expect(response.tokensIn > 0)
         #expect(server.requests().first?.headers["Authorization"] == nil, "Ollama needs no key")
+    }
+
+    @Test func retryAfterIsADelayOnlyWhenItIsAReasonableNumber() {
+        #expect(LLMService.retryDelay("2") == .seconds(2))
+        #expect(LLMService.retryDelay("0.5") == .milliseconds(500))
+        for hostile in ["inf", "1e300", "-1", "nan", "soon", "86401"] {
+            #expect(LLMService.retryDelay(hostile) == nil, "\(hostile)")
+        }
     }
 }

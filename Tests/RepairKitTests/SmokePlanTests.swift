@@ -13,7 +13,8 @@ import Testing
     }
 
     @Test func examplePlanParses() throws {
-        let plan = try SmokePlan.load(from: FixtureApps.source("shop-api").appendingPathComponent("smoke_test_plan.json"))
+        let plan = try SmokePlan.load(
+            from: FixtureApps.source("shop-api").appendingPathComponent("smoke_test_plan.json"))
         #expect(plan.scenarios.count == 15)
         #expect(plan.seedData.count == 3)
         #expect(plan.seedData[2].dependsOn == ["customer", "product"])
@@ -23,11 +24,12 @@ import Testing
     }
 
     @Test func pathAndQueryParametersAreSubstitutedAndEscaped() throws {
-        let plan = try parse("""
-        {"scenarios": [{"endpoint": "GET /files/{name}/versions/{n}", "name": "a",
-          "path_params": {"name": "a b/c", "n": 3}, "query_params": {"q": "x&y", "limit": 10},
-          "expected_status": 200}]}
-        """)
+        let plan = try parse(
+            """
+            {"scenarios": [{"endpoint": "GET /files/{name}/versions/{n}", "name": "a",
+              "path_params": {"name": "a b/c", "n": 3}, "query_params": {"q": "x&y", "limit": 10},
+              "expected_status": 200}]}
+            """)
         #expect(plan.scenarios[0].target == "/files/a%20b%2Fc/versions/3?limit=10&q=x%26y")
     }
 
@@ -43,10 +45,11 @@ import Testing
     }
 
     @Test func missingFieldNamesScenarioIndexNameAndField() {
-        let error = planError("""
-        {"scenarios": [{"endpoint": "GET /a", "name": "ok", "expected_status": 200},
-                       {"endpoint": "GET /b", "name": "second"}]}
-        """)
+        let error = planError(
+            """
+            {"scenarios": [{"endpoint": "GET /a", "name": "ok", "expected_status": 200},
+                           {"endpoint": "GET /b", "name": "second"}]}
+            """)
         #expect(error?.scenarioIndex == 1)
         #expect(error?.scenarioName == "second")
         #expect(error?.field == "expected_status")
@@ -55,33 +58,41 @@ import Testing
 
     @Test func endpointMustBeMethodAndPath() {
         for endpoint in ["/products", "FETCH /products", "GET products", "GET /a /b", ""] {
-            let error = planError(#"{"scenarios": [{"endpoint": "\#(endpoint)", "name": "n", "expected_status": 200}]}"#)
+            let error = planError(
+                #"{"scenarios": [{"endpoint": "\#(endpoint)", "name": "n", "expected_status": 200}]}"#)
             #expect(error?.field == "endpoint", "\(endpoint)")
         }
     }
 
     @Test func pathParameterWithoutValueIsAnError() {
-        let error = planError(#"{"scenarios": [{"endpoint": "GET /p/{id}", "name": "n", "path_params": {"other": 1}, "expected_status": 200}]}"#)
+        let error = planError(
+            #"{"scenarios": [{"endpoint": "GET /p/{id}", "name": "n", "path_params": {"other": 1}, "expected_status": 200}]}"#
+        )
         #expect(error?.field == "path_params.id")
     }
 
     @Test func expectedStatusMustBeStatusOrList() {
-        for value in ["\"200\"", "[]", "[200, \"x\"]", "99", "{}"] {
-            let error = planError(#"{"scenarios": [{"endpoint": "GET /a", "name": "n", "expected_status": \#(value)}]}"#)
+        // Huge, fractional and negative numbers too: they were read as 200 or trapped.
+        for value in ["\"200\"", "[]", "[200, \"x\"]", "99", "{}", "1e300", "200.7", "[400, 1e300]", "-1e308", "600"] {
+            let error = planError(
+                #"{"scenarios": [{"endpoint": "GET /a", "name": "n", "expected_status": \#(value)}]}"#)
             #expect(error?.field == "expected_status", "\(value)")
         }
     }
 
     @Test func responseContainsMustBeStrings() {
-        let error = planError(#"{"scenarios": [{"endpoint": "GET /a", "name": "n", "expected_status": 200, "expected_response_contains": [1]}]}"#)
+        let error = planError(
+            #"{"scenarios": [{"endpoint": "GET /a", "name": "n", "expected_status": 200, "expected_response_contains": [1]}]}"#
+        )
         #expect(error?.field == "expected_response_contains")
     }
 
     @Test func duplicateNamesOnOneEndpointAreErrors() {
-        let error = planError("""
-        {"scenarios": [{"endpoint": "GET /a", "name": "n", "expected_status": 200},
-                       {"endpoint": "GET /a", "name": "n", "expected_status": 404}]}
-        """)
+        let error = planError(
+            """
+            {"scenarios": [{"endpoint": "GET /a", "name": "n", "expected_status": 200},
+                           {"endpoint": "GET /a", "name": "n", "expected_status": 404}]}
+            """)
         #expect(error?.scenarioIndex == 1)
         #expect(error?.field == "name")
     }
@@ -92,7 +103,9 @@ import Testing
     }
 
     @Test func missingFileIsAnError() {
-        let error = #expect(throws: PlanError.self) { try SmokePlan.load(from: URL(fileURLWithPath: "/nonexistent/plan.json")) }
+        let error = #expect(throws: PlanError.self) {
+            try SmokePlan.load(from: URL(fileURLWithPath: "/nonexistent/plan.json"))
+        }
         #expect(error?.problem == "not found")
     }
 }

@@ -177,20 +177,33 @@ extension RepairConfig {
         return config
     }
 
+    /// The longest duration any setting may hold, in seconds: a day.
+    static let longestDuration = 86_400.0
+
     private func validate(source: String) throws(ConfigError) {
         func fail(_ key: String, _ value: CustomStringConvertible, _ problem: String) -> ConfigError {
             ConfigError(source: source, key: key, value: value.description, problem: problem)
         }
         guard (0...65535).contains(app.port) else { throw fail("app.port", app.port, "must be 0 (any free port) to 65535") }
         guard app.health.hasPrefix("/") else { throw fail("app.health", app.health, "must be a path starting with /") }
-        guard app.startupTimeout > 0 else { throw fail("app.startup_timeout", app.startupTimeout, "must be more than 0 seconds") }
-        guard app.stopGrace >= 0 else { throw fail("app.stop_grace", app.stopGrace, "must not be negative") }
-        guard app.seedTimeout > 0 else { throw fail("app.seed_timeout", app.seedTimeout, "must be more than 0 seconds") }
-        guard smoke.requestTimeout > 0 else { throw fail("smoke.request_timeout", smoke.requestTimeout, "must be more than 0 seconds") }
+        // Durations become whole milliseconds later: finite and at most a day, or a conversion
+        // would trap (`inf`, `1e300`) instead of refusing the value.
+        func seconds(_ key: String, _ value: Double, zeroAllowed: Bool = false) throws(ConfigError) {
+            guard value.isFinite, zeroAllowed ? value >= 0 : value > 0, value <= Self.longestDuration else {
+                throw fail(key, value, "must be \(zeroAllowed ? "0" : "more than 0") to \(Int(Self.longestDuration)) seconds")
+            }
+        }
+        try seconds("app.startup_timeout", app.startupTimeout)
+        try seconds("app.stop_grace", app.stopGrace, zeroAllowed: true)
+        try seconds("app.seed_timeout", app.seedTimeout)
+        try seconds("smoke.request_timeout", smoke.requestTimeout)
+        try seconds("llm.timeout", llm.timeout)
         guard (1...64).contains(smoke.concurrency) else { throw fail("smoke.concurrency", smoke.concurrency, "must be 1 to 64") }
         guard (0...1).contains(repair.triggerPassRate) else { throw fail("repair.trigger_pass_rate", repair.triggerPassRate, "must be 0.0 to 1.0") }
         guard (0...1).contains(repair.targetPassRate) else { throw fail("repair.target_pass_rate", repair.targetPassRate, "must be 0.0 to 1.0") }
-        guard repair.maxIterations >= 1 else { throw fail("repair.max_iterations", repair.maxIterations, "must be at least 1") }
+        guard (1...100).contains(repair.maxIterations) else {
+            throw fail("repair.max_iterations", repair.maxIterations, "must be 1 to 100")
+        }
         guard repair.tokenBudget >= 0 else { throw fail("repair.token_budget", repair.tokenBudget, "must not be negative") }
         for (prefix, endpoint) in [("llm", llm.primary), ("llm.fallback", llm.fallback ?? LLMEndpoint())] {
             guard Self.providers.contains(endpoint.provider) else {

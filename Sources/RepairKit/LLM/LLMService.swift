@@ -87,7 +87,9 @@ public struct LLMService: Sendable {
                 let retryable = response.status == 429 || response.status >= 500
                 failure = LLMError(kind: retryable ? .unavailable : .refused, message: "\(endpoint.provider) answered \(response.status): \(excerpt)")
                 guard retryable else { throw failure }
-                retryAfter = response.header("Retry-After").flatMap(Double.init).map { .milliseconds(Int($0 * 1000)) }
+                // Seconds as the provider sent them; `inf`, negative or absurd values are not a
+                // delay (and would trap as milliseconds): back off as if none came.
+                retryAfter = response.header("Retry-After").flatMap(Self.retryDelay)
             case .failure(let error):
                 failure = LLMError(kind: .unavailable, message: "\(endpoint.provider): \(error.description)")
             }
@@ -100,5 +102,12 @@ public struct LLMService: Sendable {
             logger.info("llm.retry", metadata: ["llm.provider": "\(endpoint.provider)", "llm.attempt": "\(attempt)"])
             try? await Task.sleep(for: delay)
         }
+    }
+
+    /// A `Retry-After` value in seconds as a delay; nil for anything that is not a finite
+    /// number from 0 to a day.
+    static func retryDelay(_ text: String) -> Duration? {
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= 86_400 else { return nil }
+        return .milliseconds(Int(seconds * 1000))
     }
 }

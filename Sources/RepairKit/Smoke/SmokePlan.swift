@@ -72,16 +72,24 @@ public struct SmokePlan: Sendable, Equatable {
         }
         guard let statusValue = fields["expected_status"] else { throw fail("expected_status", "missing") }
         let expectedStatus: [Int]
+        // A status is a whole number from 100 to 599: checked before it becomes an Int, so
+        // `1e300` is refused rather than trapping and `200.7` is not read as 200.
+        func status(_ number: Double) throws(PlanError) -> Int {
+            guard number.isFinite, number.rounded() == number, (100...599).contains(number) else {
+                throw fail("expected_status", "\(render(.number(number))) is not an HTTP status (a whole number from 100 to 599)")
+            }
+            return Int(number)
+        }
         switch statusValue {
         case .number(let number):
-            expectedStatus = [Int(number)]
+            expectedStatus = [try status(number)]
         case .array(let items) where !items.isEmpty:
             var statuses: [Int] = []
             for item in items {
                 guard case .number(let number) = item else {
                     throw fail("expected_status", "expected a status or a list of statuses, found \(render(statusValue))")
                 }
-                statuses.append(Int(number))
+                statuses.append(try status(number))
             }
             expectedStatus = statuses
         default:
