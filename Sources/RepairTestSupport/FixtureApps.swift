@@ -37,6 +37,8 @@ public enum FixtureApps {
 
     /// Seconds a copied fixture app may take to come up.
     public static let testStartupTimeout = 120
+    /// Seconds one request to a copied fixture app may take.
+    public static let testRequestTimeout = 60
 
     /// `Tests/Fixtures/apps/<name>` or `examples/<name>`.
     public static func source(_ name: String) -> URL {
@@ -91,11 +93,13 @@ public enum FixtureApps {
             }
         }
         let config = directory.url.appendingPathComponent("repair.toml")
-        // The start-up bound is a limit, not a wait: generous, since the suite starts many
-        // apps at once on a small machine.
+        // The start-up and request bounds are limits, not waits: generous, since the suite
+        // starts many apps at once on a small, shared machine.
         if let text = try? String(contentsOf: config, encoding: .utf8) {
             let generous = text.replacingOccurrences(
-                of: #"(?m)^startup_timeout = [0-9.]+$"#, with: "startup_timeout = \(testStartupTimeout)", options: .regularExpression)
+                of: #"(?m)^startup_timeout = [0-9.]+$"#, with: "startup_timeout = \(testStartupTimeout)", options: .regularExpression
+            ).replacingOccurrences(
+                of: #"(?m)^request_timeout = [0-9.]+$"#, with: "request_timeout = \(testRequestTimeout)", options: .regularExpression)
             try generous.write(to: config, atomically: true, encoding: .utf8)
         }
         if let text = try? String(contentsOf: config, encoding: .utf8), let start = text.range(of: "\n[learning]") {

@@ -82,6 +82,10 @@ import Testing
     @Test(arguments: [1, 4])
     func gunicornWorkersWithFlaskErrorLines(concurrency: Int) async throws {
         let (run, log) = try await run("projects-flask", concurrency: concurrency)
+        let getUser = run.results.first { $0.scenario.name == "get_user" }
+        #expect(
+            getUser?.actualStatus == 500,
+            "get_user: \(String(describing: getUser?.error)); log tail: \(log.suffix(1500))")
         #expect(log.contains("Booting worker with pid") && log.components(separatedBy: "Booting worker").count == 3)
         let errorLine = try #require(log.range(of: "Exception on /users/00000000-0000-4000-8000-000000000001 [GET]"))
         let trace = try #require(log.range(of: "AttributeError: 'User' object has no attribute 'mail'"))
