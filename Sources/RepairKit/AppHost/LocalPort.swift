@@ -8,8 +8,31 @@ import Darwin
 
 /// Loopback TCP ports: finding a free one, and telling whether one is taken.
 public enum LocalPort {
-    /// A port the kernel says is free now on `host` (bind to port 0, read it back, close).
+    /// A port free now on `host`, chosen at random below the kernel's ephemeral range: a port
+    /// from that range (what binding port 0 hands out) can be taken, between our check and the
+    /// app's bind, as the local port of any outgoing connection on a busy machine. Falls back
+    /// to the kernel's choice when no such port is free.
     public static func free(host: String = "127.0.0.1") -> Int? {
+        let ephemeralStart = ephemeralRangeStart()
+        let low = 20_000
+        if ephemeralStart > low + 1_000 {
+            for _ in 0..<64 {
+                let candidate = Int.random(in: low..<ephemeralStart)
+                if withBoundSocket(host: host, port: candidate, { _ in () }) != nil { return candidate }
+            }
+        }
+        return kernelChoice(host: host)
+    }
+
+    /// The first port of the kernel's ephemeral range (Linux), else the IANA default.
+    static func ephemeralRangeStart() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
+              let first = text.split(whereSeparator: \.isWhitespace).first.flatMap({ Int($0) }) else { return 49_152 }
+        return first
+    }
+
+    /// A port the kernel says is free now on `host` (bind to port 0, read it back, close).
+    private static func kernelChoice(host: String) -> Int? {
         withBoundSocket(host: host, port: 0) { descriptor in
             var address = sockaddr_in()
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
