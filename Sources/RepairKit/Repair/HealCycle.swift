@@ -106,9 +106,7 @@ public struct HealCycle: Sendable {
                 }
                 guard let llm else {
                     attempts.append(
-                        AttemptReport(
-                            group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .noLLM, rule: nil,
-                            files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: "no [llm] is configured"))
+                        AttemptReport.unasked(group, .noLLM, detail: "no [llm] is configured"))
                     continue
                 }
                 let lessons = (try? library?.lessonLines(for: group)) ?? []
@@ -119,20 +117,16 @@ public struct HealCycle: Sendable {
                 let promptKey = LLMAnswerCache.key([prompt.system, prompt.user])
                 if fruitless[group.key] == promptKey {
                     attempts.append(
-                        AttemptReport(
-                            group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .notAskedAgain,
-                            rule: nil,
-                            files: [], diff: "", tokensIn: 0, tokensOut: 0,
+                        AttemptReport.unasked(
+                            group, .notAskedAgain,
                             detail: "its evidence has not changed since an answer with no usable edit"))
                     continue
                 }
                 if budgetSpent || spending.total + prompt.estimatedTokens > config.repair.tokenBudget {
                     budgetSpent = true
                     attempts.append(
-                        AttemptReport(
-                            group: group.key, kind: group.kind.rawValue, source: "llm", outcome: .budgetExhausted,
-                            rule: nil,
-                            files: [], diff: "", tokensIn: 0, tokensOut: 0,
+                        AttemptReport.unasked(
+                            group, .budgetExhausted,
                             detail: "the cycle's budget of \(config.repair.tokenBudget) tokens would be exceeded"))
                     continue
                 }

@@ -59,6 +59,12 @@ public struct AttemptReport: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case group, kind, source, outcome, rule, files, diff, tokensIn = "tokens_in", tokensOut = "tokens_out", detail
     }
+    /// A group the LLM was not asked about (none configured, the budget spent, the same
+    /// evidence already answered without an edit): its outcome and why, nothing spent.
+    static func unasked(_ group: ViolationGroup, _ outcome: AttemptOutcome, detail: String) -> AttemptReport {
+        AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: outcome, rule: nil,
+                      files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: detail)
+    }
 }
 
 /// One iteration: its attempts and the pass rate after its verdict.
