@@ -10,16 +10,7 @@ import Testing
 
 /// `kill -9` of repairctl in the middle of a cycle: the next run puts everything back.
 @Suite struct CrashSafetyTests {
-    /// Processes whose working directory is `directory` (the app and anything it started).
-    func processes(in directory: URL) -> [pid_t] {
-        let wanted = directory.resolvingSymlinksInPath().path
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(pid_t.init).filter { pid in
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")).map {
-                URL(fileURLWithPath: $0).resolvingSymlinksInPath().path == wanted
-            } ?? false
-        }.filter { !ProcessGroup.livingMembers(getpgid($0)).isEmpty }
-    }
+    func processes(in directory: URL) -> [pid_t] { ProcessTable.processes(workingIn: directory) }
 
     func snapshot(_ app: URL) throws -> [String: Data] {
         var files: [String: Data] = [:]

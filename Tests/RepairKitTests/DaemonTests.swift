@@ -215,12 +215,15 @@ import Glibc
         return app
     }
 
-    func startDaemon(store: URL, in directory: TemporaryDirectory, extra: [String] = []) throws -> ChildProcess {
+    func startDaemon(
+        store: URL, in directory: TemporaryDirectory, extra: [String] = [],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ChildProcess {
         let daemon = CommandRunner.productsDirectory.appendingPathComponent("repaird").path
         let output = try OutputCapture(logURL: directory.url.appendingPathComponent("repaird-\(UUID().uuidString.prefix(4)).log"))
         let arguments = (["--store", store.path] + extra).map { "'\($0)'" }.joined(separator: " ")
         return try ChildProcess.spawn(command: "exec '\(daemon)' \(arguments)", directory: directory.url,
-                                      environment: ProcessInfo.processInfo.environment, output: output)
+                                      environment: environment, output: output)
     }
 
     func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
@@ -371,6 +374,58 @@ import Glibc
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { !$0.hasPrefix("repaird-") }
         #expect(left == ["notes.txt"], "no lock, journal or WAL file beside it: \(left)")
         #expect(try String(contentsOf: notes, encoding: .utf8) == "not a database\n")
+    }
+
+    @Test func onceBesideADaemonJobIsRefusedNamingTheJob() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (_, queue, daemon) = try await daemonInTheMiddleOfASlowJob(in: directory)
+        let job = try #require(try queue.jobs().first)
+        let app = directory.url.appendingPathComponent("slow")
+        let once = try await CommandRunner.run(CommandRunner.repairctl, ["once", app.path])
+        kill(daemon.pid, SIGTERM)
+        _ = await daemon.waitForExit(timeout: .seconds(60))
+        #expect(once.status == 2, "\(once.standardError)")
+        #expect(once.standardError.contains("is being repaired by repaird job \(job.id ?? 0) (pid "), "\(once.standardError)")
+        #expect(!once.standardError.contains("rolled back"))
+    }
+
+    /// SIGTERM while a job's patch waits for its verdict: within the grace the worker rolls
+    /// the patch back and stops the app; the job waits for the next daemon.
+    @Test func aJobStoppedAtShutdownRollsBackItsUnjudgedPatch() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let services = app.url.appendingPathComponent("shop/services.py")
+        let before = try Data(contentsOf: services)
+        let server = try await TestLLMServer.start(
+            [["content": ShopFixes.searchReplace(ShopFixes.keyError)]], in: directory)
+        let storeURL = directory.url.appendingPathComponent("store.sqlite")
+        let queue = JobQueue(try RepairDatabase.open(at: storeURL))
+        try queue.enqueue(app.url)
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+        environment["REPAIR_LLM_PROVIDER"] = "ollama"
+        environment["REPAIR_LLM_BASE_URL"] = server.baseURL + "/v1"
+        environment["REPAIR_LLM_MODEL"] = "m"
+        // The verdict's rerun takes a minute to come up: the SIGTERM surely lands in it.
+        environment["REPAIR_APP_START"] = "if [ -e .repair/journal/* ]; then sleep 60; fi; exec python3 app.py"
+        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--grace", "1"], environment: environment)
+        let journal = app.url.appendingPathComponent(".repair/journal")
+        let patched = try await waitUntil(180) {
+            !((try? FileManager.default.contentsOfDirectory(atPath: journal.path)) ?? []).isEmpty
+                && (try? Data(contentsOf: services)) != before
+        }
+        #expect(patched, "the job's patch was written: \(daemon.output.tailText(20))")
+        kill(daemon.pid, SIGTERM)
+        let status = await daemon.waitForExit(timeout: .seconds(60))
+        await server.stop()
+        #expect(status != nil, "the daemon stopped within its grace")
+        #expect(try Data(contentsOf: services) == before, "the unjudged patch was rolled back")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: journal.path)) ?? []).isEmpty)
+        let stopped = try await waitUntil(30) { ProcessTable.processes(workingIn: app.url).isEmpty }
+        #expect(stopped, "the job's app was stopped: \(ProcessTable.processes(workingIn: app.url))")
+        #expect(try queue.jobs().first?.state == .queued, "the job waits for the next daemon")
     }
 
     @Test func sigtermRequeuesAJobThatOutlastsTheGrace() async throws {

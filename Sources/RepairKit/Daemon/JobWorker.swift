@@ -99,7 +99,7 @@ public struct JobWorker: Service {
             }
         }
         let cycle = HealCycle(appDirectory: appDirectory, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
-                              store: store, logger: logger)
+                              store: store, logger: logger, lockWait: .seconds(86_400), purpose: "repaird job \(job.id ?? 0)")
         let queue = self.queue, lease = self.lease, grace = self.grace
         return await withTaskGroup(of: Outcome?.self) { group in
             group.addTask {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Changes an app's files all or nothing, and can always go back.
 ///
@@ -12,6 +13,16 @@ public struct Workspace: Sendable {
 
     public init(appDirectory: URL) {
         self.appDirectory = appDirectory.standardizedFileURL
+    }
+
+    /// Held while any app's files change in this process, so an interrupt handler that rolls
+    /// changes back never interleaves with a write (`whileNothingIsWritten`).
+    private static let writing = Mutex<Void>(())
+
+    /// Runs `body` while no change is being written or rolled back in this process; `body` may
+    /// end the process (an interrupt handler), and no further write begins meanwhile.
+    public static func whileNothingIsWritten<T>(_ body: () throws -> T) rethrows -> T {
+        try writing.withLock { _ in try body() }
     }
 
     var journalRoot: URL { appDirectory.appendingPathComponent(".repair/journal", isDirectory: true) }
@@ -30,6 +41,10 @@ public struct Workspace: Sendable {
 
     /// Writes `contents` (relative path → new text) after journaling the originals.
     public func apply(_ contents: [(path: String, text: String)]) throws -> Change {
+        try Self.writing.withLock { _ in try applyUnlocked(contents) }
+    }
+
+    private func applyUnlocked(_ contents: [(path: String, text: String)]) throws -> Change {
         let id = RequestID.makeRunID()
         let journal = journalRoot.appendingPathComponent(id, isDirectory: true)
         try FileManager.default.createDirectory(at: journal, withIntermediateDirectories: true)
@@ -49,7 +64,7 @@ public struct Workspace: Sendable {
                 try replace(appDirectory.appendingPathComponent(entry.path), with: Data(entry.text.utf8), mode: modes[index])
             }
         } catch {
-            try? restore(journal)
+            _ = try? restore(journal)
             throw error
         }
         return Change(id: id, paths: contents.map(\.path))
@@ -57,18 +72,25 @@ public struct Workspace: Sendable {
 
     /// The verdict kept the change: forget the originals.
     public func commit(_ change: Change) throws {
-        try FileManager.default.removeItem(at: journalRoot.appendingPathComponent(change.id))
+        try Self.writing.withLock { _ in try FileManager.default.removeItem(at: journalRoot.appendingPathComponent(change.id)) }
     }
 
     /// Puts the originals back, byte for byte.
     public func rollback(_ change: Change) throws {
-        try restore(journalRoot.appendingPathComponent(change.id))
+        try Self.writing.withLock { _ in _ = try restore(journalRoot.appendingPathComponent(change.id)) }
     }
 
-    /// Rolls back every change left by a cycle that stopped before its verdict. Returns the
-    /// paths restored.
+    /// Rolls back every change not yet judged or kept: one left by a cycle that stopped before
+    /// its verdict, or this cycle's own when it is interrupted. Only the holder of the app's
+    /// `AppLock` may call it. Returns the paths restored.
     @discardableResult
     public func recover() throws -> [String] {
+        try Self.writing.withLock { _ in try recoverUnlocked() }
+    }
+
+    /// `recover` for a caller already inside `whileNothingIsWritten`.
+    @discardableResult
+    public func recoverUnlocked() throws -> [String] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: journalRoot.path) else { return [] }
         var restored: [String] = []
         for entry in entries.sorted().reversed() {

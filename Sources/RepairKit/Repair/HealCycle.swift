@@ -13,6 +13,9 @@ public struct HealCycle: Sendable {
         case attempt(AttemptReport)
         case verifying(fixes: Int)
         case recovered(files: [String])
+        /// The cycle stopped (interrupted, cancelled or failed) with these changes unjudged:
+        /// they were rolled back.
+        case rolledBack(files: [String])
     }
 
     public var appDirectory: URL
@@ -27,11 +30,16 @@ public struct HealCycle: Sendable {
     /// Where runs, results, groups and attempts are recorded; nil records nothing.
     public var store: RepairDatabase?
     public var logger: Logger
+    /// How long to wait for another cycle holding the app (`AppLock`); nil refuses at once.
+    public var lockWait: Duration?
+    /// Who holds the app's lock, as a second cycle is told: `once`, a daemon job.
+    public var purpose: String
 
     public init(
         appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL, llm: LLMService?,
         redactor: SecretRedactor = SecretRedactor(), dryRun: Bool = false, promptTokenLimit: Int = 3000,
-        store: RepairDatabase? = nil, logger: Logger = Logger(label: "repaird.cycle")
+        store: RepairDatabase? = nil, logger: Logger = Logger(label: "repaird.cycle"), lockWait: Duration? = nil,
+        purpose: String = "a heal cycle"
     ) {
         self.appDirectory = appDirectory.standardizedFileURL
         self.config = config
@@ -43,10 +51,35 @@ public struct HealCycle: Sendable {
         self.promptTokenLimit = promptTokenLimit
         self.store = store
         self.logger = logger
+        self.lockWait = lockWait
+        self.purpose = purpose
     }
 
-    public func run(events: (@Sendable (Event) -> Void)? = nil) async throws -> HealReport {
+    /// Runs the cycle holding the app's lock: `lock` when the caller took it, else one taken
+    /// here (waiting up to `lockWait`) and released at the end. Whatever ends the cycle early
+    /// (cancellation, an error), every change not yet kept is rolled back before it returns.
+    public func run(holding lock: AppLock? = nil, events: (@Sendable (Event) -> Void)? = nil) async throws -> HealReport {
+        let held: AppLock
+        if let lock {
+            held = lock
+        } else {
+            held = try await AppLock.acquire(appDirectory: appDirectory, purpose: purpose, wait: lockWait)
+        }
+        defer { if lock == nil { held.release() } }
         let workspace = Workspace(appDirectory: appDirectory)
+        do {
+            return try await heal(workspace: workspace, events: events)
+        } catch {
+            let restored = (try? workspace.recover()) ?? []
+            if !restored.isEmpty {
+                logger.warning("cycle.rolled_back", metadata: ["files": "\(restored)", "error": "\(error)"])
+                events?(.rolledBack(files: restored))
+            }
+            throw error
+        }
+    }
+
+    private func heal(workspace: Workspace, events: (@Sendable (Event) -> Void)?) async throws -> HealReport {
         let proposer = FixProposer(
             appDirectory: appDirectory, config: config, llm: llm, redactor: redactor,
             promptTokenLimit: promptTokenLimit, logger: logger)

@@ -16,7 +16,30 @@ struct AppOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set smoke.concurrency=4.", valueName: "KEY=VALUE"))
     var overrides: [String] = []
 
+    @Option(help: ArgumentHelp("When another cycle holds the app, wait up to this many seconds for it instead of refusing.", valueName: "SECONDS"))
+    var wait: Double?
+
     var appURL: URL { URL(fileURLWithPath: appDirectory).standardizedFileURL }
+
+    /// How long to wait for the app's lock; nil refuses at once.
+    func lockWait() throws -> Duration? {
+        guard let wait else { return nil }
+        guard wait.isFinite, wait >= 0, wait <= 86_400 else {
+            Terminal.error("--wait: \(wait) is not a number of seconds from 0 to 86400")
+            throw ExitCodes.badInput
+        }
+        return .milliseconds(Int((wait * 1000).rounded()))
+    }
+
+    /// Takes the app's lock for `purpose`; a held app is exit 2 naming its holder.
+    func lock(_ purpose: String) async throws -> AppLock {
+        do {
+            return try await AppLock.acquire(appDirectory: appURL, purpose: purpose, wait: lockWait())
+        } catch let busy as AppLock.Busy {
+            Terminal.error("\(busy); wait for it, or pass --wait SECONDS")
+            throw ExitCodes.badInput
+        }
+    }
 
     /// The checked config and plan; bad input is reported (file, key or field) and exits 2.
     func loadInputs() throws -> SmokeInputs {

@@ -22,8 +22,10 @@ enum Terminal {
         FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
     }
 
-    /// On SIGINT or SIGTERM, kill the apps this run started (they live in their own
-    /// sessions, out of the terminal's reach), then exit 130. Call before starting work.
+    /// On SIGINT or SIGTERM: with no change of the app's files under way (one being written
+    /// is finished first), kill the apps this run started (they live in their own sessions,
+    /// out of the terminal's reach), roll back every change not yet kept in the apps this
+    /// process holds, say so, and exit 130 (SIGINT) or 143 (SIGTERM). Call before starting work.
     static func stopAppsOnInterrupt() {
         _ = interruptSources
     }
@@ -35,9 +37,28 @@ enum Terminal {
         let source = DispatchSource.makeSignalSource(
             signal: signalNumber, queue: DispatchQueue(label: "repairctl.interrupt"))
         source.setEventHandler {
-            ChildProcess.killAllGroups()
-            error("interrupted; the app was stopped")
-            exit(130)
+            Workspace.whileNothingIsWritten {
+                ChildProcess.killAllGroups()
+                var restored: [String] = []
+                var failures: [String] = []
+                for directory in AppLock.heldDirectories {
+                    do {
+                        restored += try Workspace(appDirectory: directory).recoverUnlocked()
+                    } catch {
+                        failures.append("\(directory.path): \(error)")
+                    }
+                }
+                let name = signalNumber == SIGINT ? "interrupted" : "terminated"
+                if restored.isEmpty {
+                    error("\(name); the app was stopped and no unjudged change was left")
+                } else {
+                    error("\(name); the app was stopped and unjudged changes rolled back: \(restored.joined(separator: ", "))")
+                }
+                for failure in failures {
+                    error("cannot roll back \(failure); the next cycle on this app rolls it back")
+                }
+                exit(128 + signalNumber)
+            }
         }
         source.resume()
         return source

@@ -41,6 +41,8 @@ struct Once: AsyncParsableCommand {
         Terminal.stopAppsOnInterrupt()
         let appURL = app.appURL
         let inputs = try app.loadInputs()
+        // Held until the process ends: a second cycle on this app waits or is refused.
+        let lock = try await app.lock("repairctl once")
         let storeURL = RepairDatabase.location(flag: store, config: inputs.config.learning)
         let database: RepairDatabase
         do {
@@ -79,11 +81,12 @@ struct Once: AsyncParsableCommand {
                               redactor: SecretRedactor(secrets: secrets), dryRun: dryRun, store: database, logger: Logger(label: "repairctl.once"))
         let quiet = json
         let finalRun = LatestRun()
-        let report = try await cycle.run { event in
+        let report = try await cycle.run(holding: lock) { event in
             if case .smoke(_, let run) = event { finalRun.set(run) }
             guard !quiet else { return }
             switch event {
             case .recovered(let files): Terminal.progress("▶ rolled back an unfinished change left by an earlier cycle: \(files.joined(separator: ", "))")
+            case .rolledBack(let files): Terminal.progress("▶ the cycle stopped early; rolled back its unjudged change: \(files.joined(separator: ", "))")
             case .smoke(let iteration, let run):
                 Terminal.progress("▶ \(iteration == 0 ? "smoke" : "rerun"): \(run.passed)/\(run.total) passed (\(String(format: "%.1f%%", run.passRate * 100))), \(run.groups.count) violation group\(run.groups.count == 1 ? "" : "s")")
             case .iteration(let number, let groups): Terminal.progress("▶ iteration \(number): \(groups) group\(groups == 1 ? "" : "s") to repair")

@@ -35,6 +35,8 @@ struct Smoke: AsyncParsableCommand {
         let logger = Logger(label: "repairctl.smoke")
         let appURL = app.appURL
         let inputs = try app.loadInputs()
+        let lock = try await app.lock("repairctl smoke")
+        defer { lock.release() }
         // A cycle killed earlier may have left its app running or a patch unjudged: undo both
         // so this pass sees the app as it really is.
         AppHost.reapOrphan(appDirectory: appURL)

@@ -1,0 +1,165 @@
+import Foundation
+import RepairTestSupport
+import Testing
+
+@testable import RepairKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One cycle per app, and an interrupted cycle leaves the app's files as they were: `repairctl`
+/// as a real process on a copy of the shop fixture, signalled at chosen instants.
+@Suite(.serialized) struct InterruptTests {
+    static let watched = ["shop/services.py", "shop/routes.py", "shop/models.py", "app.py"]
+
+    func snapshot(_ app: URL) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for path in Self.watched { files[path] = try Data(contentsOf: app.appendingPathComponent(path)) }
+        return files
+    }
+
+    func journalEntries(_ app: URL) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: app.appendingPathComponent(".repair/journal").path)) ?? []
+    }
+
+    /// The environment of a `repairctl` run: its own store, an app that takes `startDelay`
+    /// seconds to come up, and the scripted LLM server when one is given.
+    func environment(store: URL, startDelay: Int, llm: TestLLMServer? = nil) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+        environment["REPAIR_STORE"] = store.path
+        environment["REPAIR_APP_START"] = "sleep \(startDelay); exec python3 app.py"
+        if let llm {
+            environment["REPAIR_LLM_PROVIDER"] = "ollama"
+            environment["REPAIR_LLM_BASE_URL"] = llm.baseURL + "/v1"
+            environment["REPAIR_LLM_MODEL"] = "m"
+        }
+        return environment
+    }
+
+    /// `repairctl ARGUMENTS` as a process of its own (exec'd by the shell, so the pid is its).
+    func start(
+        _ arguments: [String], environment: [String: String], in directory: TemporaryDirectory
+    ) throws
+        -> ChildProcess
+    {
+        let output = try OutputCapture(
+            logURL: directory.url.appendingPathComponent("repairctl-\(UUID().uuidString.prefix(6)).log"))
+        let quoted = arguments.map { "'\($0)'" }.joined(separator: " ")
+        return try ChildProcess.spawn(
+            command: "exec '\(CommandRunner.repairctl.path)' \(quoted)", directory: directory.url,
+            environment: environment, output: output)
+    }
+
+    /// Polls `condition` until it holds, the process ends, or a generous limit passes.
+    func waitUntil(_ process: ChildProcess, seconds: Int = 120, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !condition(), process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return condition()
+    }
+
+    @Test func aSecondCycleOnTheSameAppIsRefusedNamingItsHolderAndAWaiterFollowsIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let before = try snapshot(app.url)
+        let environment = environment(store: directory.url.appendingPathComponent("store.sqlite"), startDelay: 5)
+
+        let first = try start(["once", app.url.path], environment: environment, in: directory)
+        let held = try await waitUntil(first) { AppLock.holder(appDirectory: app.url) != nil }
+        #expect(held, "the first cycle takes the app's lock: \(first.output.tailText(20))")
+        let holder = try #require(AppLock.holder(appDirectory: app.url))
+        #expect(holder.pid == first.pid && holder.purpose == "repairctl once")
+
+        for command in ["once", "smoke"] {
+            let second = try await CommandRunner.run(
+                CommandRunner.repairctl, [command, app.url.path], environment: environment)
+            #expect(second.status == 2, "\(command): \(second.standardError)")
+            #expect(
+                second.standardError.contains("is being repaired by repairctl once (pid \(first.pid) on "),
+                "\(command): \(second.standardError)")
+            #expect(!second.standardError.contains("rolled back"))
+        }
+        let waiter = try start(["once", "--wait", "600", app.url.path], environment: environment, in: directory)
+
+        #expect(await first.waitForExit(timeout: .seconds(300)) == .exited(code: 1))
+        // The waiter's own app takes five seconds to come up: it cannot have ended yet.
+        #expect(waiter.isRunning, "the waiter ran beside the first cycle: \(waiter.output.tailText(20))")
+        #expect(await waiter.waitForExit(timeout: .seconds(300)) == .exited(code: 1))
+        for process in [first, waiter] {
+            let text = process.output.tailText(200)
+            #expect(text.contains("smoke:") && !text.contains("rolled back"), "\(text)")
+        }
+        #expect(try snapshot(app.url) == before)
+        #expect(AppLock.holder(appDirectory: app.url) == nil, "the lock ends with its holder")
+    }
+
+    /// Where a signal lands in a cycle.
+    enum Instant: String, CaseIterable, Sendable {
+        /// The first smoke pass's app is starting.
+        case appStarting
+        /// The LLM is being asked (it takes its time to answer).
+        case asking
+        /// A patch is written and its verdict's rerun is under way.
+        case verifying
+    }
+
+    @Test(arguments: [
+        (Instant.appStarting, SIGINT), (Instant.asking, SIGTERM), (Instant.verifying, SIGINT),
+        (Instant.verifying, SIGTERM),
+    ])
+    func anInterruptedCycleRollsBackStopsTheAppAndSaysSo(instant: Instant, signal: Int32) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let before = try snapshot(app.url)
+        var answer: [String: Any] = ["content": ShopFixes.searchReplace(ShopFixes.keyError)]
+        if instant == .asking { answer["delay"] = 120 }
+        let server = try await TestLLMServer.start([answer], in: directory)
+        let store = directory.url.appendingPathComponent("store.sqlite")
+        // A slow start keeps each window open on a busy machine.
+        let once = try start(
+            ["once", app.url.path], environment: environment(store: store, startDelay: 3, llm: server), in: directory)
+
+        let reached = try await waitUntil(once) {
+            let text = once.output.tailText(200)
+            switch instant {
+            case .appStarting:
+                return AppLock.holder(appDirectory: app.url) != nil
+                    && !ProcessTable.processes(workingIn: app.url).isEmpty
+            case .asking: return text.contains("asking the LLM") && !server.requests().isEmpty
+            case .verifying:
+                return text.contains("verifying") && !journalEntries(app.url).isEmpty
+                    && !ProcessTable.processes(workingIn: app.url).isEmpty
+            }
+        }
+        #expect(reached, "\(instant) was reached: \(once.output.tailText(30))")
+        kill(once.pid, signal)
+        let status = await once.waitForExit(timeout: .seconds(120))
+        await server.stop()
+        #expect(status == .exited(code: 128 + signal), "\(String(describing: status)): \(once.output.tailText(30))")
+
+        let text = once.output.tailText(200)
+        let said = signal == SIGINT ? "interrupted;" : "terminated;"
+        #expect(text.contains("\(said) the app was stopped"), "\(text)")
+        if instant == .verifying {
+            #expect(text.contains("unjudged changes rolled back: shop/services.py"), "\(text)")
+        } else {
+            #expect(text.contains("no unjudged change was left"), "\(text)")
+        }
+        #expect(try snapshot(app.url) == before, "the files are as they were")
+        #expect(journalEntries(app.url).isEmpty, "no journal is left for the next run")
+        // SIGKILL was sent to the app's group; the kernel may take a moment to reap it.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !ProcessTable.processes(workingIn: app.url).isEmpty, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(ProcessTable.processes(workingIn: app.url).isEmpty, "no app is left running")
+        #expect(AppLock.holder(appDirectory: app.url) == nil)
+        #expect(try RepairDatabase.open(at: store).isIntact())
+    }
+}
