@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: random hostile values for every number read from outside.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -162,7 +164,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RepairKitTests",
-            dependencies: ["RepairKit", "RepairTestSupport", "DaemonCore"]
+            dependencies: [
+                "RepairKit", "RepairTestSupport", "DaemonCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

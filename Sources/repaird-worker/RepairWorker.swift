@@ -48,8 +48,11 @@ struct RepairWorker: AsyncParsableCommand {
 
     func validate() throws {
         guard DaemonLogging.formats.contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
-        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
-        guard grace >= 0, idleExit >= 0 else { throw ValidationError("--grace and --idle-exit must not be negative") }
+        // Checked before they become milliseconds: `inf` or `1e300` would trap there.
+        guard lease >= 1, lease <= 86_400 else { throw ValidationError("--lease must be 1 to 86400 seconds") }
+        guard grace >= 0, grace <= 86_400, idleExit >= 0, idleExit <= 86_400 else {
+            throw ValidationError("--grace and --idle-exit must be 0 to 86400 seconds")
+        }
     }
 
     func run() async throws {

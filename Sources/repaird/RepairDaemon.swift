@@ -53,9 +53,12 @@ struct RepairDaemon: AsyncParsableCommand {
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
         guard DaemonLogging.formats.contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
-        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
-        guard grace >= 0 else { throw ValidationError("--grace must not be negative") }
-        guard quietPeriod >= 0 else { throw ValidationError("--quiet-period must not be negative") }
+        // Checked before they become milliseconds: `inf` or `1e300` would trap there.
+        guard lease >= 1, lease <= 86_400 else { throw ValidationError("--lease must be 1 to 86400 seconds") }
+        guard grace >= 0, grace <= 86_400 else { throw ValidationError("--grace must be 0 to 86400 seconds") }
+        guard quietPeriod >= 0, quietPeriod <= 86_400 else {
+            throw ValidationError("--quiet-period must be 0 to 86400 seconds")
+        }
         for folder in watch where !Files.isDirectory(folder) {
             throw ValidationError("--watch \(folder): not a folder")
         }

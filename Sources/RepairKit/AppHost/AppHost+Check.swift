@@ -21,7 +21,7 @@ extension AppHost {
               let process = try? ChildProcess.spawn(command: expanded, directory: directory, environment: environment, output: output) else {
             return CheckResult(passed: false, exitStatus: nil, output: "the check command could not be started: \(expanded)")
         }
-        let status = await process.waitForExit(timeout: .milliseconds(Int(timeout * 1000)))
+        let status = await process.waitForExit(timeout: CheckedNumber.duration(seconds: timeout))
         await process.stop(grace: .seconds(1))
         guard let status else {
             return CheckResult(passed: false, exitStatus: nil, output: "the check command did not finish in \(formatSeconds(timeout)) s\n" + output.tailText(40))

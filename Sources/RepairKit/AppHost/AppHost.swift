@@ -43,7 +43,7 @@ public struct AppHost: Sendable {
         noteRunning(process)
         let app = RunningApp(
             process: process, port: port, baseURL: "http://\(host):\(port)",
-            stopGrace: .milliseconds(Int(settings.stopGrace * 1000)), directory: directory)
+            stopGrace: CheckedNumber.duration(seconds: settings.stopGrace), directory: directory)
         do {
             try await waitUntilHealthy(app, portTakenBefore: portTakenBefore)
         } catch {
@@ -62,7 +62,7 @@ public struct AppHost: Sendable {
             throw AppHostError(kind: .spawnFailed, message: "cannot create an HTTP client: \(error)")
         }
         let started = ContinuousClock.now
-        let deadline = started + .milliseconds(Int(settings.startupTimeout * 1000))
+        let deadline = started + CheckedNumber.duration(seconds: settings.startupTimeout)
         let probe = HTTPRequest(method: "GET", url: app.baseURL + settings.health, timeout: .seconds(2))
         var lastProblem = "no answer yet"
         var pause = Duration.milliseconds(50)
@@ -114,7 +114,7 @@ public struct AppHost: Sendable {
         logger.info("app.seeding", metadata: ["seed.file": "\(seedFile.path)"])
         let process = try ChildProcess.spawn(
             command: command, directory: directory, environment: environment, output: output)
-        let status = await process.waitForExit(timeout: .milliseconds(Int(settings.seedTimeout * 1000)))
+        let status = await process.waitForExit(timeout: CheckedNumber.duration(seconds: settings.seedTimeout))
         let final = await process.stop(grace: .seconds(1))
         guard let status else {
             throw AppHostError(kind: .seedFailed,

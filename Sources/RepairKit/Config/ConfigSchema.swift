@@ -86,7 +86,7 @@ enum ConfigSchema {
         case .integer:
             return Int(trimmed).map(ConfigValue.integer)
         case .number:
-            return Double(trimmed).map(ConfigValue.number)
+            return CheckedNumber.decimal(trimmed).map(ConfigValue.number)
         case .boolean:
             switch trimmed.lowercased() {
             case "true", "1", "yes": return .boolean(true)

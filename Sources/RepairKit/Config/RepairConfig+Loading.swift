@@ -53,6 +53,8 @@ extension RepairConfig {
             throw ConfigError(source: source, problem: "not valid TOML: \(error)")
         }
         var values: [String: ConfigValue] = [:]
+        // Where each value came from when not the file, so an error names the right one.
+        var sources: [String: String] = [:]
         try collect(table, prefix: "", source: source, into: &values)
 
         for (key, type) in ConfigSchema.keys {
@@ -62,6 +64,7 @@ extension RepairConfig {
                 throw ConfigError(source: "environment \(variable)", key: key, value: text, problem: "expected \(type.name)")
             }
             values[key] = value
+            sources[key] = "environment \(variable)"
         }
         for override in overrides {
             let parts = override.split(separator: "=", maxSplits: 1).map(String.init)
@@ -75,8 +78,9 @@ extension RepairConfig {
                 throw ConfigError(source: "--set", key: parts[0], value: parts[1], problem: "expected \(type.name)")
             }
             values[parts[0]] = value
+            sources[parts[0]] = "--set"
         }
-        return try build(from: values, source: source)
+        return try build(from: values, source: source, sources: sources)
     }
 
     /// Walks the TOML tables, checking every key against the schema and its type.
@@ -138,10 +142,12 @@ extension RepairConfig {
     }
 
     /// Fills the struct from checked values, then checks ranges and required keys.
-    private static func build(from values: [String: ConfigValue], source: String) throws(ConfigError) -> RepairConfig {
+    private static func build(from values: [String: ConfigValue], source: String, sources: [String: String])
+        throws(ConfigError) -> RepairConfig
+    {
         let reader = ValueReader(values: values)
         if let version = reader.integer("version"), version != currentVersion {
-            throw ConfigError(source: source, key: "version", value: String(version),
+            throw ConfigError(source: sources["version"] ?? source, key: "version", value: String(version),
                               problem: "unsupported version; this repaird reads version \(currentVersion)")
         }
         guard let start = reader.string("app.start"), !start.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -173,44 +179,50 @@ extension RepairConfig {
         config.learning.store = reader.string("learning.store").flatMap(nonEmpty)
         config.learning.patterns = reader.string("learning.patterns").flatMap(nonEmpty)
         config.learning.graveyard = reader.string("learning.graveyard").flatMap(nonEmpty)
-        try config.validate(source: source)
+        try config.validate { key in sources[key] ?? source }
         return config
     }
 
-    /// The longest duration any setting may hold, in seconds: a day.
-    static let longestDuration = 86_400.0
-
-    private func validate(source: String) throws(ConfigError) {
+    /// Checks ranges; `source` names where a key's value came from (the file, an
+    /// environment variable, `--set`).
+    private func validate(source: (String) -> String) throws(ConfigError) {
         func fail(_ key: String, _ value: CustomStringConvertible, _ problem: String) -> ConfigError {
-            ConfigError(source: source, key: key, value: value.description, problem: problem)
+            ConfigError(source: source(key), key: key, value: value.description, problem: problem)
         }
-        guard (0...65535).contains(app.port) else { throw fail("app.port", app.port, "must be 0 (any free port) to 65535") }
+        // Every number goes through the one checked conversion: a value that would trap later
+        // (`inf`, `1e300`) or is out of range is refused here, naming its key.
+        func check<T>(_ key: String, _ value: CustomStringConvertible, _ result: Result<T, CheckedNumber.Refusal>)
+            throws(ConfigError)
+        {
+            if case .failure(let refusal) = result { throw fail(key, value, refusal.description) }
+        }
+        try check("app.port", app.port, CheckedNumber.whole(app.port, in: 0...65535))
         guard app.health.hasPrefix("/") else { throw fail("app.health", app.health, "must be a path starting with /") }
-        // Durations become whole milliseconds later: finite and at most a day, or a conversion
-        // would trap (`inf`, `1e300`) instead of refusing the value.
-        func seconds(_ key: String, _ value: Double, zeroAllowed: Bool = false) throws(ConfigError) {
-            guard value.isFinite, zeroAllowed ? value >= 0 : value > 0, value <= Self.longestDuration else {
-                throw fail(key, value, "must be \(zeroAllowed ? "0" : "more than 0") to \(Int(Self.longestDuration)) seconds")
-            }
-        }
-        try seconds("app.startup_timeout", app.startupTimeout)
-        try seconds("app.stop_grace", app.stopGrace, zeroAllowed: true)
-        try seconds("app.seed_timeout", app.seedTimeout)
-        try seconds("smoke.request_timeout", smoke.requestTimeout)
-        try seconds("llm.timeout", llm.timeout)
-        guard (1...64).contains(smoke.concurrency) else { throw fail("smoke.concurrency", smoke.concurrency, "must be 1 to 64") }
-        guard (0...1).contains(repair.triggerPassRate) else { throw fail("repair.trigger_pass_rate", repair.triggerPassRate, "must be 0.0 to 1.0") }
-        guard (0...1).contains(repair.targetPassRate) else { throw fail("repair.target_pass_rate", repair.targetPassRate, "must be 0.0 to 1.0") }
-        guard (1...100).contains(repair.maxIterations) else {
-            throw fail("repair.max_iterations", repair.maxIterations, "must be 1 to 100")
-        }
-        guard repair.tokenBudget >= 0 else { throw fail("repair.token_budget", repair.tokenBudget, "must not be negative") }
+        try check("app.startup_timeout", app.startupTimeout, CheckedNumber.seconds(app.startupTimeout))
+        try check("app.stop_grace", app.stopGrace, CheckedNumber.seconds(app.stopGrace, zeroAllowed: true))
+        try check("app.seed_timeout", app.seedTimeout, CheckedNumber.seconds(app.seedTimeout))
+        try check("smoke.request_timeout", smoke.requestTimeout, CheckedNumber.seconds(smoke.requestTimeout))
+        try check("llm.timeout", llm.timeout, CheckedNumber.seconds(llm.timeout))
+        try check("smoke.concurrency", smoke.concurrency, CheckedNumber.whole(smoke.concurrency, in: 1...64))
+        try check(
+            "repair.trigger_pass_rate", repair.triggerPassRate, CheckedNumber.number(repair.triggerPassRate, in: 0...1))
+        try check(
+            "repair.target_pass_rate", repair.targetPassRate, CheckedNumber.number(repair.targetPassRate, in: 0...1))
+        try check("repair.max_iterations", repair.maxIterations, CheckedNumber.whole(repair.maxIterations, in: 1...100))
+        try check(
+            "repair.token_budget", repair.tokenBudget, CheckedNumber.whole(repair.tokenBudget, in: 0...Self.largestBudget))
         for (prefix, endpoint) in [("llm", llm.primary), ("llm.fallback", llm.fallback ?? LLMEndpoint())] {
             guard Self.providers.contains(endpoint.provider) else {
                 throw fail("\(prefix).provider", "\"\(endpoint.provider)\"", "must be one of openai, azure, ollama, anthropic")
             }
         }
     }
+}
+
+extension RepairConfig {
+    /// The largest token budget a cycle may have: far above any real spend, and small enough
+    /// that sums of token counts never overflow.
+    static let largestBudget = 1_000_000_000_000
 }
 
 private func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }

@@ -118,7 +118,7 @@ public struct JobWorker: Service {
             }
             group.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(Int(lease * 1000 / 3)))
+                    try? await Task.sleep(for: CheckedNumber.duration(seconds: lease / 3))
                     if Task.isCancelled { return nil }
                     if (try? queue.renew(job, lease: lease)) == false { return .abandoned("the lease was lost") }
                 }

@@ -109,8 +109,10 @@ struct LLMEndpointClient: Sendable {
             tokensOut: tokensOut ?? LLMResponse.estimateTokens(text), source: provider, cached: false)
     }
 
+    /// A token count from the provider's answer; anything that is not a plausible count is
+    /// ignored (and the count estimated), never trusted into an overflow.
     private static func integer(_ value: JSONValue) -> Int? {
-        if case .number(let number) = value { return Int(number) }
+        if case .number(let number) = value { return try? CheckedNumber.whole(number, in: 0...100_000_000).get() }
         return nil
     }
 

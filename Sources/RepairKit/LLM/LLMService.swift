@@ -32,7 +32,7 @@ public struct LLMService: Sendable {
         retryPolicy: RetryPolicy = RetryPolicy(),
         logger: Logger = Logger(label: "repaird.llm")
     ) throws(LLMError) {
-        let timeout = Duration.milliseconds(Int(config.timeout * 1000))
+        let timeout = CheckedNumber.duration(seconds: config.timeout)
         var endpoints = [try LLMEndpointClient(config.primary, timeout: timeout, environment: environment)]
         if let fallback = config.fallback, !fallback.provider.isEmpty {
             endpoints.append(try LLMEndpointClient(fallback, timeout: timeout, environment: environment))
@@ -107,7 +107,6 @@ public struct LLMService: Sendable {
     /// A `Retry-After` value in seconds as a delay; nil for anything that is not a finite
     /// number from 0 to a day.
     static func retryDelay(_ text: String) -> Duration? {
-        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= 86_400 else { return nil }
-        return .milliseconds(Int(seconds * 1000))
+        try? CheckedNumber.seconds(text, zeroAllowed: true).get()
     }
 }

@@ -75,7 +75,7 @@ public struct SmokePass: Sendable {
         }
         let executor = SmokeExecutor(
             baseURL: app.baseURL,
-            requestTimeout: .milliseconds(Int(config.smoke.requestTimeout * 1000)),
+            requestTimeout: CheckedNumber.duration(seconds: config.smoke.requestTimeout),
             concurrency: config.smoke.concurrency,
             output: app.output,
             appExitStatus: { app.process.exitStatus() },

@@ -146,9 +146,16 @@ struct SchemaSampler {
 
     static func integer(within context: JSONSchema.IntegerContext) -> Int {
         var value = 1
-        if let minimum = context.minimum { value = max(value, minimum.exclusive ? minimum.value + 1 : minimum.value) }
-        if let maximum = context.maximum { value = min(value, maximum.exclusive ? maximum.value - 1 : maximum.value) }
-        if let step = context.multipleOf, step > 0, value % step != 0 { value += step - ((value % step) + step) % step }
+        // A spec's bounds may sit at Int's ends: the arithmetic saturates instead of trapping.
+        if let minimum = context.minimum {
+            value = max(value, minimum.exclusive ? CheckedNumber.saturatingSum(minimum.value, 1) : minimum.value)
+        }
+        if let maximum = context.maximum {
+            value = min(value, maximum.exclusive ? CheckedNumber.saturatingSum(maximum.value, -1) : maximum.value)
+        }
+        if let step = context.multipleOf, step > 0, value % step != 0 {
+            value = CheckedNumber.saturatingSum(value, step - ((value % step) + step) % step)
+        }
         return value
     }
 

@@ -75,10 +75,11 @@ public struct SmokePlan: Sendable, Equatable {
         // A status is a whole number from 100 to 599: checked before it becomes an Int, so
         // `1e300` is refused rather than trapping and `200.7` is not read as 200.
         func status(_ number: Double) throws(PlanError) -> Int {
-            guard number.isFinite, number.rounded() == number, (100...599).contains(number) else {
-                throw fail("expected_status", "\(render(.number(number))) is not an HTTP status (a whole number from 100 to 599)")
+            switch CheckedNumber.whole(number, in: 100...599) {
+            case .success(let status): return status
+            case .failure(let refusal):
+                throw fail("expected_status", "\(render(.number(number))) is not an HTTP status: it \(refusal)")
             }
-            return Int(number)
         }
         switch statusValue {
         case .number(let number):

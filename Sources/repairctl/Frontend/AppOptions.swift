@@ -24,11 +24,12 @@ struct AppOptions: ParsableArguments {
     /// How long to wait for the app's lock; nil refuses at once.
     func lockWait() throws -> Duration? {
         guard let wait else { return nil }
-        guard wait.isFinite, wait >= 0, wait <= 86_400 else {
-            Terminal.error("--wait: \(wait) is not a number of seconds from 0 to 86400")
+        switch CheckedNumber.seconds(wait, zeroAllowed: true) {
+        case .success(let duration): return duration
+        case .failure(let refusal):
+            Terminal.error("--wait \(wait): \(refusal)")
             throw ExitCodes.badInput
         }
-        return .milliseconds(Int((wait * 1000).rounded()))
     }
 
     /// Takes the app's lock for `purpose`; a held app is exit 2 naming its holder.
