@@ -32,7 +32,7 @@ struct SourceLocator {
                 }
                 guard Self.sourceExtensions.contains(url.pathExtension), files.count < fileLimit,
                     let values = try? url.resourceValues(forKeys: [.fileSizeKey]), (values.fileSize ?? 0) <= byteLimit,
-                    let text = try? String(contentsOf: url, encoding: .utf8)
+                    let text = SourceText.read(url)
                 else { continue }
                 let path = url.standardizedFileURL.path
                 let relative = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path

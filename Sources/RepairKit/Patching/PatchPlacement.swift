@@ -29,12 +29,17 @@ struct PatchPlacement: Sendable {
         }
         let files: [(relative: String, url: URL)]
         do { files = try guardian.check(patch) } catch { return .failure(failure(error, .refused)) }
-        var old: [String: String] = [:], new: [String: String] = [:]
+        // Edits are placed on text with `\n` endings; each file is written back with its own.
+        var old: [String: String] = [:], new: [String: String] = [:], onDisk: [String: String] = [:]
         for (relative, url) in files {
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: url.path),
+                let raw = String(data: data, encoding: .utf8)
+            else {
                 return .failure(
                     failure(PatchError(rule: .missingFile, path: relative, message: "not readable as UTF-8"), .refused))
             }
+            let text = SourceText.normalized(raw)
+            onDisk[relative] = raw
             old[relative] = text
             new[relative] = text
         }
@@ -62,6 +67,8 @@ struct PatchPlacement: Sendable {
         do { try guardian.checkSize(old: old, new: new) } catch { return .failure(failure(error, .refused)) }
         let changed = files.map(\.relative).filter { old[$0] != new[$0] }
         let diff = changed.map { UnifiedDiff.make(path: $0, old: old[$0]!, new: new[$0]!) }.joined()
-        return .success(Placed(contents: changed.map { ($0, new[$0]!) }, diff: diff))
+        return .success(
+            Placed(
+                contents: changed.map { ($0, SourceText.restoringEndings(new[$0]!, original: onDisk[$0]!)) }, diff: diff))
     }
 }

@@ -45,6 +45,9 @@ public struct Workspace: Sendable {
     }
 
     private func applyUnlocked(_ contents: [(path: String, text: String)]) throws -> Change {
+        // A path that is a symlink is written through to its target (the guard has checked
+        // that the target is inside the app and writable): the link itself never changes.
+        let contents = try contents.map { entry in (path: try realPath(entry.path), text: entry.text) }
         let id = RequestID.makeRunID()
         let journal = journalRoot.appendingPathComponent(id, isDirectory: true)
         try FileManager.default.createDirectory(at: journal, withIntermediateDirectories: true)
@@ -68,6 +71,17 @@ public struct Workspace: Sendable {
             throw error
         }
         return Change(id: id, paths: contents.map(\.path))
+    }
+
+    /// `path`'s file once symlinks are resolved, relative to the app; refused when it leads
+    /// outside the app.
+    func realPath(_ path: String) throws -> String {
+        let root = appDirectory.resolvingSymlinksInPath().path
+        let real = appDirectory.appendingPathComponent(path).resolvingSymlinksInPath().path
+        guard real.hasPrefix(root + "/") else {
+            throw PatchError(rule: .symlinkEscape, path: path, message: "the path leads outside the app directory")
+        }
+        return String(real.dropFirst(root.count + 1))
     }
 
     /// The verdict kept the change: forget the originals.

@@ -184,7 +184,7 @@ public struct RepairPrompt: Sendable {
     /// The last import line at the top of a file (Python, JavaScript, Java, Go, C#), when any.
     static func importBlockEnd(_ file: String, in appDirectory: URL) -> Int? {
         guard !file.hasPrefix("/"), !file.contains(".."),
-            let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8)
+            let content = SourceText.read(appDirectory.appendingPathComponent(file))
         else { return nil }
         var last: Int?
         for (index, line) in content.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).enumerated() {
@@ -230,7 +230,7 @@ public struct RepairPrompt: Sendable {
         _ file: String, from first: Int, to last: Int, in appDirectory: URL
     ) -> (text: String, first: Int, last: Int)? {
         guard !file.hasPrefix("/"), !file.contains(".."),
-            let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8)
+            let content = SourceText.read(appDirectory.appendingPathComponent(file))
         else { return nil }
         let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
         guard first >= 1, first <= lines.count, last >= first else { return nil }
@@ -247,7 +247,7 @@ public struct RepairPrompt: Sendable {
         _ file: String, around line: Int, radius: Int, in appDirectory: URL
     ) -> (text: String, first: Int, last: Int)? {
         guard !file.hasPrefix("/"), !file.contains(".."),
-            let content = try? String(contentsOf: appDirectory.appendingPathComponent(file), encoding: .utf8)
+            let content = SourceText.read(appDirectory.appendingPathComponent(file))
         else { return nil }
         let lines = content.split(separator: "\n", omittingEmptySubsequences: false)
         guard line >= 1, line <= lines.count else { return nil }
