@@ -55,12 +55,12 @@ public struct Workspace: Sendable {
         for (index, entry) in contents.enumerated() {
             let url = appDirectory.appendingPathComponent(entry.path)
             let original = try Data(contentsOf: url)
-            try write(original, to: journal.appendingPathComponent("original-\(index)"))
+            try writeSynced(original, to: journal.appendingPathComponent("original-\(index)"))
             let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
             modes.append((attributes[.posixPermissions] as? Int) ?? 0o644)
         }
         let manifest = try JSONEncoder().encode(Manifest(paths: contents.map(\.path), modes: modes))
-        try write(manifest, to: journal.appendingPathComponent("manifest.json"))
+        try writeSynced(manifest, to: journal.appendingPathComponent("manifest.json"))
         syncDirectory(journal)
         do {
             for (index, entry) in contents.enumerated() {
@@ -133,24 +133,41 @@ public struct Workspace: Sendable {
     /// Writes beside the file, syncs, sets the mode, renames over it.
     private func replace(_ url: URL, with data: Data, mode: Int) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).repaird-\(UUID().uuidString.prefix(8))")
-        try write(data, to: temporary)
+        do {
+            try writeSynced(data, to: temporary)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: temporary.path)
         guard rename(temporary.path, url.path) == 0 else {
+            let code = errno
             try? FileManager.default.removeItem(at: temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            throw StorageError(path: url.path, errno: code)
         }
         syncDirectory(url.deletingLastPathComponent())
     }
 
-    private func write(_ data: Data, to url: URL) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: data) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+    /// Writes and syncs `data`; a failure (a full disk) is a `StorageError` naming the file.
+    private func writeSynced(_ data: Data, to url: URL) throws(StorageError) {
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StorageError(path: url.path, errno: errno) }
+        defer { close(descriptor) }
+        var failure: Int32 = 0
+        data.withUnsafeBytes { bytes in
+            var written = 0
+            while written < bytes.count {
+                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                written += result
+            }
         }
-        let descriptor = open(url.path, O_RDONLY)
-        if descriptor >= 0 {
-            fsync(descriptor)
-            close(descriptor)
-        }
+        if failure == 0, fsync(descriptor) != 0 { failure = errno }
+        if failure != 0 { throw StorageError(path: url.path, errno: failure) }
     }
 
     private func syncDirectory(_ url: URL) {

@@ -149,18 +149,20 @@ struct FixProposer: Sendable {
     }
 
     /// Applies a fix and runs the check command; on failure, asks the LLM once more with the
-    /// check's output.
+    /// check's output. A file that cannot be written (a full disk) stops the cycle: it throws.
     func applyChecked(
         _ proposal: Proposal, workspace: Workspace, spending: inout Spending,
         guard guardian: PatchGuard
-    ) async -> Result<(proposal: Proposal, change: Workspace.Change), AttemptFailure> {
+    ) async throws(StorageError) -> Result<(proposal: Proposal, change: Workspace.Change), AttemptFailure> {
         var proposal = proposal
         let host = AppHost(
             directory: appDirectory, settings: config.app,
             runDirectory: appDirectory.appendingPathComponent(".repair/checks"), logger: logger)
         for round in 0..<2 {
             let change: Workspace.Change
-            do { change = try workspace.apply(proposal.contents) } catch {
+            do { change = try workspace.apply(proposal.contents) } catch let error as StorageError {
+                throw error
+            } catch {
                 return .failure(
                     AttemptFailure(attemptReport(proposal, outcome: .refused, detail: "could not write: \(error)")))
             }

@@ -217,7 +217,7 @@ public struct HealCycle: Sendable {
             }
             var applied: [(proposal: FixProposer.Proposal, change: Workspace.Change)] = []
             for proposal in batch {
-                switch await proposer.applyChecked(proposal, workspace: workspace, spending: &spending, guard: guardian)
+                switch try await proposer.applyChecked(proposal, workspace: workspace, spending: &spending, guard: guardian)
                 {
                 case .success(let result): applied.append(result)
                 case .failure(let failure):

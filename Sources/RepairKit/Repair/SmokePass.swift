@@ -46,9 +46,17 @@ public struct SmokePass: Sendable {
             runID: runID, appDirectory: appDirectory, planFile: planFile, runDirectory: runDirectory,
             baseURL: nil, startedAt: startedAt, finishedAt: startedAt, results: [], appFailure: nil, appExit: nil)
         let host = AppHost(directory: appDirectory, settings: config.app, runDirectory: runDirectory, logger: logger)
+        // A disk too full for the run's own files stops here, before the app is started: its
+        // failures would otherwise look like bugs of the app.
+        try StorageError.ensureSpace(at: runDirectory.deletingLastPathComponent())
         // The plan this run used, beside its log: derived plans can be read and rerun.
-        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        try plan.jsonData().write(to: runDirectory.appendingPathComponent("smoke_test_plan.json"), options: .atomic)
+        let planCopy = runDirectory.appendingPathComponent("smoke_test_plan.json")
+        do {
+            try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+            try plan.jsonData().write(to: planCopy, options: .atomic)
+        } catch {
+            throw StorageError(path: planCopy.path, reason: error.localizedDescription)
+        }
         events?(.starting(runID: runID))
         let app: RunningApp
         do {
@@ -90,6 +98,8 @@ public struct SmokePass: Sendable {
         }
         events?(.stopping)
         run.appExit = await app.stop()
+        // A log that could not be written leaves the evidence incomplete: not a run to judge.
+        if let failure = app.output.writeFailure { throw failure }
         return diagnosed(run)
     }
 

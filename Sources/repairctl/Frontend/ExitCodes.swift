@@ -6,4 +6,6 @@ enum ExitCodes {
     static let failures = ExitCode(1)
     /// Bad input or configuration; nothing was started or written.
     static let badInput = ExitCode(2)
+    /// repaird's own files could not be written (a full disk); the app was left as it was.
+    static let cannotWrite = ExitCode(3)
 }

@@ -15,7 +15,8 @@ struct Once: AsyncParsableCommand {
         max_iterations, the token budget, or an iteration that kept nothing. With no LLM configured \
         it still runs and diagnoses, and says which groups are left.
 
-        Exit codes: 0 the target was met, 1 it was not, 2 bad input or configuration.
+        Exit codes: 0 the target was met, 1 it was not, 2 bad input or configuration (or the app is held by \
+        another cycle), 3 repaird's own files could not be written (a full disk), 130/143 interrupted.
         """
     )
 
@@ -81,21 +82,12 @@ struct Once: AsyncParsableCommand {
                               redactor: SecretRedactor(secrets: secrets), dryRun: dryRun, store: database, logger: Logger(label: "repairctl.once"))
         let quiet = json
         let finalRun = LatestRun()
-        let report = try await cycle.run(holding: lock) { event in
-            if case .smoke(_, let run) = event { finalRun.set(run) }
-            guard !quiet else { return }
-            switch event {
-            case .recovered(let files): Terminal.progress("▶ rolled back an unfinished change left by an earlier cycle: \(files.joined(separator: ", "))")
-            case .rolledBack(let files): Terminal.progress("▶ the cycle stopped early; rolled back its unjudged change: \(files.joined(separator: ", "))")
-            case .smoke(let iteration, let run):
-                Terminal.progress("▶ \(iteration == 0 ? "smoke" : "rerun"): \(run.passed)/\(run.total) passed (\(String(format: "%.1f%%", run.passRate * 100))), \(run.groups.count) violation group\(run.groups.count == 1 ? "" : "s")")
-            case .iteration(let number, let groups): Terminal.progress("▶ iteration \(number): \(groups) group\(groups == 1 ? "" : "s") to repair")
-            case .asking(let group): Terminal.progress("  asking the LLM about \(group)")
-            case .attempt(let attempt):
-                let detail = attempt.outcome == .kept ? "" : attempt.detail.split(separator: "\n").first.map { " — \($0.prefix(160))" } ?? ""
-                Terminal.progress("  \(attempt.outcome == .kept ? "✔" : "·") \(attempt.outcome.rawValue): \(attempt.group)\(attempt.rule.map { " (\($0))" } ?? "")\(detail)")
-            case .verifying(let fixes): Terminal.progress("  verifying \(fixes) fix\(fixes == 1 ? "" : "es") with a rerun")
-            }
+        let report: HealReport
+        do {
+            report = try await run(cycle, lock: lock, finalRun: finalRun, quiet: quiet)
+        } catch let error as StorageError {
+            Terminal.error("\(error); every unjudged change was rolled back")
+            throw ExitCodes.cannotWrite
         }
         if let reportDir {
             let directory = URL(fileURLWithPath: reportDir)
@@ -118,6 +110,26 @@ struct Once: AsyncParsableCommand {
             print(HealSummary.text(report, llmConfigured: llm != nil))
         }
         if !report.healed { throw ExitCodes.failures }
+    }
+
+    /// Runs the cycle, printing its progress unless `quiet`.
+    private func run(_ cycle: HealCycle, lock: AppLock, finalRun: LatestRun, quiet: Bool) async throws -> HealReport {
+        try await cycle.run(holding: lock) { event in
+            if case .smoke(_, let run) = event { finalRun.set(run) }
+            guard !quiet else { return }
+            switch event {
+            case .recovered(let files): Terminal.progress("▶ rolled back an unfinished change left by an earlier cycle: \(files.joined(separator: ", "))")
+            case .rolledBack(let files): Terminal.progress("▶ the cycle stopped early; rolled back its unjudged change: \(files.joined(separator: ", "))")
+            case .smoke(let iteration, let run):
+                Terminal.progress("▶ \(iteration == 0 ? "smoke" : "rerun"): \(run.passed)/\(run.total) passed (\(String(format: "%.1f%%", run.passRate * 100))), \(run.groups.count) violation group\(run.groups.count == 1 ? "" : "s")")
+            case .iteration(let number, let groups): Terminal.progress("▶ iteration \(number): \(groups) group\(groups == 1 ? "" : "s") to repair")
+            case .asking(let group): Terminal.progress("  asking the LLM about \(group)")
+            case .attempt(let attempt):
+                let detail = attempt.outcome == .kept ? "" : attempt.detail.split(separator: "\n").first.map { " — \($0.prefix(160))" } ?? ""
+                Terminal.progress("  \(attempt.outcome == .kept ? "✔" : "·") \(attempt.outcome.rawValue): \(attempt.group)\(attempt.rule.map { " (\($0))" } ?? "")\(detail)")
+            case .verifying(let fixes): Terminal.progress("  verifying \(fixes) fix\(fixes == 1 ? "" : "es") with a rerun")
+            }
+        }
     }
 }
 

@@ -47,16 +47,22 @@ struct Smoke: AsyncParsableCommand {
         let pass = SmokePass(
             appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, logger: logger)
         let showProgress = !json
-        let run = try await pass.run { event in
-            guard showProgress else { return }
-            switch event {
-            case .starting(let runID): Terminal.progress("▶ run \(runID): starting the app (\(inputs.config.app.start))")
-            case .healthy(let baseURL): Terminal.progress("▶ app healthy at \(baseURL)")
-            case .seeding: Terminal.progress("▶ seeding (\(inputs.config.app.seed ?? ""))")
-            case .sending(let count): Terminal.progress("▶ sending \(count) scenarios")
-            case .scenario: break
-            case .stopping: Terminal.progress("▶ stopping the app")
+        let run: SmokeRun
+        do {
+            run = try await pass.run { event in
+                guard showProgress else { return }
+                switch event {
+                case .starting(let runID): Terminal.progress("▶ run \(runID): starting the app (\(inputs.config.app.start))")
+                case .healthy(let baseURL): Terminal.progress("▶ app healthy at \(baseURL)")
+                case .seeding: Terminal.progress("▶ seeding (\(inputs.config.app.seed ?? ""))")
+                case .sending(let count): Terminal.progress("▶ sending \(count) scenarios")
+                case .scenario: break
+                case .stopping: Terminal.progress("▶ stopping the app")
+                }
             }
+        } catch let error as StorageError {
+            Terminal.error("\(error)")
+            throw ExitCodes.cannotWrite
         }
         if let reportDir {
             do {
