@@ -90,6 +90,29 @@ import Glibc
         #expect(kill(helper, 0) != 0 || isZombie(helper), "the helper went with the group")
     }
 
+    /// A descendant that leaves the group and the session (`setsid`, as daemonizing helpers
+    /// do) still holds the output pipe: it is found by its inherited token and stopped too.
+    @Test func stopEndsADescendantThatCalledSetsid() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let script = FixtureApps.repositoryRoot.appendingPathComponent("Tests/Fixtures/servers/probe_server.py")
+        let host = FixtureServer.host(directory: directory.url, settings: settings(
+            "setsid sh -c 'echo $$ > escaped.pid; exec sleep 300' & python3 \(script.path)", health: "/ok"))
+        let app = try await host.start()
+        let pidFile = directory.url.appendingPathComponent("escaped.pid")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !FileManager.default.fileExists(atPath: pidFile.path), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let escaped = try #require(pid_t(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(getsid(escaped) == escaped, "the helper runs in a session of its own")
+        #expect(!ProcessGroup.livingMembers(app.process.pid).contains(escaped))
+        #expect(app.process.livingFamily().contains(escaped))
+        await app.stop()
+        #expect(kill(escaped, 0) != 0 || isZombie(escaped), "the escaped helper was stopped")
+        #expect(app.output.isFinished, "nothing holds the app's output pipe any more")
+    }
+
     @Test func appIgnoringSIGTERMIsKilledAfterTheGrace() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -14,22 +14,32 @@ import Darwin
 public final class ChildProcess: Sendable {
     public let pid: pid_t
     public let output: OutputCapture
+    /// The value of `ProcessGroup.tokenVariable` in the process's environment, inherited by
+    /// everything it starts.
+    public let token: String
     private let status = Mutex<ExitStatus?>(nil)
 
-    /// Process groups started and not yet seen gone, so an interrupted tool can stop them.
-    private static let liveGroups = Mutex<Set<pid_t>>([])
+    /// Processes started and not yet seen gone (leader → token), so an interrupted tool can
+    /// stop them.
+    private static let liveGroups = Mutex<[pid_t: String]>([:])
 
-    private init(pid: pid_t, output: OutputCapture) {
+    private init(pid: pid_t, output: OutputCapture, token: String) {
         self.pid = pid
         self.output = output
+        self.token = token
     }
 
-    /// Sends SIGKILL to every process group this process started and has not stopped yet.
-    /// For a command-line tool's SIGINT/SIGTERM handler: the apps run in their own sessions,
-    /// so a terminal's Ctrl-C does not reach them.
+    /// Sends SIGKILL to everything this process started and has not stopped yet: each
+    /// group, session and token-bearing descendant. For a command-line tool's SIGINT/SIGTERM
+    /// handler: the apps run in their own sessions, so a terminal's Ctrl-C does not reach them.
     public static func killAllGroups() {
-        for group in liveGroups.withLock({ $0 }) { _ = kill(-group, SIGKILL) }
+        for (leader, token) in liveGroups.withLock({ $0 }) {
+            ProcessGroup.signal(SIGKILL, leader: leader, members: ProcessGroup.livingFamily(leader: leader, token: token))
+        }
     }
+
+    /// Living processes of this one's family: its group, its session, its token's bearers.
+    public func livingFamily() -> [pid_t] { ProcessGroup.livingFamily(leader: pid, token: token) }
 
     /// Starts `/bin/sh -c command` in `directory`. Standard input is `/dev/null`; standard
     /// output and error go, interleaved as printed, to `output`.
@@ -88,6 +98,9 @@ public final class ChildProcess: Sendable {
         // runs the command as `sh -c` would.
         let script = "cd -- \"$1\" || exit 126\nshift\neval \"$1\""
         let arguments = ["/bin/sh", "-c", script, "repaird-app", directory.path, command]
+        let token = UUID().uuidString
+        var environment = environment
+        environment[ProcessGroup.tokenVariable] = token
         let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
 
         var pid: pid_t = 0
@@ -101,8 +114,8 @@ public final class ChildProcess: Sendable {
             close(readEnd)
             throw AppHostError(kind: .spawnFailed, message: "could not start /bin/sh: \(String(cString: strerror(result)))")
         }
-        let process = ChildProcess(pid: pid, output: output)
-        liveGroups.withLock { _ = $0.insert(pid) }
+        let process = ChildProcess(pid: pid, output: output, token: token)
+        liveGroups.withLock { $0[pid] = token }
         let reader = Thread {
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             while true {
@@ -146,24 +159,28 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Stops the whole process group: SIGTERM, then SIGKILL after `grace` if anything
-    /// remains. Returns the leader's exit status once every member is gone.
+    /// Stops the process and its whole family (group, session, and descendants that left
+    /// both with `setsid`): SIGTERM, then SIGKILL after `grace` if anything remains. Every
+    /// wait is bounded: a process that survives SIGKILL for 10 s (stuck in the kernel) is
+    /// given up on. Returns the leader's exit status.
     @discardableResult
     public func stop(grace: Duration) async -> ExitStatus {
-        let group = pid
-        if !ProcessGroup.livingMembers(group).isEmpty { _ = kill(-group, SIGTERM) }
+        var family = livingFamily()
+        if !family.isEmpty { ProcessGroup.signal(SIGTERM, leader: pid, members: family) }
         let deadline = ContinuousClock.now + grace
-        while ContinuousClock.now < deadline {
+        while !family.isEmpty, ContinuousClock.now < deadline {
+            await pause(.milliseconds(20))
             _ = exitStatus()
-            if ProcessGroup.livingMembers(group).isEmpty { break }
-            await pause(.milliseconds(10))
+            family = livingFamily()
         }
-        while !ProcessGroup.livingMembers(group).isEmpty {
-            _ = kill(-group, SIGKILL)
+        let killDeadline = ContinuousClock.now + .seconds(10)
+        while !family.isEmpty, ContinuousClock.now < killDeadline {
+            ProcessGroup.signal(SIGKILL, leader: pid, members: family)
+            await pause(.milliseconds(20))
             _ = exitStatus()
-            await pause(.milliseconds(10))
+            family = livingFamily()
         }
-        Self.liveGroups.withLock { _ = $0.remove(group) }
+        Self.liveGroups.withLock { _ = $0.removeValue(forKey: pid) }
         let status = await waitForExit(timeout: .seconds(5)) ?? .signaled(signal: SIGKILL)
         // The reader ends when the last holder of the pipe is gone; give it a moment to drain.
         let drained = ContinuousClock.now + .seconds(2)
