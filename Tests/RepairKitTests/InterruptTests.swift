@@ -162,4 +162,39 @@ import Testing
         #expect(AppLock.holder(appDirectory: app.url) == nil)
         #expect(try RepairDatabase.open(at: store).isIntact())
     }
+
+    /// `kill -9` while the LLM is answering a second prompt: both calls are in the store, and
+    /// the next cycle closes the killed run as interrupted.
+    @Test func aKilledCyclesSpendIsKeptAndTheNextCycleClosesItsRun() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let server = try await TestLLMServer.start(
+            [["content": ShopFixes.searchReplace(ShopFixes.keyError)], ["content": "thinking", "delay": 120]],
+            in: directory)
+        let store = directory.url.appendingPathComponent("store.sqlite")
+        let once = try start(
+            ["once", app.url.path], environment: environment(store: store, startDelay: 0, llm: server), in: directory)
+        let secondAsked = try await waitUntil(once) { server.requests().count >= 2 }
+        #expect(secondAsked, "\(once.output.tailText(30))")
+        kill(once.pid, SIGKILL)
+        _ = await once.waitForExit(timeout: .seconds(60))
+        let sent = server.requests().count
+        await server.stop()
+
+        let database = try RepairDatabase.open(at: store)
+        let killed = try #require(try database.runs().first)
+        #expect(killed.finishedAt == nil)
+        #expect(killed.llmCalls == sent, "every request the server saw is recorded: \(killed.llmCalls) of \(sent)")
+        #expect(killed.tokensIn > 0)
+
+        let next = try await CommandRunner.run(
+            CommandRunner.repairctl, ["once", app.url.path], environment: environment(store: store, startDelay: 0))
+        #expect(next.status == 1, "\(next.standardError)")
+        let closed = try #require(try database.run(id: killed.id)?.run)
+        #expect(closed.finishedAt != nil && closed.healed == false)
+        #expect(closed.stopReason?.hasPrefix("interrupted") == true, "\(closed.stopReason ?? "")")
+        #expect(closed.llmCalls == sent, "closing keeps the spend")
+    }
 }

@@ -21,6 +21,8 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     public enum Columns {
         static let id = Column(CodingKeys.id)
         static let startedAt = Column(CodingKeys.startedAt)
+        static let appDirectory = Column(CodingKeys.appDirectory)
+        static let finishedAt = Column(CodingKeys.finishedAt)
     }
 }
 

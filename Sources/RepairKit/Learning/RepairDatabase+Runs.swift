@@ -46,6 +46,36 @@ extension RepairDatabase {
         }
     }
 
+    /// What a run has spent on the LLM so far. Recorded as calls are made (a call about to be
+    /// sent counts, with its prompt's estimate), so a cycle killed later keeps its spend.
+    public func recordSpend(runID: String, calls: Int, tokensIn: Int, tokensOut: Int) throws {
+        try writer.write { db in
+            guard var run = try RunRecord.fetchOne(db, key: runID), run.finishedAt == nil else { return }
+            run.llmCalls = calls
+            run.tokensIn = tokensIn
+            run.tokensOut = tokensOut
+            try run.update(db)
+        }
+    }
+
+    /// Closes every unfinished run of `appDirectory` as interrupted: called by the holder of
+    /// the app's lock, so none of them can still be running. Returns their ids.
+    @discardableResult
+    public func closeInterrupted(appDirectory: URL, at date: Date = Date()) throws -> [String] {
+        try writer.write { db in
+            let open = try RunRecord.filter(
+                RunRecord.Columns.appDirectory == appDirectory.path && RunRecord.Columns.finishedAt == nil
+            ).fetchAll(db)
+            for var run in open {
+                run.finishedAt = date
+                run.healed = false
+                run.stopReason = "interrupted: the cycle ended (killed or stopped) before it finished"
+                try run.update(db)
+            }
+            return open.map(\.id)
+        }
+    }
+
     /// Closes a heal run's record with its outcome.
     public func finish(_ report: HealReport, runID: String) throws {
         try writer.write { db in

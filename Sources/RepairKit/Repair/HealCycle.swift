@@ -85,6 +85,8 @@ public struct HealCycle: Sendable {
             promptTokenLimit: promptTokenLimit, logger: logger)
         // A cycle killed earlier may have left its app running and a change unjudged.
         AppHost.reapOrphan(appDirectory: appDirectory)
+        // Runs of this app left open were cut short: the lock is ours, so none still runs.
+        try store?.closeInterrupted(appDirectory: appDirectory)
         let recovered = try workspace.recover()
         if !recovered.isEmpty { events?(.recovered(files: recovered)) }
         var current = try await smoke(iteration: 0, events: events)
@@ -164,7 +166,13 @@ public struct HealCycle: Sendable {
                     continue
                 }
                 events?(.asking(group: group.key))
-                switch await proposer.ask(llm, prompt, group: group, spending: &spending, guard: guardian) {
+                // Counted before it is sent: a cycle killed while waiting keeps the spend.
+                try store?.recordSpend(
+                    runID: initial.runID, calls: spending.calls + 1, tokensIn: spending.tokensIn + prompt.estimatedTokens,
+                    tokensOut: spending.tokensOut)
+                let answer = await proposer.ask(llm, prompt, group: group, spending: &spending, guard: guardian)
+                try recordSpend(spending, runID: initial.runID)
+                switch answer {
                 case .success(let proposal):
                     if let lesson = try? library?.lesson(burying: proposal.diff, for: group) {
                         fruitless[group.key] = promptKey
@@ -217,8 +225,10 @@ public struct HealCycle: Sendable {
             }
             var applied: [(proposal: FixProposer.Proposal, change: Workspace.Change)] = []
             for proposal in batch {
-                switch try await proposer.applyChecked(proposal, workspace: workspace, spending: &spending, guard: guardian)
-                {
+                let outcome = try await proposer.applyChecked(
+                    proposal, workspace: workspace, spending: &spending, guard: guardian)
+                try recordSpend(spending, runID: initial.runID)
+                switch outcome {
                 case .success(let result): applied.append(result)
                 case .failure(let failure):
                     if failure.report.outcome == .checkFailed, !failure.report.diff.isEmpty {
@@ -298,6 +308,11 @@ public struct HealCycle: Sendable {
         guard let store else { return }
         for attempt in iteration.attempts { try store.record(attempt, iteration: iteration.number, runID: runID) }
         try store.record(run, iteration: iteration.number, runID: runID)
+    }
+
+    private func recordSpend(_ spending: FixProposer.Spending, runID: String) throws {
+        try store?.recordSpend(
+            runID: runID, calls: spending.calls, tokensIn: spending.tokensIn, tokensOut: spending.tokensOut)
     }
 
     private func finished(_ report: HealReport) throws -> HealReport {
