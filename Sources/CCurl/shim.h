@@ -28,6 +28,13 @@ static inline CURLcode repair_curl_setopt_write_callback(CURL *handle, CURLoptio
     return curl_easy_setopt(handle, option, value);
 }
 
+typedef int (*repair_curl_xferinfo_callback)(void *context, curl_off_t download_total, curl_off_t downloaded,
+                                             curl_off_t upload_total, curl_off_t uploaded);
+
+static inline CURLcode repair_curl_setopt_xferinfo_callback(CURL *handle, repair_curl_xferinfo_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
+}
+
 static inline CURLcode repair_curl_setopt_offset(CURL *handle, CURLoption option, curl_off_t value) {
     return curl_easy_setopt(handle, option, value);
 }

@@ -20,6 +20,32 @@ import Testing
 
     let request = LLMRequest(system: "You fix bugs.", prompt: "Fix KeyError in create_product.")
 
+    /// A provider that asks for a long back-off: cancelling the task ends the wait at once
+    /// and sends nothing more.
+    @Test func cancellationEndsTheBackOff() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try await TestLLMServer.start(
+            [["status": 503, "headers": ["Retry-After": "3"]]], in: directory)
+        let service = try LLMService(
+            config: config("openai", base: server.baseURL + "/v1"), environment: ["TEST_LLM_KEY": "sk-test-123456"],
+            cache: nil, retryPolicy: LLMService.RetryPolicy(retries: 5, baseDelay: .seconds(3), maxDelay: .seconds(60)))
+        let request = self.request
+        let started = ContinuousClock.now
+        let call = Task { try await service.complete(request) }
+        while server.requests().isEmpty, ContinuousClock.now - started < .seconds(60) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        call.cancel()
+        let error = await #expect(throws: LLMError.self) { try await call.value }
+        let took = ContinuousClock.now - started
+        let sent = server.requests().count
+        await server.stop()
+        #expect(error?.kind == .cancelled, "\(String(describing: error))")
+        #expect(sent == 1, "no request after the cancellation")
+        #expect(took < .seconds(15), "five back-offs of 3 s were not waited: \(took)")
+    }
+
     @Test func openAIWireFormat() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -66,6 +66,19 @@ import Testing
         #expect(markdown.contains("- why: broke list_products"))
     }
 
+    /// Export removes the files of patterns the store no longer has, and nothing else.
+    @Test func exportRemovesStalePatternFilesButNotOtherMarkdown() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try sampleStore(at: directory.url.appendingPathComponent("a.sqlite"))
+        let notes = try directory.write("patterns/NOTES.md", "# Our review notes\n\nKeep the KeyError pattern.\n")
+        let stale = try directory.write(
+            "patterns/000000000000-deadbeef.md", "# Fix pattern: GET /gone 500 E\n\n- signature-key: 000000000000\n")
+        try LibraryExport.exportPatterns(from: store, to: directory.url.appendingPathComponent("patterns"))
+        #expect(FileManager.default.fileExists(atPath: notes.path), "the user's Markdown stays")
+        #expect(!FileManager.default.fileExists(atPath: stale.path), "a pattern the store no longer has goes")
+    }
+
     @Test func badPatternFileNamesTheFileAndField() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

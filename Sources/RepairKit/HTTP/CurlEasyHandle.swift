@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Synchronization
 
 /// Owns one libcurl easy handle, its header list and the buffer its write callback fills.
 ///
@@ -10,6 +11,16 @@ final class CurlEasyHandle {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let sink: ResponseSink
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    /// Set from any thread to stop one transfer (libcurl's progress callback reads it several
+    /// times a second and aborts).
+    final class CancelFlag: Sendable {
+        let raised = Atomic<Bool>(false)
+        init() {}
+    }
+
+    /// The flag of the transfer under way; only touched on the thread that performs it.
+    fileprivate var cancelFlag: CancelFlag?
 
     /// Collects the response body, up to a limit; context of the write callback.
     final class ResponseSink {
@@ -44,7 +55,9 @@ final class CurlEasyHandle {
     }
 
     /// Performs `request` on the calling thread; blocks until the transfer ends.
-    func perform(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
+    func perform(_ request: HTTPRequest, cancel: CancelFlag = CancelFlag()) throws(HTTPError) -> HTTPResponse {
+        cancelFlag = cancel
+        defer { cancelFlag = nil }
         curl_easy_reset(handle)
         if let headerList {
             curl_slist_free_all(headerList)
@@ -79,6 +92,13 @@ final class CurlEasyHandle {
         try code(repair_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque()))
         try code(repair_curl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderToSink))
         try code(repair_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, Unmanaged.passUnretained(sink).toOpaque()))
+        // Cancellation reaches the transfer through the progress callback.
+        try set(CURLOPT_NOPROGRESS, 0)
+        try code(repair_curl_setopt_xferinfo_callback(handle, curlStopWhenCancelled))
+        try code(repair_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(self).toOpaque()))
+        if cancel.raised.load(ordering: .relaxed) {
+            throw HTTPError(kind: .cancelled, message: "cancelled before it was sent", duration: .zero)
+        }
         errorBuffer[0] = 0
         try errorBuffer.withUnsafeMutableBufferPointer { buffer throws(HTTPError) in
             try code(repair_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress))
@@ -120,12 +140,22 @@ final class CurlEasyHandle {
         case CURLE_OPERATION_TIMEDOUT: kind = .timeout
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE: kind = .connectionReset
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL, CURLE_COULDNT_RESOLVE_HOST: kind = .badURL
+        case CURLE_ABORTED_BY_CALLBACK: kind = .cancelled
         default: kind = .transport
         }
         let summary = String(cString: curl_easy_strerror(result))
         let message = detail.isEmpty || detail == summary ? summary : "\(summary): \(detail)"
         return HTTPError(kind: kind, message: message, duration: duration)
     }
+}
+
+/// libcurl's progress callback: a non-zero answer aborts the transfer once its task was cancelled.
+private func curlStopWhenCancelled(
+    context: UnsafeMutableRawPointer?, _: curl_off_t, _: curl_off_t, _: curl_off_t, _: curl_off_t
+) -> Int32 {
+    guard let context else { return 0 }
+    let handle = Unmanaged<CurlEasyHandle>.fromOpaque(context).takeUnretainedValue()
+    return handle.cancelFlag?.raised.load(ordering: .relaxed) == true ? 1 : 0
 }
 
 /// libcurl's write callback: appends to the `ResponseSink` passed as `CURLOPT_WRITEDATA`.

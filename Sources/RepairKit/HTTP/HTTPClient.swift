@@ -17,15 +17,22 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     /// Sends `request` and returns the response, or throws `HTTPError` when none came.
+    /// Cancelling the task stops the transfer within a fraction of a second (`.cancelled`).
     public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
-        let result: Result<HTTPResponse, HTTPError> = await withCheckedContinuation { continuation in
-            queue.async { [self] in
-                do throws(HTTPError) {
-                    continuation.resume(returning: .success(try self.handle.perform(request)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
+        let cancel = CurlEasyHandle.CancelFlag()
+        let result: Result<HTTPResponse, HTTPError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                queue.async { [self] in
+                    do throws(HTTPError) {
+                        continuation.resume(returning: .success(try self.handle.perform(request, cancel: cancel)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
                 }
             }
+        } onCancel: {
+            // Also when the task was cancelled before: the transfer then stops before it starts.
+            cancel.raised.store(true, ordering: .relaxed)
         }
         return try result.get()
     }

@@ -6,6 +6,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
         case timeout
         case badURL = "bad_url"
         case transport
+        /// The task that sent the request was cancelled; the transfer was stopped.
+        case cancelled
     }
 
     public var kind: Kind

@@ -11,6 +11,8 @@ public struct LLMError: Error, Sendable, CustomStringConvertible, Equatable {
         /// The answer was not in the provider's format.
         case malformed
         case budgetExhausted = "budget_exhausted"
+        /// The cycle was cancelled (shutdown, an interrupt) while the LLM was asked.
+        case cancelled
     }
 
     public var kind: Kind

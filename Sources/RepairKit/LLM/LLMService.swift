@@ -58,6 +58,8 @@ public struct LLMService: Sendable {
                 cache?.store(response, for: key)
                 return response
             } catch {
+                // A cancelled cycle asks no fallback.
+                if error.kind == .cancelled { throw error }
                 lastError = error
                 logger.info("llm.endpoint_failed", metadata: ["llm.provider": "\(endpoint.provider)", "llm.error": "\(error.kind.rawValue)"])
             }
@@ -91,6 +93,9 @@ public struct LLMService: Sendable {
                 // delay (and would trap as milliseconds): back off as if none came.
                 retryAfter = response.header("Retry-After").flatMap(Self.retryDelay)
             case .failure(let error):
+                if error.kind == .cancelled || Task.isCancelled {
+                    throw LLMError(kind: .cancelled, message: "\(endpoint.provider): the request was cancelled")
+                }
                 failure = LLMError(kind: .unavailable, message: "\(endpoint.provider): \(error.description)")
             }
             guard attempt < retryPolicy.retries else { throw failure }
@@ -100,7 +105,10 @@ public struct LLMService: Sendable {
                 + retryPolicy.baseDelay.components.attoseconds / 1_000_000_000_000_000) / 2)))
             let delay = min(retryAfter ?? (backoff + jitter), retryPolicy.maxDelay)
             logger.info("llm.retry", metadata: ["llm.provider": "\(endpoint.provider)", "llm.attempt": "\(attempt)"])
-            try? await Task.sleep(for: delay)
+            // The back-off ends early when the task is cancelled, and nothing more is sent.
+            do { try await Task.sleep(for: delay) } catch {
+                throw LLMError(kind: .cancelled, message: "\(endpoint.provider): cancelled while backing off")
+            }
         }
     }
 

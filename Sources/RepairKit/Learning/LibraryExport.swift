@@ -50,7 +50,9 @@ public enum LibraryExport {
     }
 
     /// Writes every pattern (retired ones too, marked as such) into `directory`, removing
-    /// pattern files of patterns the store no longer has.
+    /// pattern files of patterns the store no longer has. Only files an export wrote (they
+    /// open with "# Fix pattern: " and name a signature key) are ever removed: other Markdown
+    /// in the folder is the user's.
     @discardableResult
     public static func exportPatterns(from database: RepairDatabase, to directory: URL) throws -> Int {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -63,9 +65,17 @@ public enum LibraryExport {
         }
         for existing in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         where existing.hasSuffix(".md") && existing != "README.md" && !written.contains(existing) {
-            try FileManager.default.removeItem(at: directory.appendingPathComponent(existing))
+            let url = directory.appendingPathComponent(existing)
+            guard isPatternFile(url) else { continue }
+            try FileManager.default.removeItem(at: url)
         }
         return patterns.count
+    }
+
+    /// Whether `url` is a pattern file as `markdown(for:)` writes it.
+    static func isPatternFile(_ url: URL) -> Bool {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return false }
+        return text.hasPrefix("# Fix pattern: ") && text.contains("\n- signature-key: ")
     }
 
     /// Imports what an app ships for the learning store (`[learning] patterns` and

@@ -37,7 +37,8 @@ public struct SmokeExecutor: Sendable {
     }
 
     /// Runs every scenario, in plan order for one slot, and returns results in plan order.
-    /// A failed connection fails its scenario only; the run goes on.
+    /// A failed connection fails its scenario only; the run goes on. Cancelling the task stops
+    /// the transfers under way and claims no more scenarios: it throws `CancellationError`.
     public func run(
         _ scenarios: [Scenario],
         progress: (@Sendable (ScenarioResult) -> Void)? = nil
@@ -47,7 +48,7 @@ public struct SmokeExecutor: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for client in clients {
                 group.addTask {
-                    while let index = work.claim() {
+                    while !Task.isCancelled, let index = work.claim() {
                         let result = await send(scenarios[index], with: client)
                         work.store(result, at: index)
                         progress?(result)
@@ -55,6 +56,7 @@ public struct SmokeExecutor: Sendable {
                 }
             }
         }
+        try Task.checkCancellation()
         return work.results()
     }
 
@@ -125,7 +127,7 @@ public struct SmokeExecutor: Sendable {
         case .connectionRefused: .connectionRefused
         case .connectionReset: .connectionReset
         case .timeout: .timeout
-        case .badURL, .transport: .transport
+        case .badURL, .transport, .cancelled: .transport
         }
     }
 

@@ -14,12 +14,38 @@ enum Terminal {
     static var standardErrorIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 
     static func progress(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        writeAll(Data((message + "\n").utf8), to: STDERR_FILENO)
     }
 
     static func error(_ message: String) {
         let prefix = standardErrorIsTTY ? "\u{1B}[31merror:\u{1B}[0m " : "error: "
-        FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
+        writeAll(Data((prefix + message + "\n").utf8), to: STDERR_FILENO)
+    }
+
+    /// Writes a result (JSON, a report) on stdout. A stdout that cannot take it (a full disk
+    /// behind a redirect) is exit 3 with a message, never a trap in `FileHandle.write`.
+    static func result(_ data: Data) throws {
+        guard writeAll(data, to: STDOUT_FILENO) else {
+            error("cannot write the result to standard output: \(String(cString: strerror(errno)))")
+            throw ExitCodes.cannotWrite
+        }
+    }
+
+    /// write(2) until done; false on an error other than EINTR.
+    @discardableResult
+    private static func writeAll(_ data: Data, to descriptor: Int32) -> Bool {
+        data.withUnsafeBytes { bytes in
+            var written = 0
+            while written < bytes.count {
+                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                written += result
+            }
+            return true
+        }
     }
 
     /// On SIGINT or SIGTERM: with no change of the app's files under way (one being written

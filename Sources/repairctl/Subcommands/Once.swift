@@ -104,7 +104,7 @@ struct Once: AsyncParsableCommand {
             }
         }
         if json {
-            FileHandle.standardOutput.write(report.jsonData())
+            try Terminal.result(report.jsonData())
             print()
         } else {
             print(HealSummary.text(report, llmConfigured: llm != nil))

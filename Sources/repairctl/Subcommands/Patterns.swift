@@ -26,7 +26,7 @@ struct Patterns: ParsableCommand {
             }
             let patterns = try storeOption.open().patterns(status: wanted)
             if json {
-                printJSON(patterns.map(PatternJSON.summary))
+                try printJSON(patterns.map(PatternJSON.summary))
                 return
             }
             guard !patterns.isEmpty else { print("No patterns learned yet."); return }
@@ -51,7 +51,7 @@ struct Patterns: ParsableCommand {
                 var object = PatternJSON.summary(pattern)
                 object["template"] = pattern.template
                 object["example_diff"] = pattern.exampleDiff
-                printJSON(object)
+                try printJSON(object)
             } else {
                 print(LibraryExport.markdown(for: pattern))
             }
@@ -164,7 +164,7 @@ struct Graveyard: ParsableCommand {
         func run() throws {
             let lessons = try storeOption.open().lessons()
             if json {
-                printJSON(lessons.map { ["signature": $0.signature, "signature_key": $0.signatureKey, "patch_hash": $0.patchHash,
+                try printJSON(lessons.map { ["signature": $0.signature, "signature_key": $0.signatureKey, "patch_hash": $0.patchHash,
                                          "summary": $0.summary, "outcome": $0.outcome, "evidence": $0.evidence, "count": $0.count] })
                 return
             }

@@ -50,7 +50,7 @@ struct Plan: ParsableCommand {
             if llm { plan = try await enriched(plan, spec: spec) }
             let data = plan.jsonData()
             guard let out else {
-                FileHandle.standardOutput.write(data)
+                try Terminal.result(data)
                 return
             }
             do {
@@ -153,7 +153,7 @@ struct Plan: ParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 let report = Report(whole: coverage.isWhole, operations: coverage.operations, scenarios: coverage.scenarios, findings: coverage.findings)
-                FileHandle.standardOutput.write((try? encoder.encode(report)) ?? Data())
+                try Terminal.result((try? encoder.encode(report)) ?? Data())
                 print()
             } else if coverage.isWhole {
                 print("\(plan): whole — \(coverage.scenarios) scenarios cover \(coverage.operations) operations")

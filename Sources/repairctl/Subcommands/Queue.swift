@@ -34,7 +34,7 @@ struct Status: ParsableCommand {
     func run() throws {
         let status = try DaemonStatus.read(from: storeOption.open())
         if json {
-            FileHandle.standardOutput.write(status.jsonData())
+            try Terminal.result(status.jsonData())
             print()
             return
         }

@@ -36,7 +36,7 @@ struct Runs: ParsableCommand {
         func run() throws {
             let runs = try storeOption.open().runs(limit: limit)
             if json {
-                printJSON(runs.map(RunsJSON.summary))
+                try printJSON(runs.map(RunsJSON.summary))
                 return
             }
             guard !runs.isEmpty else { print("No runs recorded yet."); return }
@@ -60,7 +60,7 @@ struct Runs: ParsableCommand {
                 throw ExitCodes.badInput
             }
             if json {
-                printJSON(RunsJSON.details(details))
+                try printJSON(RunsJSON.details(details))
                 return
             }
             let run = details.run
@@ -115,9 +115,9 @@ enum RunsJSON {
     }
 }
 
-func printJSON(_ value: Any) {
+func printJSON(_ value: Any) throws {
     if let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
-        FileHandle.standardOutput.write(data)
+        try Terminal.result(data)
         print()
     }
 }

@@ -73,7 +73,7 @@ struct Smoke: AsyncParsableCommand {
             }
         }
         if json {
-            FileHandle.standardOutput.write(SmokeReport(run).jsonData())
+            try Terminal.result(SmokeReport(run).jsonData())
             print()
         } else {
             print(SmokeSummary.text(for: run, color: Terminal.standardOutputIsTTY))

@@ -39,7 +39,7 @@ struct Traces: ParsableCommand {
             throw ExitCodes.badInput
         }
         if json {
-            FileHandle.standardOutput.write(TraceListing.json(traces, file: file))
+            try Terminal.result(TraceListing.json(traces, file: file))
             print()
         } else {
             print(TraceListing.text(traces, file: file))
