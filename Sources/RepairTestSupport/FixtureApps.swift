@@ -35,10 +35,10 @@ public enum FixtureApps {
         return ["PATH": frameworkBin.path + ":" + path]
     }
 
-    /// Seconds a copied fixture app may take to come up.
-    public static let testStartupTimeout = 120
-    /// Seconds one request to a copied fixture app may take.
-    public static let testRequestTimeout = 60
+    /// Seconds a copied fixture app may take to come up, scaled to the machine's load.
+    public static var testStartupTimeout: Int { Int(120 * Patience.factor) }
+    /// Seconds one request to a copied fixture app may take, scaled to the machine's load.
+    public static var testRequestTimeout: Int { Int(60 * Patience.factor) }
 
     /// `Tests/Fixtures/apps/<name>` or `examples/<name>`.
     public static func source(_ name: String) -> URL {

@@ -52,13 +52,13 @@ import Testing
         func verdictUnderWay() -> Bool {
             output.tailText(200).contains("verifying") && journaled() && !processes(in: app.url).isEmpty
         }
-        let deadline = ContinuousClock.now + .seconds(120)
+        let deadline = ContinuousClock.now + Patience.seconds(120)
         while !verdictUnderWay(), process.isRunning, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         kill(process.pid, SIGKILL)
         #expect(output.tailText(200).contains("verifying"), "the cycle reached its verdict: \(output.tailText(40))")
-        #expect(await process.waitForExit(timeout: .seconds(60)) == .signaled(signal: SIGKILL))
+        #expect(await process.waitForExit(timeout: Patience.seconds(60)) == .signaled(signal: SIGKILL))
         await server.stop()
 
         // Killed between the patch and its verdict: patched files, a journal, an orphaned app.

@@ -227,12 +227,7 @@ import Glibc
     }
 
     func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try condition()
+        try await Patience.waitUntil(seconds, poll: .milliseconds(100), condition)
     }
 
     func children(of pid: pid_t) -> [pid_t] { ProcessTable.children(of: pid) }
@@ -263,7 +258,7 @@ import Glibc
         // With the queue empty the workers exit: an idle daemon is one process.
         let idle = try await waitUntil(20) { children(of: daemon.pid).isEmpty }
         kill(daemon.pid, SIGTERM)
-        let status = await daemon.waitForExit(timeout: .seconds(20))
+        let status = await daemon.waitForExit(timeout: Patience.seconds(20))
         let jobs = try queue.jobs()
         #expect(done, "\(jobs.map(\.state))")
         #expect(idle, "worker processes left at idle: \(children(of: daemon.pid))")
@@ -285,7 +280,7 @@ import Glibc
         let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--workers", "2"])
         let done = try await waitUntil(120) { try queue.jobs().allSatisfy(\.state.isFinal) }
         kill(daemon.pid, SIGTERM)
-        _ = await daemon.waitForExit(timeout: .seconds(20))
+        _ = await daemon.waitForExit(timeout: Patience.seconds(20))
         let jobs = try queue.jobs()
         #expect(done)
         #expect(jobs.allSatisfy { $0.state == .healed && $0.claims == 1 }, "every job, low ones too, completed once")
@@ -307,7 +302,7 @@ import Glibc
         let (database, queue, first) = try await daemonInTheMiddleOfASlowJob(in: directory)
         let workers = children(of: first.pid)
         kill(first.pid, SIGKILL)
-        _ = await first.waitForExit(timeout: .seconds(10))
+        _ = await first.waitForExit(timeout: Patience.seconds(10))
         let workersGone = try await waitUntil(10) { workers.allSatisfy { kill($0, 0) != 0 } }
         #expect(!workers.isEmpty && workersGone, "the workers die with their daemon: \(workers)")
         let afterKill = try #require(try queue.jobs().first)
@@ -316,7 +311,7 @@ import Glibc
         let second = try startDaemon(store: directory.url.appendingPathComponent("store.sqlite"), in: directory)
         #expect(try await waitUntil(150) { try queue.jobs().first?.state.isFinal == true })
         kill(second.pid, SIGTERM)
-        _ = await second.waitForExit(timeout: .seconds(20))
+        _ = await second.waitForExit(timeout: Patience.seconds(20))
         let job = try #require(try queue.jobs().first)
         #expect(job.state == .healed)
         #expect(job.claims == 2, "claimed again after the kill, finished once")
@@ -335,7 +330,7 @@ import Glibc
         let done = try await waitUntil(150) { try queue.jobs().first?.state.isFinal == true }
         let alive = kill(daemon.pid, 0) == 0
         kill(daemon.pid, SIGTERM)
-        _ = await daemon.waitForExit(timeout: .seconds(20))
+        _ = await daemon.waitForExit(timeout: Patience.seconds(20))
         let job = try #require(try queue.jobs().first)
         #expect(done && alive, "\(daemon.output.tailText(20))")
         #expect(job.state == .healed && job.claims == 2, "\(job.state) after \(job.claims) claims")
@@ -355,7 +350,7 @@ import Glibc
         let daemon = try startDaemon(store: storeURL, in: directory)
         let done = try await waitUntil(90) { try queue.jobs().first?.state.isFinal == true }
         kill(daemon.pid, SIGTERM)
-        _ = await daemon.waitForExit(timeout: .seconds(20))
+        _ = await daemon.waitForExit(timeout: Patience.seconds(20))
         let job = try #require(try queue.jobs().first)
         #expect(done && job.state == .healed, "\(job.state): \(job.reason ?? "") \(daemon.output.tailText(20))")
         #expect(daemon.output.tailText(400).contains("job.imported"))
@@ -367,7 +362,7 @@ import Glibc
         let notes = directory.url.appendingPathComponent("notes.txt")
         try Data("not a database\n".utf8).write(to: notes)
         let daemon = try startDaemon(store: notes, in: directory)
-        let status = await daemon.waitForExit(timeout: .seconds(30))
+        let status = await daemon.waitForExit(timeout: Patience.seconds(30))
         #expect(status == .exited(code: 2))
         let output = daemon.output.tailText(20)
         #expect(output.contains("store=\(notes.path)") && output.contains("the store cannot be opened"), "\(output)")
@@ -384,7 +379,7 @@ import Glibc
         let app = directory.url.appendingPathComponent("slow")
         let once = try await CommandRunner.run(CommandRunner.repairctl, ["once", app.path])
         kill(daemon.pid, SIGTERM)
-        _ = await daemon.waitForExit(timeout: .seconds(60))
+        _ = await daemon.waitForExit(timeout: Patience.seconds(60))
         #expect(once.status == 2, "\(once.standardError)")
         #expect(once.standardError.contains("is being repaired by repaird job \(job.id ?? 0) (pid "), "\(once.standardError)")
         #expect(!once.standardError.contains("rolled back"))
@@ -418,7 +413,7 @@ import Glibc
         }
         #expect(patched, "the job's patch was written: \(daemon.output.tailText(20))")
         kill(daemon.pid, SIGTERM)
-        let status = await daemon.waitForExit(timeout: .seconds(60))
+        let status = await daemon.waitForExit(timeout: Patience.seconds(60))
         await server.stop()
         #expect(status != nil, "the daemon stopped within its grace")
         #expect(try Data(contentsOf: services) == before, "the unjudged patch was rolled back")
@@ -439,7 +434,7 @@ import Glibc
         let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--grace", "1"])
         #expect(try await waitUntil(20) { try queue.jobs().first?.state == .running })
         kill(daemon.pid, SIGTERM)
-        let status = await daemon.waitForExit(timeout: .seconds(20))
+        let status = await daemon.waitForExit(timeout: Patience.seconds(20))
         #expect(status != nil, "the daemon stopped within its grace")
         #expect(try queue.jobs().first?.state == .queued, "the unfinished job waits for the next daemon")
     }
@@ -462,7 +457,7 @@ import Glibc
         _ = try healthyApp(in: watched, name: "fresh-app")
         let done = try await waitUntil(40) { try queue.jobs().first?.state.isFinal == true }
         kill(daemon.pid, SIGTERM)
-        _ = await daemon.waitForExit(timeout: .seconds(20))
+        _ = await daemon.waitForExit(timeout: Patience.seconds(20))
         #expect(done)
         #expect(try queue.jobs().map(\.appDirectory) == [watched.appendingPathComponent("fresh-app").standardizedFileURL.path])
         #expect(try queue.jobs().first?.state == .healed)
@@ -490,7 +485,7 @@ import Glibc
         // Another quiet period and a scan later, the known app has still not been queued again.
         try await Task.sleep(for: .seconds(2))
         kill(daemon.pid, SIGTERM)
-        _ = await daemon.waitForExit(timeout: .seconds(20))
+        _ = await daemon.waitForExit(timeout: Patience.seconds(20))
         let jobs = try queue.jobs()
         #expect(done, "\(daemon.output.tailText(20))")
         #expect(jobs.filter { $0.appDirectory == arrived.standardizedFileURL.path }.map(\.state) == [.healed])
@@ -509,7 +504,7 @@ import Glibc
         try Data("x = 1\n".utf8).write(to: app.appendingPathComponent("src/handlers/new.py"))
         let second = try await waitUntil(40) { try queue.jobs().count == 2 && queue.jobs().allSatisfy(\.state.isFinal) }
         kill(daemon.pid, SIGTERM)
-        _ = await daemon.waitForExit(timeout: .seconds(20))
+        _ = await daemon.waitForExit(timeout: Patience.seconds(20))
         let states = try queue.jobs().map(\.state)
         #expect(second, "\(states)")
     }
@@ -555,14 +550,14 @@ import Glibc
             let daemon = try helper.startDaemon(store: storeURL, in: directory, extra: ["--lease", "2"])
             try await Task.sleep(for: .milliseconds(Int.random(in: 150...1500, using: &random)))
             kill(daemon.pid, SIGKILL)
-            _ = await daemon.waitForExit(timeout: .seconds(10))
+            _ = await daemon.waitForExit(timeout: Patience.seconds(10))
             kills += 1
             if try queue.jobs().allSatisfy(\.state.isFinal) { break }
         }
         let last = try helper.startDaemon(store: storeURL, in: directory)
         let done = try await helper.waitUntil(180) { try queue.jobs().allSatisfy(\.state.isFinal) }
         kill(last.pid, SIGTERM)
-        _ = await last.waitForExit(timeout: .seconds(30))
+        _ = await last.waitForExit(timeout: Patience.seconds(30))
         await server.stop()
 
         let jobs = try queue.jobs()

@@ -75,17 +75,15 @@ import Testing
         defer { directory.remove() }
         let server = try await FixtureServer.startProbe(in: directory)
         let client = try HTTPClient()
-        let started = ContinuousClock.now
         let request = Task {
             try await client.send(HTTPRequest(method: "GET", url: server.baseURL + "/slow?s=60", timeout: .seconds(120)))
         }
         try await Task.sleep(for: .milliseconds(300))
         request.cancel()
         let error = await #expect(throws: HTTPError.self) { try await request.value }
-        let took = ContinuousClock.now - started
         await server.stop()
+        // Not cancelled, the transfer would have ended with the answer after 60 s, no error.
         #expect(error?.kind == .cancelled, "\(String(describing: error))")
-        #expect(took < .seconds(30), "stopped long before the answer: \(took)")
     }
 
     @Test func closedWithoutAnswerIsAReset() async throws {

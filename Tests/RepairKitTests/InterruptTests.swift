@@ -53,7 +53,7 @@ import Testing
 
     /// Polls `condition` until it holds, the process ends, or a generous limit passes.
     func waitUntil(_ process: ChildProcess, seconds: Int = 120, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
+        let deadline = ContinuousClock.now + Patience.seconds(Double(seconds))
         while !condition(), process.isRunning, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -85,10 +85,10 @@ import Testing
         }
         let waiter = try start(["once", "--wait", "600", app.url.path], environment: environment, in: directory)
 
-        #expect(await first.waitForExit(timeout: .seconds(300)) == .exited(code: 1))
+        #expect(await first.waitForExit(timeout: Patience.seconds(300)) == .exited(code: 1))
         // The waiter's own app takes five seconds to come up: it cannot have ended yet.
         #expect(waiter.isRunning, "the waiter ran beside the first cycle: \(waiter.output.tailText(20))")
-        #expect(await waiter.waitForExit(timeout: .seconds(300)) == .exited(code: 1))
+        #expect(await waiter.waitForExit(timeout: Patience.seconds(300)) == .exited(code: 1))
         for process in [first, waiter] {
             let text = process.output.tailText(200)
             #expect(text.contains("smoke:") && !text.contains("rolled back"), "\(text)")
@@ -139,7 +139,7 @@ import Testing
         }
         #expect(reached, "\(instant) was reached: \(once.output.tailText(30))")
         kill(once.pid, signal)
-        let status = await once.waitForExit(timeout: .seconds(120))
+        let status = await once.waitForExit(timeout: Patience.seconds(120))
         await server.stop()
         #expect(status == .exited(code: 128 + signal), "\(String(describing: status)): \(once.output.tailText(30))")
 
@@ -154,10 +154,7 @@ import Testing
         #expect(try snapshot(app.url) == before, "the files are as they were")
         #expect(journalEntries(app.url).isEmpty, "no journal is left for the next run")
         // SIGKILL was sent to the app's group; the kernel may take a moment to reap it.
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !ProcessTable.processes(workingIn: app.url).isEmpty, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = try await Patience.waitUntil(30) { ProcessTable.processes(workingIn: app.url).isEmpty }
         #expect(ProcessTable.processes(workingIn: app.url).isEmpty, "no app is left running")
         #expect(AppLock.holder(appDirectory: app.url) == nil)
         #expect(try RepairDatabase.open(at: store).isIntact())
@@ -179,7 +176,7 @@ import Testing
         let secondAsked = try await waitUntil(once) { server.requests().count >= 2 }
         #expect(secondAsked, "\(once.output.tailText(30))")
         kill(once.pid, SIGKILL)
-        _ = await once.waitForExit(timeout: .seconds(60))
+        _ = await once.waitForExit(timeout: Patience.seconds(60))
         let sent = server.requests().count
         await server.stop()
 
