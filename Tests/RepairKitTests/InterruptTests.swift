@@ -25,10 +25,14 @@ import Testing
 
     /// The environment of a `repairctl` run: its own store, an app that takes `startDelay`
     /// seconds to come up, and the scripted LLM server when one is given.
-    func environment(store: URL, startDelay: Int, llm: TestLLMServer? = nil) -> [String: String] {
+    func environment(store: URL, startDelay: Int, llm: TestLLMServer? = nil, gate: URL? = nil) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
         environment["REPAIR_STORE"] = store.path
         environment["REPAIR_APP_START"] = "sleep \(startDelay); exec python3 app.py"
+        if let gate {
+            // The app comes up only once the test opens the gate: the cycle holds the app until then.
+            environment["REPAIR_APP_START"] = "while [ ! -e '\(gate.path)' ]; do sleep 0.1; done; exec python3 app.py"
+        }
         if let llm {
             environment["REPAIR_LLM_PROVIDER"] = "ollama"
             environment["REPAIR_LLM_BASE_URL"] = llm.baseURL + "/v1"
@@ -66,7 +70,9 @@ import Testing
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         let before = try snapshot(app.url)
-        let environment = environment(store: directory.url.appendingPathComponent("store.sqlite"), startDelay: 5)
+        let gate = directory.url.appendingPathComponent("gate")
+        let store = directory.url.appendingPathComponent("store.sqlite")
+        let environment = environment(store: store, startDelay: 0, gate: gate)
 
         let first = try start(["once", app.url.path], environment: environment, in: directory)
         let held = try await waitUntil(first) { AppLock.holder(appDirectory: app.url) != nil }
@@ -84,11 +90,17 @@ import Testing
             #expect(!second.standardError.contains("rolled back"))
         }
         let waiter = try start(["once", "--wait", "600", app.url.path], environment: environment, in: directory)
+        // The waiter is waiting for the lock before the first cycle may go on.
+        _ = try await Patience.waitUntil(60) { waiter.output.tailText(50).contains("waiting") || !waiter.isRunning }
+        try Data().write(to: gate)
 
         #expect(await first.waitForExit(timeout: Patience.seconds(300)) == .exited(code: 1))
-        // The waiter's own app takes five seconds to come up: it cannot have ended yet.
-        #expect(waiter.isRunning, "the waiter ran beside the first cycle: \(waiter.output.tailText(20))")
         #expect(await waiter.waitForExit(timeout: Patience.seconds(300)) == .exited(code: 1))
+        let runs = try RepairDatabase.open(at: store).runs()
+        try #require(runs.count == 2, "\(runs.map(\.id))")
+        #expect(
+            runs[0].startedAt >= (runs[1].finishedAt ?? .distantFuture),
+            "the waiter's cycle began after the first ended")
         for process in [first, waiter] {
             let text = process.output.tailText(200)
             #expect(text.contains("smoke:") && !text.contains("rolled back"), "\(text)")

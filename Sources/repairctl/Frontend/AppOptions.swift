@@ -34,11 +34,21 @@ struct AppOptions: ParsableArguments {
 
     /// Takes the app's lock for `purpose`; a held app is exit 2 naming its holder.
     func lock(_ purpose: String) async throws -> AppLock {
+        let wait = try lockWait()
         do {
-            return try await AppLock.acquire(appDirectory: appURL, purpose: purpose, wait: lockWait())
+            return try await AppLock.acquire(appDirectory: appURL, purpose: purpose)
         } catch let busy as AppLock.Busy {
-            Terminal.error("\(busy); wait for it, or pass --wait SECONDS")
-            throw ExitCodes.badInput
+            guard let wait, busy.failure == nil else {
+                Terminal.error("\(busy); wait for it, or pass --wait SECONDS")
+                throw ExitCodes.badInput
+            }
+            Terminal.progress("▶ \(busy); waiting up to \(self.wait.map { String(format: "%g", $0) } ?? "") s")
+            do {
+                return try await AppLock.acquire(appDirectory: appURL, purpose: purpose, wait: wait)
+            } catch let busy as AppLock.Busy {
+                Terminal.error("\(busy); still held after waiting")
+                throw ExitCodes.badInput
+            }
         }
     }
 
