@@ -219,7 +219,7 @@ import Testing
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         let groups = try #require(object["groups"] as? [[String: Any]])
-        #expect(groups.count == 5)
+        try #require(groups.count == 5)
         for key in [
             "key", "kind", "method", "route", "status", "count", "scenarios", "exception_type", "message", "frames",
             "location",

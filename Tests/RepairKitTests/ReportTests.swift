@@ -60,6 +60,7 @@ import FoundationXML
         for key in ["total", "passed", "failed", "pass_rate", "run_id", "scenarios"] { #expect(object[key] != nil, "\(key)") }
         #expect(object["pass_rate"] as? Double == 0.5)
         let scenarios = try #require(object["scenarios"] as? [[String: Any]])
+        try #require(scenarios.count >= 2)
         for key in ["endpoint", "name", "expected_status", "actual_status", "passed", "failure_kind", "request_id", "duration_ms", "error"] {
             #expect(scenarios[0].keys.contains(key), "\(key)")
         }
