@@ -70,7 +70,8 @@ import Testing
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         let before = try snapshot(app.url)
-        let gate = directory.url.appendingPathComponent("gate")
+        // Inside the app: a confined app sees no other folder of /tmp.
+        let gate = app.url.appendingPathComponent("gate")
         let store = directory.url.appendingPathComponent("store.sqlite")
         let environment = environment(store: store, startDelay: 0, gate: gate)
 

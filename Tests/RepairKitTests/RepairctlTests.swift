@@ -149,9 +149,11 @@ import Testing
             try await Task.sleep(for: .milliseconds(20))
         }
         try await Task.sleep(for: .milliseconds(100))
-        let appPID = try #require(
+        let shellPID = try #require(
             pid_t(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(!ProcessGroup.livingMembers(appPID).isEmpty)
+        // The app's process group (led by the shell, or by bubblewrap when the app is confined).
+        let appPID = getpgid(shellPID)
+        #expect(appPID > 0 && !ProcessGroup.livingMembers(appPID).isEmpty)
         process.interrupt()
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)

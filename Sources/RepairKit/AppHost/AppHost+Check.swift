@@ -15,10 +15,15 @@ extension AppHost {
         guard let command = settings.check else { return CheckResult(passed: true, exitStatus: nil, output: "") }
         let quoted = files.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let expanded = command.replacingOccurrences(of: "{files}", with: quoted)
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(settings.env) { _, new in new }
+        let environment = AppEnvironment.build(settings: settings, parent: ProcessInfo.processInfo.environment, extra: [:])
+        let confinement: Sandbox?
+        do { confinement = try sandbox() } catch {
+            return CheckResult(passed: false, exitStatus: nil, output: error.description)
+        }
         guard let output = try? OutputCapture(logURL: runDirectory.appendingPathComponent("check.log")),
-              let process = try? ChildProcess.spawn(command: expanded, directory: directory, environment: environment, output: output) else {
+              let process = try? ChildProcess.spawn(
+                command: expanded, directory: directory, environment: environment, output: output,
+                sandbox: confinement) else {
             return CheckResult(passed: false, exitStatus: nil, output: "the check command could not be started: \(expanded)")
         }
         let status = await process.waitForExit(timeout: CheckedNumber.duration(seconds: timeout))

@@ -16,6 +16,11 @@ public struct AppHost: Sendable {
         self.logger = logger
     }
 
+    /// The confinement the app, its seed and its check run in; nil when none.
+    public func sandbox() throws(AppHostError) -> Sandbox? {
+        try Sandbox.resolve(settings.sandbox, hiding: settings.hiddenPaths.map { URL(fileURLWithPath: $0) })
+    }
+
     /// Starts the app with `PORT` exported and polls its health path.
     ///
     /// Throws `AppHostError` (`crash`, `unhealthy`) within `startup_timeout`, with the tail
@@ -33,13 +38,15 @@ public struct AppHost: Sendable {
         } catch {
             throw AppHostError(kind: .spawnFailed, message: "cannot write \(runDirectory.path)/app.log: \(error)")
         }
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(settings.env) { _, new in new }
-        environment["PORT"] = String(port)
-        environment["HOST"] = host
+        let environment = AppEnvironment.build(
+            settings: settings, parent: ProcessInfo.processInfo.environment,
+            extra: ["PORT": String(port), "HOST": host])
         logger.info("app.starting", metadata: ["app.port": "\(port)", "app.directory": "\(directory.path)"])
+        let confinement = try sandbox()
+        logger.info("app.confinement", metadata: ["app.sandbox": "\(Sandbox.describe(confinement))"])
         let process = try ChildProcess.spawn(
-            command: settings.start, directory: directory, environment: environment, output: output)
+            command: settings.start, directory: directory, environment: environment, output: output,
+            sandbox: confinement)
         noteRunning(process)
         let app = RunningApp(
             process: process, port: port, baseURL: "http://\(host):\(port)",
@@ -106,14 +113,12 @@ public struct AppHost: Sendable {
         } catch {
             throw AppHostError(kind: .seedFailed, message: "cannot write to \(runDirectory.path): \(error)")
         }
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(settings.env) { _, new in new }
-        environment["PORT"] = String(app.port)
-        environment["REPAIR_SEED_FILE"] = seedFile.path
-        environment["REPAIR_BASE_URL"] = app.baseURL
+        let environment = AppEnvironment.build(
+            settings: settings, parent: ProcessInfo.processInfo.environment,
+            extra: ["PORT": String(app.port), "REPAIR_SEED_FILE": seedFile.path, "REPAIR_BASE_URL": app.baseURL])
         logger.info("app.seeding", metadata: ["seed.file": "\(seedFile.path)"])
         let process = try ChildProcess.spawn(
-            command: command, directory: directory, environment: environment, output: output)
+            command: command, directory: directory, environment: environment, output: output, sandbox: try sandbox())
         let status = await process.waitForExit(timeout: CheckedNumber.duration(seconds: settings.seedTimeout))
         let final = await process.stop(grace: .seconds(1))
         guard let status else {

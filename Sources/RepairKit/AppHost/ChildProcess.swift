@@ -17,16 +17,19 @@ public final class ChildProcess: Sendable {
     /// The value of `ProcessGroup.tokenVariable` in the process's environment, inherited by
     /// everything it starts.
     public let token: String
+    /// Whether the leader is bubblewrap watching the confined command (`Sandbox`).
+    public let sandboxed: Bool
     private let status = Mutex<ExitStatus?>(nil)
 
     /// Processes started and not yet seen gone (leader → token), so an interrupted tool can
     /// stop them.
     private static let liveGroups = Mutex<[pid_t: String]>([:])
 
-    private init(pid: pid_t, output: OutputCapture, token: String) {
+    private init(pid: pid_t, output: OutputCapture, token: String, sandboxed: Bool) {
         self.pid = pid
         self.output = output
         self.token = token
+        self.sandboxed = sandboxed
     }
 
     /// Sends SIGKILL to everything this process started and has not stopped yet: each
@@ -47,7 +50,8 @@ public final class ChildProcess: Sendable {
         command: String,
         directory: URL,
         environment: [String: String],
-        output: OutputCapture
+        output: OutputCapture,
+        sandbox: Sandbox? = nil
     ) throws(AppHostError) -> ChildProcess {
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
@@ -97,7 +101,8 @@ public final class ChildProcess: Sendable {
         // The shell changes directory itself (addchdir_np is also behind _GNU_SOURCE), then
         // runs the command as `sh -c` would.
         let script = "cd -- \"$1\" || exit 126\nshift\neval \"$1\""
-        let arguments = ["/bin/sh", "-c", script, "repaird-app", directory.path, command]
+        let shell = ["/bin/sh", "-c", script, "repaird-app", directory.path, command]
+        let arguments = sandbox.map { $0.wrap(shell, writable: directory) } ?? shell
         let token = UUID().uuidString
         var environment = environment
         environment[ProcessGroup.tokenVariable] = token
@@ -106,15 +111,15 @@ public final class ChildProcess: Sendable {
         var pid: pid_t = 0
         let result = withCStrings(arguments) { argv in
             withCStrings(environmentLines) { envp in
-                posix_spawn(&pid, "/bin/sh", &fileActions, &attributes, argv, envp)
+                posix_spawn(&pid, arguments[0], &fileActions, &attributes, argv, envp)
             }
         }
         close(writeEnd)
         guard result == 0 else {
             close(readEnd)
-            throw AppHostError(kind: .spawnFailed, message: "could not start /bin/sh: \(String(cString: strerror(result)))")
+            throw AppHostError(kind: .spawnFailed, message: "could not start \(arguments[0]): \(String(cString: strerror(result)))")
         }
-        let process = ChildProcess(pid: pid, output: output, token: token)
+        let process = ChildProcess(pid: pid, output: output, token: token, sandboxed: sandbox != nil)
         liveGroups.withLock { $0[pid] = token }
         let reader = Thread {
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -166,7 +171,15 @@ public final class ChildProcess: Sendable {
     @discardableResult
     public func stop(grace: Duration) async -> ExitStatus {
         var family = livingFamily()
-        if !family.isEmpty { ProcessGroup.signal(SIGTERM, leader: pid, members: family) }
+        if !family.isEmpty {
+            if sandboxed {
+                // bubblewrap ends when the confined command does, with its status; a SIGTERM
+                // would end bubblewrap alone and hide how the app ended.
+                for member in family where member != pid { _ = kill(member, SIGTERM) }
+            } else {
+                ProcessGroup.signal(SIGTERM, leader: pid, members: family)
+            }
+        }
         let deadline = ContinuousClock.now + grace
         while !family.isEmpty, ContinuousClock.now < deadline {
             await pause(.milliseconds(20))

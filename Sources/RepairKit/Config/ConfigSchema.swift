@@ -36,6 +36,8 @@ enum ConfigSchema {
         "app.port": .integer,
         "app.health": .string,
         "app.env": .stringTable,
+        "app.pass_env": .stringList,
+        "app.sandbox": .string,
         "app.seed": .string,
         "app.check": .string,
         "app.writable": .stringList,

@@ -158,6 +158,15 @@ extension RepairConfig {
         config.app.port = reader.integer("app.port") ?? config.app.port
         config.app.health = reader.string("app.health") ?? config.app.health
         config.app.env = reader.table("app.env") ?? config.app.env
+        config.app.passEnv = reader.list("app.pass_env") ?? config.app.passEnv
+        if let sandbox = reader.string("app.sandbox") {
+            guard let mode = Sandbox.Mode(rawValue: sandbox) else {
+                throw ConfigError(
+                    source: sources["app.sandbox"] ?? source, key: "app.sandbox", value: "\"\(sandbox)\"",
+                    problem: "must be auto, bwrap or off")
+            }
+            config.app.sandbox = mode
+        }
         config.app.seed = reader.string("app.seed").flatMap(nonEmpty)
         config.app.check = reader.string("app.check").flatMap(nonEmpty)
         config.app.writable = reader.list("app.writable") ?? config.app.writable
@@ -176,7 +185,12 @@ extension RepairConfig {
         config.llm.primary = reader.endpoint(prefix: "llm") ?? config.llm.primary
         config.llm.fallback = reader.endpoint(prefix: "llm.fallback")
         config.llm.timeout = reader.number("llm.timeout") ?? config.llm.timeout
+        // The LLM's keys never reach the app under repair.
+        config.app.withheldEnv = [config.llm.primary.apiKeyEnv, config.llm.fallback?.apiKeyEnv].compactMap { $0 }
         config.learning.store = reader.string("learning.store").flatMap(nonEmpty)
+        if let store = config.learning.store {
+            config.app.hiddenPaths.append(URL(fileURLWithPath: store).deletingLastPathComponent().path)
+        }
         config.learning.patterns = reader.string("learning.patterns").flatMap(nonEmpty)
         config.learning.graveyard = reader.string("learning.graveyard").flatMap(nonEmpty)
         try config.validate { key in sources[key] ?? source }

@@ -26,6 +26,17 @@ public struct RepairConfig: Sendable, Codable, Equatable {
         public var health = "/health"
         /// Extra environment for the app, the seed and the check command.
         public var env: [String: String] = [:]
+        /// Variables (names or globs such as `AWS_*`) passed from the caller's environment on
+        /// top of `AppEnvironment.passedByDefault`; secret-looking names pass only when named here.
+        public var passEnv: [String] = []
+        /// Variables never passed to the app, whatever `pass_env` says: the LLM's key variables.
+        /// Filled from `[llm]`, not a key of `repair.toml`.
+        public var withheldEnv: [String] = []
+        /// How the app, its seed and its check command are confined (`Sandbox`).
+        public var sandbox = Sandbox.Mode.auto
+        /// Paths hidden from the confined app besides the usual ones: the learning store's
+        /// folder. Filled by the caller, not a key of `repair.toml`.
+        public var hiddenPaths: [String] = []
         /// Optional command run after health, with `REPAIR_SEED_FILE` naming the seed data.
         public var seed: String?
         /// Optional command run after a patch; `{files}` becomes the changed files.

@@ -46,6 +46,7 @@ public struct SmokePass: Sendable {
             runID: runID, appDirectory: appDirectory, planFile: planFile, runDirectory: runDirectory,
             baseURL: nil, startedAt: startedAt, finishedAt: startedAt, results: [], appFailure: nil, appExit: nil)
         let host = AppHost(directory: appDirectory, settings: config.app, runDirectory: runDirectory, logger: logger)
+        run.confinement = (try? host.sandbox()).map { Sandbox.describe($0) } ?? Sandbox.describe(nil)
         // A disk too full for the run's own files stops here, before the app is started: its
         // failures would otherwise look like bugs of the app.
         try StorageError.ensureSpace(at: runDirectory.deletingLastPathComponent())

@@ -9,9 +9,12 @@ public struct SmokeReport: Encodable, Sendable {
         var exitStatus: String?
         var outputTail: String?
         var logFile: String
+        /// The confinement the app ran in.
+        var confinement: String?
 
         enum CodingKeys: String, CodingKey {
             case status, message, exitStatus = "exit_status", outputTail = "output_tail", logFile = "log_file"
+            case confinement
         }
     }
 
@@ -155,7 +158,7 @@ public struct SmokeReport: Encodable, Sendable {
             message: run.appFailure?.message,
             exitStatus: (run.appFailure?.exitStatus ?? nil)?.description,
             outputTail: run.appFailure?.outputTail,
-            logFile: run.runDirectory.appendingPathComponent("app.log").path)
+            logFile: run.runDirectory.appendingPathComponent("app.log").path, confinement: run.confinement)
         var groupOfScenario: [Int: String] = [:]
         for group in run.groups {
             for violation in group.violations { groupOfScenario[violation.result.scenario.index] = group.key }

@@ -39,6 +39,7 @@ public enum SmokeSummary {
         let tint = run.allPassed ? green : red
         lines.append("\(bold)Total \(run.total)  Passed \(run.passed)  Failed \(run.failed)  \(tint)Pass rate \(rate)\(reset)")
         lines.append("\(dim)Run \(run.runID) · app output: \(run.runDirectory.appendingPathComponent("app.log").path)\(reset)")
+        if let confinement = run.confinement { lines.append("\(dim)Confinement: \(confinement)\(reset)") }
         return lines.joined(separator: "\n")
     }
 

@@ -15,6 +15,8 @@ public struct SmokeRun: Sendable {
     public var appFailure: AppHostError?
     /// How the app ended when it was stopped.
     public var appExit: ExitStatus?
+    /// The confinement the app ran in (`Sandbox.describe`).
+    public var confinement: String?
     /// The failures grouped by cause, worst first (filled by the diagnosis stage).
     public var groups: [ViolationGroup] = []
 

@@ -121,6 +121,7 @@ struct Once: AsyncParsableCommand {
             case .recovered(let files): Terminal.progress("▶ rolled back an unfinished change left by an earlier cycle: \(files.joined(separator: ", "))")
             case .rolledBack(let files): Terminal.progress("▶ the cycle stopped early; rolled back its unjudged change: \(files.joined(separator: ", "))")
             case .smoke(let iteration, let run):
+                if iteration == 0, let confinement = run.confinement { Terminal.progress("▶ confinement: \(confinement)") }
                 Terminal.progress("▶ \(iteration == 0 ? "smoke" : "rerun"): \(run.passed)/\(run.total) passed (\(String(format: "%.1f%%", run.passRate * 100))), \(run.groups.count) violation group\(run.groups.count == 1 ? "" : "s")")
             case .iteration(let number, let groups): Terminal.progress("▶ iteration \(number): \(groups) group\(groups == 1 ? "" : "s") to repair")
             case .asking(let group): Terminal.progress("  asking the LLM about \(group)")

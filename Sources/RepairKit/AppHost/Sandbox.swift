@@ -1,0 +1,112 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Confinement of what the verdict runs: the app, its seed and its check command execute code
+/// an LLM wrote. With bubblewrap the file system is read-only except the app directory and a
+/// private `/tmp`, and the learning store, repaird's state and the usual credential files of
+/// the home directory are hidden. The network is shared: the smoke runner reaches the app on
+/// loopback.
+public struct Sandbox: Sendable, Equatable {
+    /// `[app] sandbox`: `auto` confines where bubblewrap works, `bwrap` insists, `off` does not.
+    public enum Mode: String, Sendable, Codable, CaseIterable {
+        case auto, bwrap, off
+    }
+
+    /// The bubblewrap executable.
+    public var bwrap: String
+    /// Folders and files hidden from the app (made empty).
+    public var hidden: [String]
+
+    /// What is in force for a run, as the run reports it.
+    public static func describe(_ sandbox: Sandbox?) -> String {
+        guard let sandbox else { return "none: the app runs with the user's file system access" }
+        return "bubblewrap (\(sandbox.bwrap)): read-only file system except the app directory and a private /tmp; "
+            + "hidden: \(sandbox.hidden.joined(separator: ", "))"
+    }
+
+    /// The sandbox for `mode`, or nil when the app runs unconfined; throws for `bwrap` when
+    /// bubblewrap does not work here.
+    public static func resolve(_ mode: Mode, hiding extra: [URL] = []) throws(AppHostError) -> Sandbox? {
+        guard mode != .off else { return nil }
+        guard let bwrap = workingBubblewrap() else {
+            if mode == .bwrap {
+                throw AppHostError(
+                    kind: .spawnFailed,
+                    message: "[app] sandbox = \"bwrap\" but bubblewrap is not installed or cannot run here")
+            }
+            return nil
+        }
+        return Sandbox(bwrap: bwrap, hidden: hiddenPaths(extra: extra))
+    }
+
+    /// The learning store's folder and repaird's state, and credential files of the home
+    /// directory, where they exist.
+    static func hiddenPaths(extra: [URL]) -> [String] {
+        let environment = ProcessInfo.processInfo.environment
+        let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
+        var candidates = extra
+        if let state = environment["XDG_STATE_HOME"] {
+            candidates.append(URL(fileURLWithPath: state).appendingPathComponent("repaird"))
+        }
+        if let home {
+            candidates += [
+                ".local/state/repaird", ".ssh", ".aws", ".gnupg", ".config/gcloud", ".azure", ".kube", ".docker",
+                ".netrc", ".pypirc", ".git-credentials", ".npmrc",
+            ].map { home.appendingPathComponent($0) }
+        }
+        var seen = Set<String>()
+        return candidates.map { $0.resolvingSymlinksInPath().path }.filter { path in
+            FileManager.default.fileExists(atPath: path) && seen.insert(path).inserted
+        }
+    }
+
+    /// The arguments that run `arguments` (a command and its arguments) confined, with
+    /// `directory` writable.
+    func wrap(_ arguments: [String], writable directory: URL) -> [String] {
+        var wrapped = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        for path in hidden {
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            wrapped += isDirectory.boolValue ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]
+        }
+        let app = directory.resolvingSymlinksInPath().path
+        wrapped += ["--bind", app, app]
+        // repaird's own folder (the journal of the patch being judged, the lock) stays
+        // read-only: the code under judgement cannot rewrite what rollback restores.
+        let own = app + "/.repair"
+        if FileManager.default.fileExists(atPath: own) { wrapped += ["--ro-bind", own, own] }
+        wrapped += ["--chdir", app, "--"]
+        return wrapped + arguments
+    }
+
+    private static let probed = Mutex<String??>(nil)
+
+    /// bubblewrap's path when it can confine a process here (checked once).
+    static func workingBubblewrap() -> String? {
+        probed.withLock { probed in
+            if let probed { return probed }
+            let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+                .map { "\($0)/bwrap" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+            let works = path.map { probe($0) } ?? false
+            probed = .some(works ? path : nil)
+            return works ? path : nil
+        }
+    }
+
+    private static func probe(_ bwrap: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bwrap)
+        process.arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", "/bin/true"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import RepairTestSupport
+import Testing
+
+@testable import RepairKit
+
+/// What the verdict runs is LLM-written code: it gets no LLM key, no secret-looking variable
+/// it was not given, and (with bubblewrap) cannot write outside the app directory.
+@Suite struct ConfinementTests {
+    @Test func theAppsEnvironmentIsExplicit() {
+        var settings = RepairConfig.App(start: "x")
+        settings.passEnv = ["DATABASE_URL", "AWS_*"]
+        settings.env = ["FEATURE": "on"]
+        settings.withheldEnv = ["OPENAI_API_KEY"]
+        let parent = [
+            "PATH": "/usr/bin", "HOME": "/home/u", "LC_ALL": "C.UTF-8", "OPENAI_API_KEY": "sk-live-1",
+            "GITHUB_TOKEN": "ghp_x", "DATABASE_URL": "postgres://u:p@db/x", "AWS_SECRET_ACCESS_KEY": "abc",
+            "RANDOM_THING": "1", "REPAIR_LLM_MODEL": "m", "STRIPE_SECRET": "s",
+        ]
+        let environment = AppEnvironment.build(settings: settings, parent: parent, extra: ["PORT": "8080"])
+        #expect(
+            environment == [
+                "PATH": "/usr/bin", "HOME": "/home/u", "LC_ALL": "C.UTF-8", "DATABASE_URL": "postgres://u:p@db/x",
+                "AWS_SECRET_ACCESS_KEY": "abc", "FEATURE": "on", "PORT": "8080",
+            ])
+        settings.passEnv = ["OPENAI_API_KEY"]
+        #expect(AppEnvironment.build(settings: settings, parent: parent, extra: [:])["OPENAI_API_KEY"] == nil,
+                "the LLM's key is withheld even when named")
+    }
+
+    @Test func theLLMKeyVariablesAreWithheldByTheConfig() throws {
+        let config = try RepairConfig.parse(
+            "version = 1\n[app]\nstart = \"x\"\npass_env = [\"MY_KEY\"]\n[llm]\nprovider = \"openai\"\nmodel = \"m\"\napi_key_env = \"MY_KEY\"\n",
+            source: "repair.toml")
+        #expect(config.app.withheldEnv == ["MY_KEY"])
+        #expect(AppEnvironment.build(settings: config.app, parent: ["MY_KEY": "k"], extra: [:])["MY_KEY"] == nil)
+    }
+
+    /// The attack: a patch that only edits `app.py` (allowed) writes the environment to a file
+    /// outside the app when the app restarts for the verdict.
+    @Test(.enabled(if: Sandbox.workingBubblewrap() != nil, "bubblewrap confines the app"))
+    func anExfiltratingPatchWritesNothingOutsideTheAppAndSeesNoKey() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        // Outside the app and outside /tmp (which a confined app sees as its own, empty).
+        let outside = URL(fileURLWithPath: "/var/tmp/repaird-exfil-\(UUID().uuidString.prefix(8)).txt")
+        defer { try? FileManager.default.removeItem(at: outside) }
+        let inside = app.url.appendingPathComponent("stolen.txt")
+        let key = "sk-live-\(UUID().uuidString.prefix(12))"
+        let patch = """
+            app.py
+            ```python
+            <<<<<<< SEARCH
+            import os
+
+            =======
+            import os
+
+            for _target in ["\(outside.path)", "\(inside.path)"]:
+                try:
+                    with open(_target, "w") as _file:
+                        _file.write(repr(dict(os.environ)))
+                except OSError:
+                    pass
+
+            >>>>>>> REPLACE
+            ```
+            """
+        let server = try await TestLLMServer.start([["content": patch]], in: directory)
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+        environment["REPAIR_LLM_PROVIDER"] = "openai"
+        environment["REPAIR_LLM_BASE_URL"] = server.baseURL + "/v1"
+        environment["REPAIR_LLM_MODEL"] = "m"
+        environment["REPAIR_LLM_API_KEY_ENV"] = "EXFIL_TEST_KEY"
+        environment["EXFIL_TEST_KEY"] = key
+        environment["REPAIR_STORE"] = directory.url.appendingPathComponent("store.sqlite").path
+        let once = try await CommandRunner.run(CommandRunner.repairctl, ["once", app.url.path], environment: environment)
+        await server.stop()
+        #expect(server.requests().contains { $0.headers["Authorization"] == "Bearer \(key)" }, "the LLM got its key")
+        #expect(once.standardError.contains("▶ confinement: bubblewrap"), "\(once.standardError)")
+        #expect(once.standardError.contains("verifying"), "the patch ran in a verdict: \(once.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: outside.path), "nothing was written outside the app")
+        let seen = try String(contentsOf: inside, encoding: .utf8)
+        #expect(seen.contains("'PORT'"), "the patch ran: \(seen.prefix(200))")
+        #expect(!seen.contains(key), "the app saw the LLM key")
+        #expect(!seen.contains("REPAIR_"), "the app saw repaird's own settings")
+    }
+}
