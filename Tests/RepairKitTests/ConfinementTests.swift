@@ -24,8 +24,9 @@ import Testing
                 "AWS_SECRET_ACCESS_KEY": "abc", "FEATURE": "on", "PORT": "8080",
             ])
         settings.passEnv = ["OPENAI_API_KEY"]
-        #expect(AppEnvironment.build(settings: settings, parent: parent, extra: [:])["OPENAI_API_KEY"] == nil,
-                "the LLM's key is withheld even when named")
+        #expect(
+            AppEnvironment.build(settings: settings, parent: parent, extra: [:])["OPENAI_API_KEY"] == nil,
+            "the LLM's key is withheld even when named")
     }
 
     @Test func theLLMKeyVariablesAreWithheldByTheConfig() throws {
@@ -76,7 +77,8 @@ import Testing
         environment["REPAIR_LLM_API_KEY_ENV"] = "EXFIL_TEST_KEY"
         environment["EXFIL_TEST_KEY"] = key
         environment["REPAIR_STORE"] = directory.url.appendingPathComponent("store.sqlite").path
-        let once = try await CommandRunner.run(CommandRunner.repairctl, ["once", app.url.path], environment: environment)
+        let once = try await CommandRunner.run(
+            CommandRunner.repairctl, ["once", app.url.path], environment: environment)
         await server.stop()
         #expect(server.requests().contains { $0.headers["Authorization"] == "Bearer \(key)" }, "the LLM got its key")
         #expect(once.standardError.contains("▶ confinement: bubblewrap"), "\(once.standardError)")

@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Confinement of what the verdict runs: the app, its seed and its check command execute code
@@ -102,7 +102,9 @@ public struct Sandbox: Sendable, Equatable {
     private static func probe(_ bwrap: String) -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bwrap)
-        process.arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", "/bin/true"]
+        process.arguments = [
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--", "/bin/true",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return false }

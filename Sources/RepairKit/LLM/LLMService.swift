@@ -54,7 +54,9 @@ public struct LLMService: Sendable {
                 return cached
             }
             do {
-                let response = try await ask(endpoint, request)
+                var response = try await ask(endpoint, request)
+                // An answer that echoes a key is masked before it is kept or used anywhere.
+                response.text = endpoints.reduce(response.text) { $1.redacted($0) }
                 cache?.store(response, for: key)
                 return response
             } catch {

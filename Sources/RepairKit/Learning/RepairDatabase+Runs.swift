@@ -10,8 +10,9 @@ extension RepairDatabase {
         }
     }
 
-    /// The scenario results and violation groups of the run that stands after `iteration`.
-    public func record(_ smoke: SmokeRun, iteration: Int, runID: String) throws {
+    /// The scenario results and violation groups of the run that stands after `iteration`;
+    /// what the app printed or answered is masked by `redactor` before it is kept.
+    public func record(_ smoke: SmokeRun, iteration: Int, runID: String, redactor: SecretRedactor = SecretRedactor()) throws {
         try writer.write { db in
             for result in smoke.results {
                 var record = ScenarioResultRecord(
@@ -19,7 +20,7 @@ extension RepairDatabase {
                     endpoint: result.scenario.endpoint.description, name: result.scenario.name,
                     expectedStatus: ScenarioVerdict.describe(result.scenario.expectedStatus), actualStatus: result.actualStatus,
                     passed: result.passed, failureKind: result.failureKind?.rawValue, requestID: result.requestID,
-                    durationMilliseconds: result.durationMilliseconds, error: result.error)
+                    durationMilliseconds: result.durationMilliseconds, error: result.error.map(redactor.redact))
                 try record.insert(db)
             }
             for group in smoke.groups {
@@ -27,7 +28,7 @@ extension RepairDatabase {
                 var record = ViolationGroupRecord(
                     id: nil, runId: runID, iteration: iteration, key: group.key, kind: group.kind.rawValue, method: group.method,
                     route: group.route, status: group.status, count: group.count, exceptionType: trace?.exceptionType,
-                    message: trace?.message, location: group.location.map { "\($0.file)\($0.line.map { ":\($0)" } ?? "")" })
+                    message: trace.map { redactor.redact($0.message) }, location: group.location.map { "\($0.file)\($0.line.map { ":\($0)" } ?? "")" })
                 try record.insert(db)
             }
         }

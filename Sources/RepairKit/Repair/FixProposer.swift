@@ -173,7 +173,7 @@ struct FixProposer: Sendable {
                 return .failure(
                     AttemptFailure(
                         attemptReport(
-                            proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
+                            proposal, outcome: .checkFailed, detail: "the check command failed:\n" + redactor.redact(result.output))))
             }
             let prompt = RepairPrompt.build(
                 for: proposal.group, appDirectory: appDirectory, redactor: redactor,
@@ -192,7 +192,7 @@ struct FixProposer: Sendable {
                 return .failure(
                     AttemptFailure(
                         attemptReport(
-                            proposal, outcome: .checkFailed, detail: "the check command failed:\n" + result.output)))
+                            proposal, outcome: .checkFailed, detail: "the check command failed:\n" + redactor.redact(result.output))))
             }
         }
         return .failure(

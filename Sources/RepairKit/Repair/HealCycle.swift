@@ -37,7 +37,7 @@ public struct HealCycle: Sendable {
 
     public init(
         appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL, llm: LLMService?,
-        redactor: SecretRedactor = SecretRedactor(), dryRun: Bool = false, promptTokenLimit: Int = 3000,
+        redactor: SecretRedactor? = nil, dryRun: Bool = false, promptTokenLimit: Int = 3000,
         store: RepairDatabase? = nil, logger: Logger = Logger(label: "repaird.cycle"), lockWait: Duration? = nil,
         purpose: String = "a heal cycle"
     ) {
@@ -46,7 +46,9 @@ public struct HealCycle: Sendable {
         self.plan = plan
         self.planFile = planFile
         self.llm = llm
-        self.redactor = redactor
+        // One redactor for the whole cycle, however it is run: the configured keys' values and
+        // every secret-looking variable's, besides the patterns it knows.
+        self.redactor = redactor ?? .forCycle(config: config, environment: ProcessInfo.processInfo.environment)
         self.dryRun = dryRun
         self.promptTokenLimit = promptTokenLimit
         self.store = store
@@ -92,7 +94,7 @@ public struct HealCycle: Sendable {
         var current = try await smoke(iteration: 0, events: events)
         let initial = current
         try store?.begin(runID: initial.runID, appDirectory: appDirectory, kind: "heal", startedAt: initial.startedAt)
-        try store?.record(initial, iteration: 0, runID: initial.runID)
+        try store?.record(initial, iteration: 0, runID: initial.runID, redactor: redactor)
         var iterations: [IterationReport] = []
         var spending = FixProposer.Spending()
         var pending: [FixProposer.Proposal] = []
@@ -307,7 +309,7 @@ public struct HealCycle: Sendable {
     private func record(_ iteration: IterationReport, standing run: SmokeRun, runID: String) throws {
         guard let store else { return }
         for attempt in iteration.attempts { try store.record(attempt, iteration: iteration.number, runID: runID) }
-        try store.record(run, iteration: iteration.number, runID: runID)
+        try store.record(run, iteration: iteration.number, runID: runID, redactor: redactor)
     }
 
     private func recordSpend(_ spending: FixProposer.Spending, runID: String) throws {

@@ -67,7 +67,6 @@ struct Once: AsyncParsableCommand {
             throw ExitCodes.badInput
         }
         var llm: LLMService?
-        var secrets: [String] = []
         if inputs.config.llm.isConfigured {
             do {
                 llm = try LLMService(config: inputs.config.llm, cache: database)
@@ -75,11 +74,12 @@ struct Once: AsyncParsableCommand {
                 Terminal.error(error.description)
                 throw ExitCodes.badInput
             }
-            let environment = ProcessInfo.processInfo.environment
-            secrets = [inputs.config.llm.primary.apiKeyEnv, inputs.config.llm.fallback?.apiKeyEnv].compactMap { $0.flatMap { environment[$0] } }
         }
-        let cycle = HealCycle(appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
-                              redactor: SecretRedactor(secrets: secrets), dryRun: dryRun, store: database, logger: Logger(label: "repairctl.once"))
+        var config = inputs.config
+        // The confined app never sees the store's folder.
+        config.app.hiddenPaths.append(storeURL.deletingLastPathComponent().path)
+        let cycle = HealCycle(appDirectory: appURL, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
+                              dryRun: dryRun, store: database, logger: Logger(label: "repairctl.once"))
         let quiet = json
         let finalRun = LatestRun()
         let report: HealReport
