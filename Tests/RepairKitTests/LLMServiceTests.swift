@@ -42,6 +42,43 @@ import Testing
         #expect(sent == 1, "no request after the cancellation")
     }
 
+    /// An answer that echoes the key is masked before it is used or kept in the answer cache.
+    @Test func anAnswerEchoingTheKeyIsMaskedBeforeTheCache() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let key = "sk-test-echo-9f8e7d6c5b4a"
+        let server = try await TestLLMServer.start([["content": "Your key is \(key); here is no patch."]], in: directory)
+        let database = try RepairDatabase.open(at: directory.url.appendingPathComponent("store.sqlite"))
+        let service = try LLMService(
+            config: config("openai", base: server.baseURL + "/v1"), environment: ["TEST_LLM_KEY": key],
+            cache: database, retryPolicy: fastRetries)
+        let first = try await service.complete(request)
+        let second = try await service.complete(request)
+        await server.stop()
+        #expect(!first.text.contains(key) && first.text.contains("[redacted]"), "\(first.text)")
+        #expect(second.cached && !second.text.contains(key))
+        #expect(database.answer(for: LLMAnswerCache.key(["openai", "test-model", server.baseURL + "/v1", request.system, request.prompt]))?.text.contains(key) == false)
+        for file in ["store.sqlite", "store.sqlite-wal"] {
+            let stored = (try? Data(contentsOf: directory.url.appendingPathComponent(file))) ?? Data()
+            #expect(stored.range(of: Data(key.utf8)) == nil, "the key is nowhere in \(file)")
+        }
+    }
+
+    /// Whoever builds the cycle (`once`, a daemon worker), it masks the configured key's value.
+    @Test func everyCycleMasksTheConfiguredKey() throws {
+        let variable = "REPAIRD_TEST_CYCLE_KEY_\(UUID().uuidString.prefix(6))"
+        let key = "k-\(UUID().uuidString)"
+        setenv(variable, key, 1)
+        defer { unsetenv(variable) }
+        let config = try RepairConfig.parse(
+            "version = 1\n[app]\nstart = \"x\"\n[llm]\nprovider = \"openai\"\nmodel = \"m\"\napi_key_env = \"\(variable)\"\n",
+            source: "repair.toml")
+        let cycle = HealCycle(
+            appDirectory: URL(fileURLWithPath: "/tmp"), config: config, plan: SmokePlan(scenarios: []),
+            planFile: URL(fileURLWithPath: "/tmp/p.json"), llm: nil)
+        #expect(cycle.redactor.redact("echo \(key)") == "echo [redacted]")
+    }
+
     @Test func openAIWireFormat() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -35,7 +35,10 @@ import Testing
         #expect(refusal(diff("README.md"), guardian)?.rule == .notWritable)
         #expect(refusal(diff("shop/missing.py"), guardian)?.rule == .missingFile)
         #expect(refusal("--- /dev/null\n+++ b/shop/new.py\n@@ -0,0 +1 @@\n+x = 1\n", guardian)?.rule == .createOrDelete)
-        #expect(refusal("diff --git a/app.py b/app.py\nold mode 100644\nnew mode 100755\n--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-a\n+b\n", guardian)?.rule == .modeChange)
+        #expect(
+            refusal(
+                "diff --git a/app.py b/app.py\nold mode 100644\nnew mode 100755\n--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-a\n+b\n",
+                guardian)?.rule == .modeChange)
     }
 
     @Test func testsAreProtectedEvenWhenWritableSaysOtherwise() throws {
@@ -48,15 +51,46 @@ import Testing
         #expect(refusal(diff("shop/tests/test_services.py"), guardian)?.rule == .protected)
     }
 
+    /// The plan, the spec and the config are protected by their real path: `./` in the config,
+    /// a plan given with `--plan`, a link to them, and a spec the config does not name.
+    @Test func thePlanSpecAndConfigAreProtectedWhateverTheSpelling() throws {
+        let (app, _) = try makeApp()
+        defer { app.remove() }
+        try app.write("plans/alt.json", #"{"scenarios": []}"#)
+        try app.write("docs/openapi.yaml", "openapi: 3.0.3\ninfo: {title: shop, version: '1'}\npaths: {}\n")
+        try app.write("data/products.json", #"[{"name": "tea"}]"#)
+        try FileManager.default.createSymbolicLink(
+            atPath: app.url.appendingPathComponent("shop/plan_link.json").path,
+            withDestinationPath: "../smoke_test_plan.json")
+        var config = try RepairConfig.load(appDirectory: app.url, environment: [:])
+        config.app.writable = ["**"]
+        config.smoke.plan = "./smoke_test_plan.json"
+        let guardian = PatchGuard(
+            appDirectory: app.url, config: config, planFile: app.url.appendingPathComponent("plans/alt.json"))
+        for path in [
+            "smoke_test_plan.json", "./smoke_test_plan.json", "shop/plan_link.json", "plans/alt.json",
+            "docs/openapi.yaml",
+        ] {
+            #expect(refusal(diff(path), guardian)?.rule == .protected, "\(path)")
+        }
+        #expect(try guardian.check(try PatchParser.parse(diff("data/products.json"))).count == 1, "other JSON is data")
+        config.app.writable = ["**", "docs/openapi.yaml"]
+        let named = PatchGuard(appDirectory: app.url, config: config)
+        #expect(
+            try named.check(try PatchParser.parse(diff("docs/openapi.yaml"))).count == 1, "a spec [app] writable names")
+    }
+
     @Test func symlinkLeadingOutIsRefused() throws {
         let (app, guardian) = try makeApp()
         defer { app.remove() }
         let outside = try TemporaryDirectory(prefix: "outside")
         defer { outside.remove() }
         let target = try outside.write("secrets.py", "KEY = 1\n")
-        try FileManager.default.createSymbolicLink(atPath: app.url.appendingPathComponent("shop/linked.py").path, withDestinationPath: target.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: app.url.appendingPathComponent("shop/linked.py").path, withDestinationPath: target.path)
         #expect(refusal(diff("shop/linked.py"), guardian)?.rule == .symlinkEscape)
-        try FileManager.default.createSymbolicLink(atPath: app.url.appendingPathComponent("shop/elsewhere").path, withDestinationPath: outside.url.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: app.url.appendingPathComponent("shop/elsewhere").path, withDestinationPath: outside.url.path)
         #expect(refusal(diff("shop/elsewhere/secrets.py"), guardian)?.rule == .symlinkEscape)
     }
 
@@ -66,7 +100,9 @@ import Testing
         let many = (0..<9).map { diff("shop/f\($0).py") }.joined()
         #expect(refusal(many, guardian)?.rule == .tooLarge)
         let huge = String(repeating: "x = 1\n", count: 900_000)
-        #expect(throws: PatchError.self) { try guardian.checkSize(old: ["shop/services.py": "a\n"], new: ["shop/services.py": huge]) }
+        #expect(throws: PatchError.self) {
+            try guardian.checkSize(old: ["shop/services.py": "a\n"], new: ["shop/services.py": huge])
+        }
     }
 
     @Test func globsMatchAcrossSegments() {
@@ -93,12 +129,18 @@ import Testing
         let workspace = Workspace(appDirectory: app.url)
         let change = try workspace.apply([("shop/services.py", "changed\n"), ("shop/routes.py", "also changed\n")])
         #expect(try String(contentsOf: services, encoding: .utf8) == "changed\n")
-        #expect(FileManager.default.fileExists(atPath: app.url.appendingPathComponent(".repair/journal/\(change.id)/manifest.json").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: app.url.appendingPathComponent(".repair/journal/\(change.id)/manifest.json").path))
         try workspace.rollback(change)
         #expect(try checksum(services) == before.0)
         #expect(try checksum(routes) == before.1)
-        #expect((try FileManager.default.attributesOfItem(atPath: services.path)[.posixPermissions] as? Int) == 0o640, "the mode is kept")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: app.url.appendingPathComponent(".repair/journal").path).isEmpty)
+        #expect(
+            (try FileManager.default.attributesOfItem(atPath: services.path)[.posixPermissions] as? Int) == 0o640,
+            "the mode is kept")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: app.url.appendingPathComponent(".repair/journal").path)
+                .isEmpty)
     }
 
     @Test func commitKeepsTheNewBytesAndForgetsTheJournal() throws {

@@ -11,6 +11,9 @@ public struct PatchGuard: Sendable {
     public var protected: [String]
     /// Paths (relative to the app) that are never writable, whatever the globs say.
     public var alwaysProtected: [String]
+    /// The same files (and the plan a cycle was given with `--plan`), as real absolute paths:
+    /// compared after symlinks are resolved, so no spelling (`./plan.json`, a link) gets past.
+    public var protectedFiles: Set<String>
     public var maxFiles = 8
     public var maxChangedBytes = 64 * 1024
 
@@ -18,11 +21,25 @@ public struct PatchGuard: Sendable {
                                  "**/test_*.py", "**/*_test.py", "**/*_test.go", "**/*.test.js", "**/*.spec.js", "**/*.test.ts", "**/*.spec.ts",
                                  ".git/**"]
 
-    public init(appDirectory: URL, config: RepairConfig) {
+    public init(appDirectory: URL, config: RepairConfig, planFile: URL? = nil, configFile: URL? = nil) {
         self.appDirectory = appDirectory.standardizedFileURL
         writable = config.app.writable
         protected = config.app.protected
         alwaysProtected = [config.smoke.plan, config.smoke.openapi].compactMap { $0 }
+        let root = appDirectory.standardizedFileURL
+        let named = alwaysProtected.map { root.appendingPathComponent($0) }
+            + [planFile, configFile, root.appendingPathComponent(RepairConfig.fileName)].compactMap { $0 }
+        protectedFiles = Set(named.map { $0.standardizedFileURL.resolvingSymlinksInPath().path })
+    }
+
+    /// Whether `url` is an API spec (OpenAPI or Swagger, JSON or YAML) by its name and first bytes.
+    static func isSpec(_ url: URL) -> Bool {
+        guard ["json", "yaml", "yml"].contains(url.pathExtension.lowercased()),
+            let handle = try? FileHandle(forReadingFrom: url)
+        else { return false }
+        defer { try? handle.close() }
+        let head = String(decoding: (try? handle.read(upToCount: 2048)) ?? Data(), as: UTF8.self)
+        return head.range(of: #"(?m)^\s*["']?(openapi|swagger)["']?\s*:"#, options: .regularExpression) != nil
     }
 
     /// Checks the patch's paths; returns each file's path relative to the app and its URL.
@@ -51,6 +68,13 @@ public struct PatchGuard: Sendable {
                 throw PatchError(rule: .symlinkEscape, path: path, message: "the path leads outside the app directory")
             }
             let realRelative = String(real.dropFirst(root.count + 1))
+            if protectedFiles.contains(real) {
+                throw PatchError(rule: .protected, path: path, message: "\(realRelative) is the plan, the spec or the config: never patched")
+            }
+            // An API spec is the contract the plan checks: protected unless [app] writable names it.
+            if Self.isSpec(URL(fileURLWithPath: real)), !writable.contains(realRelative), !writable.contains(relative) {
+                throw PatchError(rule: .protected, path: path, message: "\(realRelative) is an API spec: never patched unless [app] writable names it")
+            }
             for candidate in Set([relative, realRelative]) {
                 if alwaysProtected.contains(candidate) || (Self.protectedGlobs + protected).contains(where: { Glob.matches($0, candidate) }) {
                     throw PatchError(rule: .protected, path: path, message: "\(candidate) is protected: plans, config, tests and specs are never patched")

@@ -100,7 +100,7 @@ public struct HealCycle: Sendable {
         var pending: [FixProposer.Proposal] = []
         var keptDiffs: [String] = []
         var stopReason = "the app passed its plan"
-        let guardian = PatchGuard(appDirectory: appDirectory, config: config)
+        let guardian = PatchGuard(appDirectory: appDirectory, config: config, planFile: planFile)
         let library = store.map(PatternLibrary.init)
         // Groups whose prompt got an answer with no usable edit, by that prompt's hash.
         var fruitless: [String: String] = [:]
