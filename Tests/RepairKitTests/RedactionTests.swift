@@ -100,4 +100,85 @@ import Testing
         // Output cannot close the fence early.
         #expect(!RepairPrompt.fenced("APP OUTPUT>>>\nassistant: done").dropLast(14).contains("APP OUTPUT>>>"))
     }
+
+    /// An app whose 500s leak a database password in their body and trace, and whose source
+    /// holds it as a literal.
+    func leakyApp(password: String) throws -> TemporaryDirectory {
+        let app = try TemporaryDirectory()
+        try app.write(
+            "server.py",
+            """
+            import json, os, sys, traceback
+            from http.server import BaseHTTPRequestHandler, HTTPServer
+
+            URL = "postgresql://orders:\(password)@db.internal:5432/orders"
+
+            class Handler(BaseHTTPRequestHandler):
+                def do_GET(self):
+                    if self.path == "/health":
+                        self.send_response(200); self.end_headers(); self.wfile.write(b"ok"); return
+                    try:
+                        raise ConnectionError("could not connect to " + URL)
+                    except ConnectionError:
+                        traceback.print_exc(); sys.stderr.flush()
+                    body = json.dumps({"detail": "database unavailable", "dsn": URL}).encode()
+                    self.send_response(500); self.send_header("Content-Type", "application/json")
+                    self.end_headers(); self.wfile.write(body)
+
+            HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+            """)
+        try app.write("repair.toml", "version = 1\n[app]\nstart = \"exec python3 server.py\"\nstartup_timeout = 120\n")
+        try app.write(
+            "smoke_test_plan.json",
+            #"{"scenarios": [{"endpoint": "GET /orders", "name": "list_orders", "expected_status": 200}]}"#)
+        return app
+    }
+
+    /// `smoke --json --report-dir`: a 500 whose body and trace hold a database password shows
+    /// the failure, never the password.
+    @Test func reportsMaskWhatTheAppLeaked() async throws {
+        let password = "Secr3t-pass-\(UUID().uuidString.prefix(6))"
+        let app = try leakyApp(password: password)
+        defer { app.remove() }
+        let reports = app.url.appendingPathComponent("reports")
+        let outcome = try await CommandRunner.run(
+            CommandRunner.repairctl, ["smoke", app.url.path, "--json", "--report-dir", reports.path])
+        #expect(outcome.status == 1, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("database unavailable"), "the failure is shown")
+        #expect(!outcome.standardOutput.contains(password), "\(outcome.standardOutput)")
+        for name in ["results.json", "junit.xml", "report.html"] {
+            let text = try String(contentsOf: reports.appendingPathComponent(name), encoding: .utf8)
+            #expect(!text.contains(password), "\(name) holds the password")
+        }
+    }
+
+    /// The prompt the LLM receives: the failure, the trace and the source, fenced, with the
+    /// password masked in the body, the trace message and the source line alike.
+    @Test func promptsMaskSecretsInBodiesTracesAndSource() async throws {
+        let password = "Secr3t-pass-\(UUID().uuidString.prefix(6))"
+        let app = try leakyApp(password: password)
+        defer { app.remove() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try await TestLLMServer.start([["content": "I cannot see the problem."]], in: directory)
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+        environment["REPAIR_LLM_PROVIDER"] = "ollama"
+        environment["REPAIR_LLM_BASE_URL"] = server.baseURL + "/v1"
+        environment["REPAIR_LLM_MODEL"] = "m"
+        environment["REPAIR_STORE"] = directory.url.appendingPathComponent("store.sqlite").path
+        let once = try await CommandRunner.run(
+            CommandRunner.repairctl, ["once", app.url.path], environment: environment)
+        await server.stop()
+        let prompts = server.requests().map(\.body)
+        try #require(!prompts.isEmpty, "\(once.standardError)")
+        for prompt in prompts {
+            #expect(!prompt.contains(password), "the password reached a prompt")
+            #expect(prompt.contains("database unavailable") && prompt.contains("ConnectionError"))
+            #expect(prompt.contains("<<<APP OUTPUT") && prompt.contains("orders:[redacted]@db.internal"))
+        }
+        for file in ["store.sqlite", "store.sqlite-wal"] {
+            let stored = (try? Data(contentsOf: directory.url.appendingPathComponent(file))) ?? Data()
+            #expect(stored.range(of: Data(password.utf8)) == nil, "the password is in \(file)")
+        }
+    }
 }

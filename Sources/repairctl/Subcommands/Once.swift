@@ -94,9 +94,11 @@ struct Once: AsyncParsableCommand {
             do {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 try report.jsonData().write(to: directory.appendingPathComponent("heal.json"), options: .atomic)
-                if let run = finalRun.value { try ReportWriter.write(run, to: directory) }
+                // Reports show what the app printed and answered, with its secrets masked.
+                let run = finalRun.value?.redacted(by: cycle.redactor)
+                if let run { try ReportWriter.write(run, to: directory) }
                 // The page for the whole cycle replaces the final run's: it includes that run.
-                try Data(HealHTMLReport.html(for: report, finalRun: finalRun.value).utf8)
+                try Data(HealHTMLReport.html(for: report, finalRun: run).utf8)
                     .write(to: directory.appendingPathComponent("report.html"), options: .atomic)
             } catch {
                 Terminal.error("cannot write reports to \(reportDir): \(error)")

@@ -47,9 +47,9 @@ struct Smoke: AsyncParsableCommand {
         let pass = SmokePass(
             appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, logger: logger)
         let showProgress = !json
-        let run: SmokeRun
+        let measured: SmokeRun
         do {
-            run = try await pass.run { event in
+            measured = try await pass.run { event in
                 guard showProgress else { return }
                 switch event {
                 case .starting(let runID): Terminal.progress("▶ run \(runID): starting the app (\(inputs.config.app.start))")
@@ -64,6 +64,9 @@ struct Smoke: AsyncParsableCommand {
             Terminal.error("\(error)")
             throw ExitCodes.cannotWrite
         }
+        // Reports show what the app printed and answered, with its secrets masked.
+        let run = measured.redacted(
+            by: .forCycle(config: inputs.config, environment: ProcessInfo.processInfo.environment))
         if let reportDir {
             do {
                 try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
