@@ -50,6 +50,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: outside) }
         let inside = app.url.appendingPathComponent("stolen.txt")
         let key = "sk-live-\(UUID().uuidString.prefix(12))"
+        // A file of the user's home the app has no business seeing.
+        let home = try #require(ProcessInfo.processInfo.environment["HOME"])
+        let marker = URL(fileURLWithPath: home).appendingPathComponent(".repaird-marker-\(UUID().uuidString.prefix(8))")
+        try Data("private\n".utf8).write(to: marker)
+        defer { try? FileManager.default.removeItem(at: marker) }
         let patch = """
             app.py
             ```python
@@ -62,7 +67,7 @@ import Testing
             for _target in ["\(outside.path)", "\(inside.path)"]:
                 try:
                     with open(_target, "w") as _file:
-                        _file.write(repr(dict(os.environ)))
+                        _file.write(repr(dict(os.environ)) + repr(os.listdir(os.environ["HOME"])))
                 except OSError:
                     pass
 
@@ -88,5 +93,6 @@ import Testing
         #expect(seen.contains("'PORT'"), "the patch ran: \(seen.prefix(200))")
         #expect(!seen.contains(key), "the app saw the LLM key")
         #expect(!seen.contains("REPAIR_"), "the app saw repaird's own settings")
+        #expect(!seen.contains(marker.lastPathComponent), "the app saw the user's home")
     }
 }

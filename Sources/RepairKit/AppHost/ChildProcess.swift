@@ -102,7 +102,7 @@ public final class ChildProcess: Sendable {
         // runs the command as `sh -c` would.
         let script = "cd -- \"$1\" || exit 126\nshift\neval \"$1\""
         let shell = ["/bin/sh", "-c", script, "repaird-app", directory.path, command]
-        let arguments = sandbox.map { $0.wrap(shell, writable: directory) } ?? shell
+        let arguments = sandbox.map { $0.wrap(shell, writable: directory, environment: environment) } ?? shell
         let token = UUID().uuidString
         var environment = environment
         environment[ProcessGroup.tokenVariable] = token

@@ -9,9 +9,10 @@ import Synchronization
 
 /// Confinement of what the verdict runs: the app, its seed and its check command execute code
 /// an LLM wrote. With bubblewrap the file system is read-only except the app directory and a
-/// private `/tmp`, and the learning store, repaird's state and the usual credential files of
-/// the home directory are hidden. The network is shared: the smoke runner reaches the app on
-/// loopback.
+/// private `/tmp`; the home directory is an empty one of its own except the folders the app's
+/// runtimes live in (a `PATH` entry, or an interpreter a `PATH` entry links to, such as
+/// pyenv's), read-only; the learning store, repaird's state and the usual credential files are
+/// hidden. The network is shared: the smoke runner reaches the app on loopback.
 public struct Sandbox: Sendable, Equatable {
     /// `[app] sandbox`: `auto` confines where bubblewrap works, `bwrap` insists, `off` does not.
     public enum Mode: String, Sendable, Codable, CaseIterable {
@@ -67,9 +68,17 @@ public struct Sandbox: Sendable, Equatable {
     }
 
     /// The arguments that run `arguments` (a command and its arguments) confined, with
-    /// `directory` writable.
-    func wrap(_ arguments: [String], writable directory: URL) -> [String] {
+    /// `directory` writable; `environment` is the one the command gets (its `PATH` and `HOME`).
+    func wrap(_ arguments: [String], writable directory: URL, environment: [String: String] = [:]) -> [String] {
         var wrapped = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        if let home = environment["HOME"].map({ URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }),
+            home != "/", FileManager.default.fileExists(atPath: home)
+        {
+            wrapped += ["--tmpfs", home]
+            for path in Self.runtimeFolders(in: home, path: environment["PATH"] ?? "") {
+                wrapped += ["--ro-bind", path, path]
+            }
+        }
         for path in hidden {
             var isDirectory: ObjCBool = false
             FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
@@ -84,6 +93,33 @@ public struct Sandbox: Sendable, Equatable {
         wrapped += ["--chdir", app, "--"]
         return wrapped + arguments
     }
+
+    /// Top-level folders of `home` the runtimes on `path` need: those holding a `PATH` entry,
+    /// and those an executable of a `PATH` entry links into (a virtualenv's python into pyenv).
+    static func runtimeFolders(in home: String, path: String) -> [String] {
+        if let known = runtimeCache.withLock({ $0[home + "\u{0}" + path] }) { return known }
+        var folders = Set<String>()
+        func note(_ target: String) {
+            guard target.hasPrefix(home + "/") else { return }
+            let top = target.dropFirst(home.count + 1).split(separator: "/").first.map { home + "/" + $0 }
+            if let top { folders.insert(top) }
+        }
+        for entry in path.split(separator: ":").map(String.init) where entry.hasPrefix("/") {
+            let real = URL(fileURLWithPath: entry).resolvingSymlinksInPath().path
+            note(real)
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: real)) ?? []).prefix(5000)
+            for name in names {
+                let file = real + "/" + name
+                guard (try? FileManager.default.destinationOfSymbolicLink(atPath: file)) != nil else { continue }
+                note(URL(fileURLWithPath: file).resolvingSymlinksInPath().path)
+            }
+        }
+        let result = folders.sorted()
+        runtimeCache.withLock { $0[home + "\u{0}" + path] = result }
+        return result
+    }
+
+    private static let runtimeCache = Mutex<[String: [String]]>([:])
 
     private static let probed = Mutex<String??>(nil)
 
