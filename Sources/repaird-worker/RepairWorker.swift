@@ -74,8 +74,10 @@ struct RepairWorker: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if prepare { return }
-        let worker = JobWorker(name: name, queue: JobQueue(database), store: database, lease: lease,
+        var worker = JobWorker(name: name, queue: JobQueue(database), store: database, lease: lease,
                                grace: .milliseconds(Int(grace * 1000)), idleExit: .milliseconds(Int(idleExit * 1000)), logger: logger)
+        // The confined apps never see the store's folder.
+        worker.hiddenPaths = [URL(fileURLWithPath: store).deletingLastPathComponent().path]
         let group = ServiceGroup(configuration: .init(services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -37,6 +37,34 @@ import Testing
         #expect(AppEnvironment.build(settings: config.app, parent: ["MY_KEY": "k"], extra: [:])["MY_KEY"] == nil)
     }
 
+    /// A hidden folder that holds what the app needs (its PATH, its home's runtimes) is not
+    /// hidden: a store kept beside the runtimes must not stop the app from starting.
+    @Test func hidingNeverTakesAwayWhatTheAppNeeds() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let home = try directory.write("home/.tool/bin/run", "")
+        let storeFolder = directory.url.appendingPathComponent("state")
+        try FileManager.default.createDirectory(at: storeFolder, withIntermediateDirectories: true)
+        let homePath = directory.url.appendingPathComponent("home").resolvingSymlinksInPath().path
+        let sandbox = Sandbox(
+            bwrap: "/usr/bin/bwrap",
+            hidden: [
+                "/", homePath, directory.url.resolvingSymlinksInPath().path, storeFolder.resolvingSymlinksInPath().path,
+            ])
+        let arguments = sandbox.wrap(
+            ["true"], writable: directory.url.appendingPathComponent("app"),
+            environment: ["HOME": homePath, "PATH": home.deletingLastPathComponent().path + ":/usr/bin"])
+        let pairs = zip(arguments, arguments.dropFirst()).map { "\($0) \($1)" }
+        #expect(pairs.contains("--tmpfs \(homePath)"), "the home is replaced")
+        #expect(pairs.contains("--ro-bind \(homePath)/.tool"), "its runtime folder is bound back")
+        #expect(pairs.contains("--tmpfs \(storeFolder.resolvingSymlinksInPath().path)"), "the store's folder is hidden")
+        #expect(!pairs.contains("--tmpfs /"), "/ is never hidden")
+        #expect(pairs.filter { $0 == "--tmpfs \(homePath)" }.count == 1)
+        #expect(
+            !pairs.contains("--tmpfs \(directory.url.resolvingSymlinksInPath().path)"),
+            "a folder holding the runtimes stays")
+    }
+
     /// The attack: a patch that only edits `app.py` (allowed) writes the environment to a file
     /// outside the app when the app restarts for the verdict.
     @Test(.enabled(if: Sandbox.workingBubblewrap() != nil, "bubblewrap confines the app"))

@@ -71,15 +71,21 @@ public struct Sandbox: Sendable, Equatable {
     /// `directory` writable; `environment` is the one the command gets (its `PATH` and `HOME`).
     func wrap(_ arguments: [String], writable directory: URL, environment: [String: String] = [:]) -> [String] {
         var wrapped = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        // What the app needs to run: hiding a folder that holds one of these would stop it.
+        var needed = (environment["PATH"] ?? "").split(separator: ":").map {
+            URL(fileURLWithPath: String($0)).resolvingSymlinksInPath().path
+        }
         if let home = environment["HOME"].map({ URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }),
             home != "/", FileManager.default.fileExists(atPath: home)
         {
             wrapped += ["--tmpfs", home]
+            needed.append(home)
             for path in Self.runtimeFolders(in: home, path: environment["PATH"] ?? "") {
                 wrapped += ["--ro-bind", path, path]
+                needed.append(path)
             }
         }
-        for path in hidden {
+        for path in hidden where path != "/" && !needed.contains(where: { $0 == path || $0.hasPrefix(path + "/") }) {
             var isDirectory: ObjCBool = false
             FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             wrapped += isDirectory.boolValue ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path]

@@ -16,6 +16,8 @@ public struct JobWorker: Service {
     /// How long to go on polling an empty queue before returning; nil: until shutdown.
     public var idleExit: Duration?
     public var logger: Logger
+    /// Folders hidden from the apps a job runs (the store's), besides the usual ones.
+    public var hiddenPaths: [String] = []
 
     public init(name: String, queue: JobQueue, store: RepairDatabase, lease: TimeInterval = 30, pollInterval: Duration = .milliseconds(200),
                 grace: Duration = .seconds(20), idleExit: Duration? = nil, logger: Logger) {
@@ -98,7 +100,9 @@ public struct JobWorker: Service {
                 return .failed(error.description)
             }
         }
-        let cycle = HealCycle(appDirectory: appDirectory, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
+        var config = inputs.config
+        config.app.hiddenPaths += hiddenPaths
+        let cycle = HealCycle(appDirectory: appDirectory, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
                               store: store, logger: logger, lockWait: .seconds(86_400), purpose: "repaird job \(job.id ?? 0)")
         let queue = self.queue, lease = self.lease, grace = self.grace
         return await withTaskGroup(of: Outcome?.self) { group in
