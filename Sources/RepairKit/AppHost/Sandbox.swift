@@ -71,6 +71,7 @@ public struct Sandbox: Sendable, Equatable {
     /// `directory` writable; `environment` is the one the command gets (its `PATH` and `HOME`).
     func wrap(_ arguments: [String], writable directory: URL, environment: [String: String] = [:]) -> [String] {
         var wrapped = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        var replaced = ["/tmp"]
         // What the app needs to run: hiding a folder that holds one of these would stop it.
         var needed = (environment["PATH"] ?? "").split(separator: ":").map {
             URL(fileURLWithPath: String($0)).resolvingSymlinksInPath().path
@@ -79,11 +80,18 @@ public struct Sandbox: Sendable, Equatable {
             home != "/", FileManager.default.fileExists(atPath: home)
         {
             wrapped += ["--tmpfs", home]
+            replaced.append(home)
             needed.append(home)
             for path in Self.runtimeFolders(in: home, path: environment["PATH"] ?? "") {
                 wrapped += ["--ro-bind", path, path]
                 needed.append(path)
             }
+        }
+        // What the command and its environment name by absolute path inside a replaced folder
+        // (a server script, a virtualenv on PATH, a data file): shown back, read-only.
+        for path in Self.namedPaths(in: arguments + Array(environment.values), under: replaced) {
+            wrapped += ["--ro-bind", path, path]
+            needed.append(path)
         }
         for path in hidden where path != "/" && !needed.contains(where: { $0 == path || $0.hasPrefix(path + "/") }) {
             var isDirectory: ObjCBool = false
@@ -98,6 +106,28 @@ public struct Sandbox: Sendable, Equatable {
         if FileManager.default.fileExists(atPath: own) { wrapped += ["--ro-bind", own, own] }
         wrapped += ["--chdir", app, "--"]
         return wrapped + arguments
+    }
+
+    /// Existing folders, inside `roots`, of the absolute paths `texts` name: a file's folder;
+    /// for a `bin` folder (a virtualenv's), the folder above it, which holds its libraries.
+    static func namedPaths(in texts: [String], under roots: [String]) -> [String] {
+        var found = Set<String>()
+        for text in texts {
+            for token in text.split(whereSeparator: { " \t\n\"'=:;,()".contains($0) }) where token.hasPrefix("/") {
+                var url = URL(fileURLWithPath: String(token)).standardizedFileURL
+                var isDirectory: ObjCBool = false
+                while !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), url.path != "/" {
+                    url.deleteLastPathComponent()
+                }
+                if !isDirectory.boolValue { url.deleteLastPathComponent() }
+                if url.lastPathComponent == "bin" { url.deleteLastPathComponent() }
+                let path = url.resolvingSymlinksInPath().path
+                if roots.contains(where: { path.hasPrefix($0 + "/") }) { found.insert(path) }
+            }
+        }
+        // A folder inside another one found adds nothing.
+        let sorted = found.sorted()
+        return sorted.filter { path in !sorted.contains { path != $0 && path.hasPrefix($0 + "/") } }
     }
 
     /// Top-level folders of `home` the runtimes on `path` need: those holding a `PATH` entry,
