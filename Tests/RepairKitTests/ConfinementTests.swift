@@ -65,6 +65,23 @@ import Testing
             "a folder holding the runtimes stays")
     }
 
+    /// A checkout under /tmp still runs confined: what the command and environment name there
+    /// (a server script, a virtualenv on PATH) is bound back, read-only.
+    @Test func pathsTheCommandNamesUnderTmpAreShownBack() throws {
+        let checkout = try TemporaryDirectory()
+        defer { checkout.remove() }
+        let script = try checkout.write("servers/probe.py", "print('hi')\n")
+        let python = try checkout.write(".venv/bin/python", "")
+        let root = checkout.url.resolvingSymlinksInPath().path
+        let named = Sandbox.namedPaths(
+            in: [
+                "exec python3 '\(script.path)' --flag", "\(python.deletingLastPathComponent().path):/usr/bin", "/tmp",
+                "/dev/null",
+            ],
+            under: ["/tmp"])
+        #expect(named == ["\(root)/.venv", "\(root)/servers"])
+    }
+
     /// The attack: a patch that only edits `app.py` (allowed) writes the environment to a file
     /// outside the app when the app restarts for the verdict.
     @Test(.enabled(if: Sandbox.workingBubblewrap() != nil, "bubblewrap confines the app"))
