@@ -93,27 +93,61 @@ public enum LibraryExport {
     /// (same signature and template) takes the file's counts and status.
     @discardableResult
     public static func importPatterns(into database: RepairDatabase, from directory: URL) throws -> Int {
+        try mergePatterns(into: database, from: directory).read
+    }
+
+    /// What an import of a pattern folder did.
+    public struct PatternImport: Sendable, Equatable {
+        /// Pattern files read (0 when the folder was skipped as unchanged).
+        public var read: Int
+        /// Patterns the store did not have, added with the file's counts and status.
+        public var added: Int
+        /// Files whose counts or status differ from the store's: the store's were kept.
+        public var differing: [String]
+        /// The folder is as it was at the last import: nothing was read.
+        public var skipped: Bool
+    }
+
+    /// Merges a pattern folder into the store: new patterns are added; a pattern the store
+    /// knows keeps the store's counts and status (what was learned, and a person's promote or
+    /// retire, is never undone by a file), and a file that says otherwise is reported. A folder
+    /// unchanged since its last import is skipped without reading a file.
+    public static func mergePatterns(into database: RepairDatabase, from directory: URL) throws -> PatternImport {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted()
-        var patterns: [FixPattern] = []
+        let source = directory.standardizedFileURL.path
+        let fingerprint = Fingerprint.hash(
+            names.map { name -> String in
+                let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)
+                let size = (attributes?[.size] as? Int) ?? -1
+                let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+                return "\(name)|\(size)|\(modified)"
+            }.joined(separator: "\n"))
+        let known = try database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT fingerprint FROM libraryImport WHERE source = ?", arguments: [source])
+        }
+        if known == fingerprint { return PatternImport(read: 0, added: 0, differing: [], skipped: true) }
+        var patterns: [(name: String, pattern: FixPattern)] = []
         for name in names {
             let url = directory.appendingPathComponent(name)
-            patterns.append(try parsePattern(String(contentsOf: url, encoding: .utf8), file: url.path))
+            patterns.append((name, try parsePattern(String(contentsOf: url, encoding: .utf8), file: url.path)))
         }
-        try database.writer.write { db in
-            for var pattern in patterns {
-                if var existing = try FixPattern.filter(FixPattern.Columns.signatureKey == pattern.signatureKey && FixPattern.Columns.template == pattern.template).fetchOne(db) {
-                    existing.successes = pattern.successes
-                    existing.failures = pattern.failures
-                    existing.status = pattern.status
-                    existing.exampleDiff = pattern.exampleDiff
-                    existing.updatedAt = Date()
-                    try existing.update(db)
+        return try database.writer.write { db in
+            var result = PatternImport(read: patterns.count, added: 0, differing: [], skipped: false)
+            for (name, var pattern) in patterns {
+                if let existing = try FixPattern.filter(FixPattern.Columns.signatureKey == pattern.signatureKey && FixPattern.Columns.template == pattern.template).fetchOne(db) {
+                    if (existing.successes, existing.failures, existing.status) != (pattern.successes, pattern.failures, pattern.status) {
+                        result.differing.append(name)
+                    }
                 } else {
                     try pattern.insert(db)
+                    result.added += 1
                 }
             }
+            try db.execute(
+                sql: "INSERT INTO libraryImport (source, fingerprint, importedAt) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET fingerprint = excluded.fingerprint, importedAt = excluded.importedAt",
+                arguments: [source, fingerprint, Date()])
+            return result
         }
-        return patterns.count
     }
 
     static func parsePattern(_ text: String, file: String) throws -> FixPattern {
@@ -229,11 +263,10 @@ public enum LibraryExport {
         try flush()
         try database.writer.write { db in
             for var lesson in lessons {
-                if var existing = try Lesson.filter(Lesson.Columns.signatureKey == lesson.signatureKey && Lesson.Columns.patchHash == lesson.patchHash).fetchOne(db) {
-                    existing.count = lesson.count
-                    existing.outcome = lesson.outcome
-                    existing.evidence = lesson.evidence
-                    try existing.update(db)
+                // A lesson the store knows keeps the store's count and evidence: a file never
+                // undoes what was learned since it was written.
+                if try Lesson.filter(Lesson.Columns.signatureKey == lesson.signatureKey && Lesson.Columns.patchHash == lesson.patchHash).fetchOne(db) != nil {
+                    continue
                 } else {
                     try lesson.insert(db)
                 }

@@ -136,6 +136,13 @@ extension RepairDatabase {
                 try db.create(index: "\(table)_exceptionType", on: table, columns: ["exceptionType"])
             }
         }
+        migrator.registerMigration("v5: what each shipped library looked like when last imported") { db in
+            try db.create(table: "libraryImport") { table in
+                table.primaryKey("source", .text)
+                table.column("fingerprint", .text).notNull()
+                table.column("importedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -56,7 +56,7 @@ struct Once: AsyncParsableCommand {
         do {
             let learning = inputs.config.learning
             let (patterns, lessons) = try LibraryExport.importShipped(learning, appDirectory: appURL, into: database)
-            if let count = patterns, let folder = learning.patterns, !json {
+            if let count = patterns, count > 0, let folder = learning.patterns, !json {
                 Terminal.progress("▶ imported \(count) shipped pattern\(count == 1 ? "" : "s") from \(folder)")
             }
             if let count = lessons, let file = learning.graveyard, !json {

@@ -87,15 +87,24 @@ struct Patterns: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Read the pattern files of DIR (default: patterns) into the store; importing twice changes nothing.")
+        static let configuration = CommandConfiguration(
+            abstract: "Merge the pattern files of DIR (default: patterns) into the store; importing twice changes nothing.",
+            discussion: "New patterns are added with the file's counts and status. A pattern the store already knows keeps the store's counts and status (a retired one stays retired); files that say otherwise are listed. A folder unchanged since its last import is skipped.")
         @OptionGroup var storeOption: Runs.StoreOption
         @Argument(help: "The folder.") var directory = "patterns"
 
         func run() throws {
             let source = try existingPath(directory, folder: true)
             let database = try storeOption.open(creating: true)
-            let count = try refusingBadInput(directory) { try LibraryExport.importPatterns(into: database, from: source) }
-            print("imported \(count) pattern\(count == 1 ? "" : "s") from \(directory)")
+            let merged = try refusingBadInput(directory) { try LibraryExport.mergePatterns(into: database, from: source) }
+            guard !merged.skipped else {
+                print("\(directory) is unchanged since its last import: nothing to do")
+                return
+            }
+            print("read \(merged.read) pattern\(merged.read == 1 ? "" : "s") from \(directory): \(merged.added) new")
+            if !merged.differing.isEmpty {
+                print("the store's counts and status were kept for \(merged.differing.count) pattern\(merged.differing.count == 1 ? "" : "s") the files describe otherwise: \(merged.differing.joined(separator: ", "))")
+            }
         }
     }
 }
