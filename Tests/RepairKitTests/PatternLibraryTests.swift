@@ -1,14 +1,20 @@
 import Foundation
 import Logging
-@testable import RepairKit
 import RepairTestSupport
 import Testing
 
+@testable import RepairKit
+
 @Suite struct PatternLibraryTests {
-    func cycle(_ app: TemporaryDirectory, llm: LLMService?, store: RepairDatabase, maxIterations: Int = 3, plan: URL? = nil) throws -> HealCycle {
-        let inputs = try SmokeInputs.load(appDirectory: app.url, planFile: plan, overrides: ["repair.max_iterations=\(maxIterations)"], environment: [:])
-        return HealCycle(appDirectory: app.url, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
-                         store: store, logger: Logger(label: "test"))
+    func cycle(
+        _ app: TemporaryDirectory, llm: LLMService?, store: RepairDatabase, maxIterations: Int = 3, plan: URL? = nil
+    ) throws -> HealCycle {
+        let inputs = try SmokeInputs.load(
+            appDirectory: app.url, planFile: plan, overrides: ["repair.max_iterations=\(maxIterations)"],
+            environment: [:])
+        return HealCycle(
+            appDirectory: app.url, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
+            store: store, logger: Logger(label: "test"))
     }
 
     func llm(_ server: TestLLMServer) throws -> LLMService {
@@ -25,8 +31,10 @@ import Testing
         let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("learning.sqlite"))
         let first = try FixtureApps.copy("shop-api")
         defer { first.remove() }
-        let answers = try [ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created]
-            .map { ["content": try ShopFixes.diff($0, in: first.url)] }
+        let answers = try [
+            ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created,
+        ]
+        .map { ["content": try ShopFixes.diff($0, in: first.url)] }
         let server = try await TestLLMServer.start(answers, in: directory)
         let learned = try await cycle(first, llm: try llm(server), store: store).run()
         await server.stop()
@@ -46,17 +54,56 @@ import Testing
         #expect(patterns.allSatisfy { $0.successes == 2 })
     }
 
+    func group(_ route: String) -> ViolationGroup {
+        ViolationGroup(
+            key: "GET \(route) 404 route_missing", kind: .routeMissing, method: "GET", route: route, status: 404,
+            fingerprint: "route_missing", violations: [], location: nil, routeDeclarations: [])
+    }
+
+    /// A fix proposed from a pattern credits that pattern, even when its diff abstracts to
+    /// another template (a context line naming another entity); a person's retire is never
+    /// undone by the counts.
+    @Test func aPatternsOwnFixCreditsItAndAHandSetStatusStays() throws {
+        let store = try RepairDatabase.inMemory()
+        let library = PatternLibrary(store)
+        let first =
+            "--- a/app/routes.py\n+++ b/app/routes.py\n@@ -1,2 +1,3 @@\n router.get(\"/products\")\n+router.get(\"/products/{product_id}\")\n"
+        try library.recordSuccess(
+            diff: first, group: group("/products/{product_id}"), appDirectory: URL(fileURLWithPath: "/a"))
+        let pattern = try #require(try store.patterns().first)
+        // The same fix elsewhere, with a context line the template does not abstract.
+        let second =
+            "--- a/app/routes.py\n+++ b/app/routes.py\n@@ -1,2 +1,3 @@\n health_check()\n+router.get(\"/products/{product_id}\")\n"
+        for app in ["/b", "/c", "/d"] {
+            try library.recordSuccess(
+                diff: second, group: group("/products/{product_id}"), appDirectory: URL(fileURLWithPath: app),
+                pattern: pattern)
+        }
+        let credited = try store.patterns()
+        #expect(credited.count == 1, "one pattern per fix, credited: \(credited.map(\.template))")
+        #expect(credited.first?.successes == 4 && credited.first?.status == .promoted)
+
+        #expect(try store.setStatus(.retired, ofPattern: try #require(pattern.id)))
+        try library.recordSuccess(
+            diff: second, group: group("/products/{product_id}"), appDirectory: URL(fileURLWithPath: "/e"),
+            pattern: pattern)
+        #expect(try store.patterns().first?.status == .retired, "the counts do not undo a person's retire")
+        #expect(try store.patterns().first?.successes == 5)
+    }
+
     @Test func aPatchThatFailedIsBuriedAndRefusedWhenProposedAgain() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try RepairDatabase.inMemory()
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
-        let plan = try app.write("plan.json", """
-        {"seed_data": [{"entity_name": "product", "uuid": "00000000-0000-4000-8000-000000000001", "fields": {"name": "Beans", "price": 2, "stock": 1}, "depends_on": []}],
-         "scenarios": [{"endpoint": "POST /products", "name": "create_product", "payload": {"name": "Oat Milk", "price": 2.4}, "expected_status": 201},
-                       {"endpoint": "GET /products", "name": "list_products", "expected_status": 200}]}
-        """)
+        let plan = try app.write(
+            "plan.json",
+            """
+            {"seed_data": [{"entity_name": "product", "uuid": "00000000-0000-4000-8000-000000000001", "fields": {"name": "Beans", "price": 2, "stock": 1}, "depends_on": []}],
+             "scenarios": [{"endpoint": "POST /products", "name": "create_product", "payload": {"name": "Oat Milk", "price": 2.4}, "expected_status": 201},
+                           {"endpoint": "GET /products", "name": "list_products", "expected_status": 200}]}
+            """)
         let breaking = ShopFixes.breakingListing
         let server = try await TestLLMServer.start([["content": breaking]], in: directory)
         let first = try await cycle(app, llm: try llm(server), store: store, maxIterations: 1, plan: plan).run()
@@ -71,7 +118,8 @@ import Testing
         await server.stop()
         let attempt = try #require(second.iterations.first?.attempts.first)
         #expect(attempt.outcome == .graveyard)
-        #expect(try Data(contentsOf: app.url.appendingPathComponent("shop/services.py")) == before, "nothing was applied")
+        #expect(
+            try Data(contentsOf: app.url.appendingPathComponent("shop/services.py")) == before, "nothing was applied")
         // The lesson went into the second prompt as a thing not to repeat.
         #expect(server.requests().last?.body.contains("do not repeat them") == true)
     }
@@ -81,8 +129,12 @@ import Testing
         let customers = EntityNames(route: "/customers")!
         let diff = "-    product = Product(name=payload[\"product_name\"])  # PRODUCTS products\n"
         let template = products.abstract(diff)
-        #expect(template == "-    {{entity}} = {{Entity}}(name=payload[\"{{entity}}_name\"])  # {{ENTITIES}} {{entities}}\n")
-        #expect(customers.fill(template) == "-    customer = Customer(name=payload[\"customer_name\"])  # CUSTOMERS customers\n")
+        #expect(
+            template == "-    {{entity}} = {{Entity}}(name=payload[\"{{entity}}_name\"])  # {{ENTITIES}} {{entities}}\n"
+        )
+        #expect(
+            customers.fill(template)
+                == "-    customer = Customer(name=payload[\"customer_name\"])  # CUSTOMERS customers\n")
         #expect(EntityNames(route: "/categories/{id}")?.singular == "category")
     }
 
@@ -95,7 +147,9 @@ import Testing
         let here = "--- a/x.py\n+++ b/x.py\n@@ -10,3 +10,3 @@\n ctx\n-a = 1\n+a = 2\n"
         let there = "--- a/x.py\n+++ b/x.py\n@@ -50,4 +50,4 @@\n other context\n-    a = 1\n+    a = 2\n more\n"
         #expect(PatternLibrary.patchHash(here) == PatternLibrary.patchHash(there))
-        #expect(PatternLibrary.patchHash(here) != PatternLibrary.patchHash(here.replacingOccurrences(of: "a = 2", with: "a = 3")))
+        #expect(
+            PatternLibrary.patchHash(here)
+                != PatternLibrary.patchHash(here.replacingOccurrences(of: "a = 2", with: "a = 3")))
     }
 }
 
@@ -103,14 +157,20 @@ import Testing
     @Test func aFixLearnedOnOneEntityHealsAnother() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let generated = try await CommandRunner.run(URL(fileURLWithPath: "/usr/bin/env"),
-                                              ["python3", FixtureApps.repositoryRoot.appendingPathComponent("scripts/generate-apps").path, directory.url.path, "2"])
+        let generated = try await CommandRunner.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3", FixtureApps.repositoryRoot.appendingPathComponent("scripts/generate-apps").path,
+                directory.url.path, "2",
+            ])
         #expect(generated.status == 0, "\(generated.standardError)")
         let products = directory.url.appendingPathComponent("app-01-products")
         let books = directory.url.appendingPathComponent("app-02-books")
         let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("learning.sqlite"))
-        let answers = try [ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created]
-            .map { ["content": try ShopFixes.diff($0, in: products)] }
+        let answers = try [
+            ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created,
+        ]
+        .map { ["content": try ShopFixes.diff($0, in: products)] }
         let server = try await TestLLMServer.start(answers, in: directory)
         var llm = RepairConfig.LLM()
         llm.primary.provider = "ollama"
@@ -118,15 +178,17 @@ import Testing
         llm.primary.model = "m"
         func cycle(_ app: URL, llm: LLMService?) throws -> HealCycle {
             let inputs = try SmokeInputs.load(appDirectory: app, environment: [:])
-            return HealCycle(appDirectory: app, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
-                             store: store, logger: Logger(label: "test"))
+            return HealCycle(
+                appDirectory: app, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
+                store: store, logger: Logger(label: "test"))
         }
         let first = try await cycle(products, llm: try LLMService(config: llm, environment: [:], cache: nil)).run()
         await server.stop()
         #expect(first.healed && first.llmCalls == 5)
 
         let second = try await cycle(books, llm: nil).run()
-        #expect(second.healed, "\(second.iterations.flatMap(\.attempts).map { "\($0.outcome) \($0.group): \($0.detail)" })")
+        #expect(
+            second.healed, "\(second.iterations.flatMap(\.attempts).map { "\($0.outcome) \($0.group): \($0.detail)" })")
         #expect(second.llmCalls == 0)
         let services = try String(contentsOf: books.appendingPathComponent("shop/services.py"), encoding: .utf8)
         #expect(services.contains("name=payload[\"name\"],"))
@@ -145,9 +207,11 @@ import Testing
         let target = try FixtureApps.exampleAsShipped(in: directory.url)
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
         environment["XDG_STATE_HOME"] = directory.url.appendingPathComponent("state").path
-        let outcome = try await CommandRunner.run(CommandRunner.repairctl, ["once", target.path, "--json"], environment: environment)
+        let outcome = try await CommandRunner.run(
+            CommandRunner.repairctl, ["once", target.path, "--json"], environment: environment)
         #expect(outcome.status == 0, "\(outcome.standardError)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         #expect(report["healed"] as? Bool == true)
         #expect(report["llm_calls"] as? Int == 0)
     }

@@ -26,7 +26,7 @@ public enum LibraryExport {
 
         - signature-key: \(pattern.signatureKey)
         - kind: \(pattern.kind)
-        - status: \(pattern.status.rawValue)
+        - status: \(pattern.status.rawValue)\(pattern.statusByHand ? " (set by hand)" : "")
         - successes: \(pattern.successes)
         - failures: \(pattern.failures)
         - entity: \(pattern.entity ?? "")
@@ -162,7 +162,10 @@ public enum LibraryExport {
         let blocks = fencedBlocks(lines)
         guard blocks.count == 2 else { throw fail("expected a Template and an Example diff block, found \(blocks.count) blocks") }
         guard let key = fields["signature-key"], !key.isEmpty else { throw fail("field 'signature-key' is missing") }
-        guard let statusText = fields["status"], let status = FixPattern.Status(rawValue: statusText) else {
+        let byHand = fields["status"]?.hasSuffix(" (set by hand)") == true
+        guard let statusText = fields["status"]?.replacingOccurrences(of: " (set by hand)", with: ""),
+            let status = FixPattern.Status(rawValue: statusText)
+        else {
             throw fail("field 'status' must be candidate, promoted or retired")
         }
         guard let successes = fields["successes"].flatMap(Int.init), let failures = fields["failures"].flatMap(Int.init) else {
@@ -172,11 +175,13 @@ public enum LibraryExport {
         let appsJSON = String(decoding: (try? JSONEncoder().encode(apps)) ?? Data("[]".utf8), as: UTF8.self)
         let entity = fields["entity"].flatMap { $0.isEmpty ? nil : $0 }
         let signature = String(title.dropFirst("# Fix pattern: ".count))
-        return FixPattern(
+        var pattern = FixPattern(
             id: nil, signatureKey: key, signature: signature, kind: fields["kind"] ?? "",
             template: blocks[0] + "\n", exampleDiff: blocks[1] + "\n", entity: entity, appsHealed: appsJSON,
             successes: successes, failures: failures, status: status, createdAt: Date(), updatedAt: Date(),
             exceptionType: Signature.exceptionType(of: signature))
+        pattern.statusByHand = byHand
+        return pattern
     }
 
     /// The contents of each ```` fence, in order.
@@ -294,6 +299,7 @@ extension RepairDatabase {
         try writer.write { db in
             guard var pattern = try FixPattern.fetchOne(db, key: id) else { return false }
             pattern.status = status
+            pattern.statusByHand = true
             pattern.updatedAt = Date()
             try pattern.update(db)
             return true

@@ -68,14 +68,18 @@ public struct PatternLibrary: Sendable {
         }.sorted { $0.successRate > $1.successRate }.prefix(limit).map(\.exampleDiff)
     }
 
-    /// A kept fix: creates the pattern for its signature or strengthens the one it came from.
-    public func recordSuccess(diff: String, group: ViolationGroup, appDirectory: URL) throws {
+    /// A kept fix: credits the pattern it came from (`pattern`, when it was proposed from one
+    /// for this signature), else strengthens the pattern of the same template, else creates one.
+    public func recordSuccess(diff: String, group: ViolationGroup, appDirectory: URL, pattern source: FixPattern? = nil) throws {
         let signature = Signature(group)
         let entity = EntityNames(route: group.route)
         let template = entity?.abstract(diff) ?? diff
         try database.writer.write { db in
             let now = Date()
-            if var pattern = try FixPattern.filter(FixPattern.Columns.signatureKey == signature.key && FixPattern.Columns.template == template).fetchOne(db) {
+            let credited = try source?.id.flatMap { id in
+                try FixPattern.fetchOne(db, key: id).flatMap { $0.signatureKey == signature.key ? $0 : nil }
+            }
+            if var pattern = try credited ?? FixPattern.filter(FixPattern.Columns.signatureKey == signature.key && FixPattern.Columns.template == template).fetchOne(db) {
                 pattern.successes += 1
                 pattern.appsHealed = Self.adding(appDirectory.path, to: pattern.appsHealed)
                 pattern.status = Self.status(pattern)
@@ -118,9 +122,9 @@ public struct PatternLibrary: Sendable {
     }
 
     /// Promoted above 70% success over at least 3 uses, retired below 30%; a person's choice
-    /// (promote or retire) is only undone by the numbers crossing the other line.
+    /// (promote or retire) is never undone by the numbers.
     static func status(_ pattern: FixPattern) -> FixPattern.Status {
-        guard pattern.uses >= 3 else { return pattern.status }
+        guard pattern.uses >= 3, !pattern.statusByHand else { return pattern.status }
         if pattern.successRate > 0.7 { return .promoted }
         if pattern.successRate < 0.3 { return .retired }
         return pattern.status

@@ -136,6 +136,8 @@ public struct FixPattern: Codable, Sendable, FetchableRecord, MutablePersistable
     /// The signature's exception type (or kind), kept as a value so lookups need not read it
     /// back out of the signature's text.
     public var exceptionType: String = ""
+    /// A person promoted or retired it: counts never change its status again.
+    public var statusByHand = false
 
     public init(id: Int64? = nil, signatureKey: String, signature: String, kind: String, template: String, exampleDiff: String,
                 entity: String?, appsHealed: String, successes: Int, failures: Int, status: Status, createdAt: Date, updatedAt: Date,

@@ -143,6 +143,9 @@ extension RepairDatabase {
                 table.column("importedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v6: a pattern's status set by a person") { db in
+            try db.alter(table: "fixPattern") { $0.add(column: "statusByHand", .boolean).notNull().defaults(to: false) }
+        }
         return migrator
     }
 }

@@ -273,7 +273,10 @@ public struct HealCycle: Sendable {
                     keptDiffs.append(proposal.diff)
                     // Credited to each group it healed, its own or another's: learned for them.
                     for group in judgement.credited {
-                        try library?.recordSuccess(diff: proposal.diff, group: group, appDirectory: appDirectory)
+                        // The pattern it came from is credited for its own group.
+                        try library?.recordSuccess(
+                            diff: proposal.diff, group: group, appDirectory: appDirectory,
+                            pattern: group.key == proposal.group.key ? proposal.pattern : nil)
                     }
                 } else {
                     let evidence =
