@@ -72,6 +72,8 @@ public struct Sandbox: Sendable, Equatable {
     func wrap(_ arguments: [String], writable directory: URL, environment: [String: String] = [:]) -> [String] {
         var wrapped = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
         var replaced = ["/tmp"]
+        // Folders already bound back: a path inside one needs no bind of its own.
+        var bound: [String] = []
         // What the app needs to run: hiding a folder that holds one of these would stop it.
         var needed = (environment["PATH"] ?? "").split(separator: ":").map {
             URL(fileURLWithPath: String($0)).resolvingSymlinksInPath().path
@@ -85,11 +87,13 @@ public struct Sandbox: Sendable, Equatable {
             for path in Self.runtimeFolders(in: home, path: environment["PATH"] ?? "") {
                 wrapped += ["--ro-bind", path, path]
                 needed.append(path)
+                bound.append(path)
             }
         }
         // What the command and its environment name by absolute path inside a replaced folder
         // (a server script, a virtualenv on PATH, a data file): shown back, read-only.
-        for path in Self.namedPaths(in: arguments + Array(environment.values), under: replaced) {
+        for path in Self.namedPaths(in: arguments + Array(environment.values), under: replaced)
+        where !bound.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) {
             wrapped += ["--ro-bind", path, path]
             needed.append(path)
         }
