@@ -28,10 +28,33 @@ public struct TestLLMServer: Sendable {
     public func requests() -> [(path: String, headers: [String: String], body: String)] {
         guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            return (object["path"] as? String ?? "", object["headers"] as? [String: String] ?? [:], object["body"] as? String ?? "")
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
+            return (
+                object["path"] as? String ?? "", object["headers"] as? [String: String] ?? [:],
+                object["body"] as? String ?? ""
+            )
         }
     }
 
     public func stop() async { await app.stop() }
+
+    /// `repairctl`'s or `repaird`'s environment pointed at this server: the test's own
+    /// environment without its `REPAIR_` settings, the `[llm]` keys for `provider`, and the
+    /// store when given. With `keyVariable`, the key is read from that variable, set to `key`.
+    public func repairEnvironment(
+        provider: String = "ollama", store: URL? = nil, keyVariable: String? = nil, key: String? = nil
+    ) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+        environment["REPAIR_LLM_PROVIDER"] = provider
+        environment["REPAIR_LLM_BASE_URL"] = baseURL + "/v1"
+        environment["REPAIR_LLM_MODEL"] = "m"
+        if let store { environment["REPAIR_STORE"] = store.path }
+        if let keyVariable {
+            environment["REPAIR_LLM_API_KEY_ENV"] = keyVariable
+            environment[keyVariable] = key
+        }
+        return environment
+    }
 }

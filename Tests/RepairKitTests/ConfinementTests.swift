@@ -120,13 +120,10 @@ import Testing
             ```
             """
         let server = try await TestLLMServer.start([["content": patch]], in: directory)
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
-        environment["REPAIR_LLM_PROVIDER"] = "openai"
-        environment["REPAIR_LLM_BASE_URL"] = server.baseURL + "/v1"
-        environment["REPAIR_LLM_MODEL"] = "m"
-        environment["REPAIR_LLM_API_KEY_ENV"] = "EXFIL_TEST_KEY"
-        environment["EXFIL_TEST_KEY"] = key
-        environment["REPAIR_STORE"] = directory.url.appendingPathComponent("store.sqlite").path
+        let environment = server.repairEnvironment(
+            provider: "openai", store: directory.url.appendingPathComponent("store.sqlite"),
+            keyVariable: "EXFIL_TEST_KEY",
+            key: key)
         let once = try await CommandRunner.run(
             CommandRunner.repairctl, ["once", app.url.path], environment: environment)
         await server.stop()

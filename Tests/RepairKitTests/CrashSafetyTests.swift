@@ -28,11 +28,7 @@ import Testing
         let before = try snapshot(app.url)
         let server = try await TestLLMServer.start(
             [["content": ShopFixes.searchReplace(ShopFixes.keyError)]], in: directory)
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
-        environment["REPAIR_LLM_PROVIDER"] = "ollama"
-        environment["REPAIR_LLM_BASE_URL"] = server.baseURL + "/v1"
-        environment["REPAIR_LLM_MODEL"] = "m"
-        environment["REPAIR_STORE"] = directory.url.appendingPathComponent("store.sqlite").path
+        var environment = server.repairEnvironment(store: directory.url.appendingPathComponent("store.sqlite"))
         // The rerun takes its time to come up, so the kill lands while the patch waits for its
         // verdict. The app writes nothing to its pipe: a chatty orphan would die of SIGPIPE
         // once repairctl is gone, a quiet one lives on until it is reaped.

@@ -399,10 +399,7 @@ import Glibc
         let storeURL = directory.url.appendingPathComponent("store.sqlite")
         let queue = JobQueue(try RepairDatabase.open(at: storeURL))
         try queue.enqueue(app.url)
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
-        environment["REPAIR_LLM_PROVIDER"] = "ollama"
-        environment["REPAIR_LLM_BASE_URL"] = server.baseURL + "/v1"
-        environment["REPAIR_LLM_MODEL"] = "m"
+        var environment = server.repairEnvironment()
         // The verdict's rerun takes a minute to come up: the SIGTERM surely lands in it.
         environment["REPAIR_APP_START"] = "if [ -e .repair/journal/* ]; then sleep 60; fi; exec python3 app.py"
         let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--grace", "1"], environment: environment)

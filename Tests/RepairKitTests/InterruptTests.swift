@@ -26,17 +26,17 @@ import Testing
     /// The environment of a `repairctl` run: its own store, an app that takes `startDelay`
     /// seconds to come up, and the scripted LLM server when one is given.
     func environment(store: URL, startDelay: Int, llm: TestLLMServer? = nil, gate: URL? = nil) -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
-        environment["REPAIR_STORE"] = store.path
+        var environment =
+            llm?.repairEnvironment(store: store)
+            ?? ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }.merging([
+                "REPAIR_STORE": store.path
+            ]) {
+                _, new in new
+            }
         environment["REPAIR_APP_START"] = "sleep \(startDelay); exec python3 app.py"
         if let gate {
             // The app comes up only once the test opens the gate: the cycle holds the app until then.
             environment["REPAIR_APP_START"] = "while [ ! -e '\(gate.path)' ]; do sleep 0.1; done; exec python3 app.py"
-        }
-        if let llm {
-            environment["REPAIR_LLM_PROVIDER"] = "ollama"
-            environment["REPAIR_LLM_BASE_URL"] = llm.baseURL + "/v1"
-            environment["REPAIR_LLM_MODEL"] = "m"
         }
         return environment
     }

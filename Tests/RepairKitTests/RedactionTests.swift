@@ -169,11 +169,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let server = try await TestLLMServer.start([["content": "I cannot see the problem."]], in: directory)
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
-        environment["REPAIR_LLM_PROVIDER"] = "ollama"
-        environment["REPAIR_LLM_BASE_URL"] = server.baseURL + "/v1"
-        environment["REPAIR_LLM_MODEL"] = "m"
-        environment["REPAIR_STORE"] = directory.url.appendingPathComponent("store.sqlite").path
+        let environment = server.repairEnvironment(store: directory.url.appendingPathComponent("store.sqlite"))
         let once = try await CommandRunner.run(
             CommandRunner.repairctl, ["once", app.url.path], environment: environment)
         await server.stop()
@@ -203,12 +199,7 @@ import Testing
         let storeURL = directory.url.appendingPathComponent("store.sqlite")
         let queue = JobQueue(try RepairDatabase.open(at: storeURL))
         try queue.enqueue(app.url)
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
-        environment["REPAIR_LLM_PROVIDER"] = "openai"
-        environment["REPAIR_LLM_BASE_URL"] = server.baseURL + "/v1"
-        environment["REPAIR_LLM_MODEL"] = "m"
-        environment["REPAIR_LLM_API_KEY_ENV"] = "DAEMON_TEST_KEY"
-        environment["DAEMON_TEST_KEY"] = key
+        let environment = server.repairEnvironment(provider: "openai", keyVariable: "DAEMON_TEST_KEY", key: key)
         let output = try OutputCapture(logURL: directory.url.appendingPathComponent("repaird.log"))
         let daemon = try ChildProcess.spawn(
             command:

@@ -94,11 +94,7 @@ import Testing
 
         let server = try await TestLLMServer.start(
             [["content": ShopFixes.searchReplace(ShopFixes.keyError)]], in: directory)
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
-        environment["REPAIR_LLM_PROVIDER"] = "ollama"
-        environment["REPAIR_LLM_BASE_URL"] = server.baseURL + "/v1"
-        environment["REPAIR_LLM_MODEL"] = "m"
-        environment["REPAIR_STORE"] = directory.url.appendingPathComponent("store.sqlite").path
+        let environment = server.repairEnvironment(store: directory.url.appendingPathComponent("store.sqlite"))
         let once = try await CommandRunner.run(CommandRunner.repairctl, ["once", app.path], environment: environment)
         await server.stop()
         #expect(once.status == 3, "\(once.standardError)")
