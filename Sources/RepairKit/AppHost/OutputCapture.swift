@@ -108,16 +108,8 @@ public final class OutputCapture: Sendable {
             return
         }
         let allowed = min(bytes.count, max(0, logLimit - state.logged))
-        var written = 0
-        while written < allowed {
-            let result = write(logDescriptor, bytes.baseAddress! + written, allowed - written)
-            if result < 0 {
-                if errno == EINTR { continue }
-                state.writeFailure = String(cString: strerror(errno))
-                break
-            }
-            written += result
-        }
+        let (written, error) = Descriptors.writeAll(logDescriptor, UnsafeRawBufferPointer(rebasing: bytes[..<allowed]))
+        if error != 0 { state.writeFailure = String(cString: strerror(error)) }
         state.logged += written
         state.logDropped += bytes.count - written
     }

@@ -153,19 +153,7 @@ public struct Workspace: Sendable {
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw StorageError(path: url.path, errno: errno) }
         defer { close(descriptor) }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { bytes in
-            var written = 0
-            while written < bytes.count {
-                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                written += result
-            }
-        }
+        var failure = data.withUnsafeBytes { Descriptors.writeAll(descriptor, $0).error }
         if failure == 0, fsync(descriptor) != 0 { failure = errno }
         if failure != 0 { throw StorageError(path: url.path, errno: failure) }
     }

@@ -34,18 +34,7 @@ enum Terminal {
     /// write(2) until done; false on an error other than EINTR.
     @discardableResult
     private static func writeAll(_ data: Data, to descriptor: Int32) -> Bool {
-        data.withUnsafeBytes { bytes in
-            var written = 0
-            while written < bytes.count {
-                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                written += result
-            }
-            return true
-        }
+        data.withUnsafeBytes { Descriptors.writeAll(descriptor, $0).error == 0 }
     }
 
     /// On SIGINT or SIGTERM: with no change of the app's files under way (one being written
