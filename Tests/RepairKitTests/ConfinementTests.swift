@@ -37,6 +37,20 @@ import Testing
         #expect(AppEnvironment.build(settings: config.app, parent: ["MY_KEY": "k"], extra: [:])["MY_KEY"] == nil)
     }
 
+    /// `sandbox = "bwrap"` where bubblewrap cannot be found is exit 2 naming the key, before
+    /// the app is started: not an app failure to repair.
+    @Test func anUnavailableSandboxIsAConfigurationError() async throws {
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+        environment["PATH"] = "/nonexistent"
+        let outcome = try await CommandRunner.run(
+            CommandRunner.repairctl, ["smoke", app.url.path, "--set", "app.sandbox=bwrap"], environment: environment)
+        #expect(outcome.status == 2, "\(outcome.standardError)")
+        #expect(outcome.standardError.contains("key 'app.sandbox' = \"bwrap\": bubblewrap is not installed"))
+        #expect(!FileManager.default.fileExists(atPath: app.url.appendingPathComponent(".repair/runs").path))
+    }
+
     /// A hidden folder that holds what the app needs (its PATH, its home's runtimes) is not
     /// hidden: a store kept beside the runtimes must not stop the app from starting.
     @Test func hidingNeverTakesAwayWhatTheAppNeeds() throws {

@@ -46,7 +46,15 @@ public struct SmokePass: Sendable {
             runID: runID, appDirectory: appDirectory, planFile: planFile, runDirectory: runDirectory,
             baseURL: nil, startedAt: startedAt, finishedAt: startedAt, results: [], appFailure: nil, appExit: nil)
         let host = AppHost(directory: appDirectory, settings: config.app, runDirectory: runDirectory, logger: logger)
-        run.confinement = (try? host.sandbox()).map { Sandbox.describe($0) } ?? Sandbox.describe(nil)
+        // A confinement that cannot be had is a configuration error, not an app that failed.
+        do {
+            run.confinement = Sandbox.describe(try host.sandbox())
+        } catch {
+            throw ConfigError(
+                source: appDirectory.appendingPathComponent(RepairConfig.fileName).path, key: "app.sandbox",
+                value: "\"\(config.app.sandbox.rawValue)\"",
+                problem: "bubblewrap is not installed or cannot run here; install it (scripts/setup does) or use \"auto\"")
+        }
         // A disk too full for the run's own files stops here, before the app is started: its
         // failures would otherwise look like bugs of the app.
         try StorageError.ensureSpace(at: runDirectory.deletingLastPathComponent())

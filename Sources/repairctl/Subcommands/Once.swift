@@ -85,6 +85,9 @@ struct Once: AsyncParsableCommand {
         let report: HealReport
         do {
             report = try await run(cycle, lock: lock, finalRun: finalRun, quiet: quiet)
+        } catch let error as ConfigError {
+            Terminal.error(error.description)
+            throw ExitCodes.badInput
         } catch let error as StorageError {
             Terminal.error("\(error); every unjudged change was rolled back")
             throw ExitCodes.cannotWrite

@@ -60,6 +60,9 @@ struct Smoke: AsyncParsableCommand {
                 case .stopping: Terminal.progress("▶ stopping the app")
                 }
             }
+        } catch let error as ConfigError {
+            Terminal.error(error.description)
+            throw ExitCodes.badInput
         } catch let error as StorageError {
             Terminal.error("\(error)")
             throw ExitCodes.cannotWrite
