@@ -113,6 +113,13 @@ import Glibc
         #expect(app.output.isFinished, "nothing holds the app's output pipe any more")
     }
 
+    /// Apps started at once never get the same port: without the memory of ports handed out,
+    /// 200 random picks below the ephemeral range would almost surely repeat one.
+    @Test func freePortsAreNotHandedOutTwice() throws {
+        let ports = try (0..<200).map { _ in try #require(LocalPort.free()) }
+        #expect(Set(ports).count == ports.count)
+    }
+
     @Test func appIgnoringSIGTERMIsKilledAfterTheGrace() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -26,6 +26,17 @@ public struct AppHost: Sendable {
     /// Throws `AppHostError` (`crash`, `unhealthy`) within `startup_timeout`, with the tail
     /// of the app's output; the app is stopped before the error is thrown.
     public func start() async throws(AppHostError) -> RunningApp {
+        do {
+            return try await startOnce()
+        } catch let failure where failure.kind == .crash && failure.portLost && settings.port == 0 {
+            // Another process took the free port between the choice and the app's bind (a busy
+            // machine starting many apps): once more, on another port.
+            logger.info("app.port_lost", metadata: ["app.directory": "\(directory.path)"])
+            return try await startOnce()
+        }
+    }
+
+    private func startOnce() async throws(AppHostError) -> RunningApp {
         let host = settings.host
         guard let port = settings.port == 0 ? LocalPort.free(host: host) : settings.port else {
             throw AppHostError(kind: .spawnFailed, message: "no free port on \(host)")
@@ -57,6 +68,8 @@ public struct AppHost: Sendable {
             await app.stop()
             var failure = error
             failure.outputTail = output.tailText(30)
+            // Our app is gone: a port still held is someone else's.
+            failure.portLost = !portTakenBefore && LocalPort.isTaken(port, host: host)
             throw failure
         }
         logger.info("app.healthy", metadata: ["app.port": "\(port)"])

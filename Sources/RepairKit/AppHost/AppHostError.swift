@@ -16,6 +16,8 @@ public struct AppHostError: Error, Sendable, CustomStringConvertible, Equatable 
     public var exitStatus: ExitStatus?
     /// The last lines the app (or the seed command) printed.
     public var outputTail: String
+    /// The app died during start-up while another process held the port chosen for it.
+    public var portLost = false
 
     public init(kind: Kind, message: String, exitStatus: ExitStatus? = nil, outputTail: String = "") {
         self.kind = kind

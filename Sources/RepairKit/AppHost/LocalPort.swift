@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -18,10 +19,25 @@ public enum LocalPort {
         if ephemeralStart > low + 1_000 {
             for _ in 0..<64 {
                 let candidate = Int.random(in: low..<ephemeralStart)
-                if withBoundSocket(host: host, port: candidate, { _ in () }) != nil { return candidate }
+                guard withBoundSocket(host: host, port: candidate, { _ in () }) != nil, handOut(candidate) else { continue }
+                return candidate
             }
         }
         return kernelChoice(host: host)
+    }
+
+    /// Ports handed out by this process in the last two minutes, with when: two apps started
+    /// at once never get the same port before either has bound it.
+    private static let handedOut = Mutex<[Int: ContinuousClock.Instant]>([:])
+
+    private static func handOut(_ port: Int) -> Bool {
+        handedOut.withLock { ports in
+            let now = ContinuousClock.now
+            ports = ports.filter { now - $0.value < .seconds(120) }
+            guard ports[port] == nil else { return false }
+            ports[port] = now
+            return true
+        }
     }
 
     /// The first port of the kernel's ephemeral range (Linux), else the IANA default.
