@@ -124,9 +124,9 @@ import Testing
         #expect(server.requests().last?.body.contains("do not repeat them") == true)
     }
 
-    @Test func entityNamesBecomeHolesAndBack() {
-        let products = EntityNames(route: "/products/{product_id}")!
-        let customers = EntityNames(route: "/customers")!
+    @Test func entityNamesBecomeHolesAndBack() throws {
+        let products = RouteEntities(route: "/products/{product_id}")
+        let customers = RouteEntities(route: "/customers")
         let diff = "-    product = Product(name=payload[\"product_name\"])  # PRODUCTS products\n"
         let template = products.abstract(diff)
         #expect(
@@ -136,6 +136,71 @@ import Testing
             customers.fill(template)
                 == "-    customer = Customer(name=payload[\"customer_name\"])  # CUSTOMERS customers\n")
         #expect(EntityNames(route: "/categories/{id}")?.singular == "category")
+    }
+
+    @Test func everyEntityOfANestedRouteInEverySpelling() throws {
+        let authorsBooks = RouteEntities(route: "/authors/{author_id}/books")
+        #expect(authorsBooks.entities.map(\.singular) == ["author", "book"])
+        let line =
+            "@router.get(\"/{author_id}/books\", response_model=list[BookOut])\ndef list_author_books(author_id: str):\n"
+        let template = authorsBooks.abstract(line)
+        #expect(
+            template
+                == "@router.get(\"/{{{parent}}_id}/{{entities}}\", response_model=list[{{Entity}}Out])\ndef list_{{parent}}_{{entities}}({{parent}}_id: str):\n"
+        )
+        let peopleAddresses = RouteEntities(route: "/people/{person_id}/mailing-addresses")
+        #expect(peopleAddresses.entities.map(\.plural) == ["people", "mailing_addresses"])
+        #expect(
+            peopleAddresses.fill(template)
+                == "@router.get(\"/{person_id}/mailing_addresses\", response_model=list[MailingAddressOut])\ndef list_person_mailing_addresses(person_id: str):\n"
+        )
+        // Camel and kebab spellings of names of several words, both ways.
+        let orderItems = RouteEntities(route: "/order-items/{id}")
+        #expect(
+            orderItems.abstract("orderItems.find(orderItemId) /order-items OrderItem")
+                == "{{entities:camel}}.find({{entity:camel}}Id) /{{entities:kebab}} {{Entity}}")
+        #expect(
+            RouteEntities(route: "/line-entries/{id}").fill("{{entities:camel}} {{entity:kebab}}")
+                == "lineEntries line-entry")
+        // An action is not an entity; a name inside another word is left alone.
+        #expect(RouteEntities(route: "/loans/{loan_id}/return").entities.map(\.singular) == ["loan"])
+        #expect(RouteEntities(route: "/stats").abstract("status = stats.status") == "status = {{entities}}.status")
+        #expect(
+            RouteEntities(route: "/members/{id}").abstract("memberships member_id findMember")
+                == "memberships {{entity}}_id find{{Entity}}")
+        // A template with a parent cannot be filled for a route without one.
+        #expect(RouteEntities(route: "/books/{id}").fill("{{parent}}.{{entity}}") == nil)
+    }
+
+    @Test func irregularPluralsBothWays() {
+        for (singular, plural) in [
+            ("person", "people"), ("category", "categories"), ("status", "statuses"), ("box", "boxes"),
+            ("shelf", "shelves"),
+            ("child", "children"), ("series", "series"), ("day", "days"), ("address", "addresses"),
+            ("order_item", "order_items"),
+        ] {
+            #expect(Inflection.plural(singular) == plural)
+            #expect(Inflection.singular(plural) == singular)
+        }
+    }
+
+    @Test func signaturesAreTheSameAcrossEntitiesAndKeepActions() {
+        func message(_ route: String, _ text: String) -> String {
+            Signature.message(text, entities: RouteEntities(route: route))
+        }
+        #expect(
+            message("/members", "UNIQUE constraint failed: members.email")
+                == message("/clients", "UNIQUE constraint failed: clients.mail"))
+        #expect(
+            message("/members/{id}", "type object 'Member' has no attribute 'full_name'")
+                == message("/clients/{id}", "type object 'Client' has no attribute 'name_full'"))
+        #expect(
+            message("/carts/{id}/items", "unexpected keyword argument for CartItem")
+                == message("/baskets/{id}/lines", "unexpected keyword argument for BasketLine"))
+        #expect(message("/members", "no Member here") == message("/clients", "no Client here"))
+        func shape(_ route: String) -> String { Signature.shape(of: route, entities: RouteEntities(route: route)) }
+        #expect(shape("/loans/{id}/return") == "/{collection}/{id}/return")
+        #expect(shape("/authors/{id}/books") == "/{collection}/{id}/{collection}")
     }
 
     @Test func signaturesReadTheirExceptionTypeBack() {

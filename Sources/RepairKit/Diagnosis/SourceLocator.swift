@@ -21,6 +21,18 @@ struct SourceLocator {
     init(appDirectory: URL, fileLimit: Int = 2000, byteLimit: Int = 1 << 20) {
         self.appDirectory = appDirectory
         var files: [(String, [Substring])] = []
+        for relative in Self.sourcePaths(in: appDirectory, fileLimit: fileLimit, byteLimit: byteLimit) {
+            guard let text = SourceText.read(appDirectory.appendingPathComponent(relative)) else { continue }
+            files.append((relative, text.split(separator: "\n", omittingEmptySubsequences: false)))
+        }
+        self.files = files
+        routeTable = RouteTable(files: self.files)
+    }
+
+    /// The app's source files, relative and sorted: known source extensions, at most
+    /// `byteLimit` each, outside dependency, build and test folders.
+    static func sourcePaths(in appDirectory: URL, fileLimit: Int = 2000, byteLimit: Int = 1 << 20) -> [String] {
+        var paths: [String] = []
         let root = appDirectory.standardizedFileURL.path
         if let enumerator = FileManager.default.enumerator(
             at: appDirectory, includingPropertiesForKeys: [.isDirectoryKey, .fileSizeKey])
@@ -30,17 +42,14 @@ struct SourceLocator {
                     enumerator.skipDescendants()
                     continue
                 }
-                guard Self.sourceExtensions.contains(url.pathExtension), files.count < fileLimit,
-                    let values = try? url.resourceValues(forKeys: [.fileSizeKey]), (values.fileSize ?? 0) <= byteLimit,
-                    let text = SourceText.read(url)
+                guard Self.sourceExtensions.contains(url.pathExtension), paths.count < fileLimit,
+                    let values = try? url.resourceValues(forKeys: [.fileSizeKey]), (values.fileSize ?? 0) <= byteLimit
                 else { continue }
                 let path = url.standardizedFileURL.path
-                let relative = path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
-                files.append((relative, text.split(separator: "\n", omittingEmptySubsequences: false)))
+                paths.append(path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path)
             }
         }
-        self.files = files.sorted { $0.0 < $1.0 }
-        routeTable = RouteTable(files: self.files)
+        return paths.sorted()
     }
 
     /// For a route nothing serves: the declarations nearest in shape (the same path under

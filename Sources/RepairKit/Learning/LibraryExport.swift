@@ -22,31 +22,31 @@ public enum LibraryExport {
         let apps = ((try? JSONDecoder().decode([String].self, from: Data(pattern.appsHealed.utf8))) ?? [])
             .map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
         return """
-        # Fix pattern: \(pattern.signature)
+            # Fix pattern: \(pattern.signature)
 
-        - signature-key: \(pattern.signatureKey)
-        - kind: \(pattern.kind)
-        - status: \(pattern.status.rawValue)\(pattern.statusByHand ? " (set by hand)" : "")
-        - successes: \(pattern.successes)
-        - failures: \(pattern.failures)
-        - entity: \(pattern.entity ?? "")
-        - apps-healed: \(apps.joined(separator: ", "))
+            - signature-key: \(pattern.signatureKey)
+            - kind: \(pattern.kind)
+            - status: \(pattern.status.rawValue)\(pattern.statusByHand ? " (set by hand)" : "")
+            - successes: \(pattern.successes)
+            - failures: \(pattern.failures)
+            - entity: \(pattern.entity ?? "")
+            - apps-healed: \(apps.joined(separator: ", "))
 
-        ## Template
+            ## Template
 
-        The fix with the entity's names as holes ({{entity}}, {{entities}}, {{Entity}}, …).
+            The fix with the entity's names as holes ({{entity}}, {{entities}}, {{Entity}}, …).
 
-        ````diff
-        \(pattern.template.hasSuffix("\n") ? String(pattern.template.dropLast()) : pattern.template)
-        ````
+            ````diff
+            \(pattern.template.hasSuffix("\n") ? String(pattern.template.dropLast()) : pattern.template)
+            ````
 
-        ## Example
+            ## Example
 
-        ````diff
-        \(pattern.exampleDiff.hasSuffix("\n") ? String(pattern.exampleDiff.dropLast()) : pattern.exampleDiff)
-        ````
+            ````diff
+            \(pattern.exampleDiff.hasSuffix("\n") ? String(pattern.exampleDiff.dropLast()) : pattern.exampleDiff)
+            ````
 
-        """
+            """
     }
 
     /// Writes every pattern (retired ones too, marked as such) into `directory`, removing
@@ -56,7 +56,9 @@ public enum LibraryExport {
     @discardableResult
     public static func exportPatterns(from database: RepairDatabase, to directory: URL) throws -> Int {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let patterns = try database.writer.read { try FixPattern.order(Column("signatureKey"), Column("id")).fetchAll($0) }
+        let patterns = try database.writer.read {
+            try FixPattern.order(Column("signatureKey"), Column("id")).fetchAll($0)
+        }
         var written = Set<String>()
         for pattern in patterns {
             let name = fileName(for: pattern)
@@ -82,10 +84,17 @@ public enum LibraryExport {
     /// `graveyard`, relative to the app), idempotently, before a cycle: `once` and the daemon's
     /// workers alike. Returns how many patterns and lessons were read (nil: none named).
     @discardableResult
-    public static func importShipped(_ learning: RepairConfig.Learning, appDirectory: URL, into database: RepairDatabase)
-        throws -> (patterns: Int?, lessons: Int?) {
-        let patterns = try learning.patterns.map { try importPatterns(into: database, from: resolve($0, in: appDirectory)) }
-        let lessons = try learning.graveyard.map { try importGraveyard(into: database, from: resolve($0, in: appDirectory)) }
+    public static func importShipped(
+        _ learning: RepairConfig.Learning, appDirectory: URL, into database: RepairDatabase
+    )
+        throws -> (patterns: Int?, lessons: Int?)
+    {
+        let patterns = try learning.patterns.map {
+            try importPatterns(into: database, from: resolve($0, in: appDirectory))
+        }
+        let lessons = try learning.graveyard.map {
+            try importGraveyard(into: database, from: resolve($0, in: appDirectory))
+        }
         return (patterns, lessons)
     }
 
@@ -113,11 +122,14 @@ public enum LibraryExport {
     /// retire, is never undone by a file), and a file that says otherwise is reported. A folder
     /// unchanged since its last import is skipped without reading a file.
     public static func mergePatterns(into database: RepairDatabase, from directory: URL) throws -> PatternImport {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".md") && $0 != "README.md"
+        }.sorted()
         let source = directory.standardizedFileURL.path
         let fingerprint = Fingerprint.hash(
             names.map { name -> String in
-                let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)
+                let attributes = try? FileManager.default.attributesOfItem(
+                    atPath: directory.appendingPathComponent(name).path)
                 let size = (attributes?[.size] as? Int) ?? -1
                 let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
                 return "\(name)|\(size)|\(modified)"
@@ -134,8 +146,13 @@ public enum LibraryExport {
         return try database.writer.write { db in
             var result = PatternImport(read: patterns.count, added: 0, differing: [], skipped: false)
             for (name, var pattern) in patterns {
-                if let existing = try FixPattern.filter(FixPattern.Columns.signatureKey == pattern.signatureKey && FixPattern.Columns.template == pattern.template).fetchOne(db) {
-                    if (existing.successes, existing.failures, existing.status) != (pattern.successes, pattern.failures, pattern.status) {
+                if let existing = try FixPattern.filter(
+                    FixPattern.Columns.signatureKey == pattern.signatureKey
+                        && FixPattern.Columns.shapeKey == pattern.shapeKey
+                ).fetchOne(db) {
+                    if (existing.successes, existing.failures, existing.status) != (
+                        pattern.successes, pattern.failures, pattern.status
+                    ) {
                         result.differing.append(name)
                     }
                 } else {
@@ -144,7 +161,8 @@ public enum LibraryExport {
                 }
             }
             try db.execute(
-                sql: "INSERT INTO libraryImport (source, fingerprint, importedAt) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET fingerprint = excluded.fingerprint, importedAt = excluded.importedAt",
+                sql:
+                    "INSERT INTO libraryImport (source, fingerprint, importedAt) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET fingerprint = excluded.fingerprint, importedAt = excluded.importedAt",
                 arguments: [source, fingerprint, Date()])
             return result
         }
@@ -153,14 +171,19 @@ public enum LibraryExport {
     static func parsePattern(_ text: String, file: String) throws -> FixPattern {
         func fail(_ problem: String) -> FormatError { FormatError(file: file, problem: problem) }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let title = lines.first, title.hasPrefix("# Fix pattern: ") else { throw fail("the first line must be \"# Fix pattern: SIGNATURE\"") }
+        guard let title = lines.first, title.hasPrefix("# Fix pattern: ") else {
+            throw fail("the first line must be \"# Fix pattern: SIGNATURE\"")
+        }
         var fields: [String: String] = [:]
         for line in lines where line.hasPrefix("- ") {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[line.index(line.startIndex, offsetBy: 2)..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            fields[String(line[line.index(line.startIndex, offsetBy: 2)..<colon])] = line[line.index(after: colon)...]
+                .trimmingCharacters(in: .whitespaces)
         }
         let blocks = fencedBlocks(lines)
-        guard blocks.count == 2 else { throw fail("expected a Template and an Example diff block, found \(blocks.count) blocks") }
+        guard blocks.count == 2 else {
+            throw fail("expected a Template and an Example diff block, found \(blocks.count) blocks")
+        }
         guard let key = fields["signature-key"], !key.isEmpty else { throw fail("field 'signature-key' is missing") }
         let byHand = fields["status"]?.hasSuffix(" (set by hand)") == true
         guard let statusText = fields["status"]?.replacingOccurrences(of: " (set by hand)", with: ""),
@@ -168,10 +191,12 @@ public enum LibraryExport {
         else {
             throw fail("field 'status' must be candidate, promoted or retired")
         }
-        guard let successes = fields["successes"].flatMap(Int.init), let failures = fields["failures"].flatMap(Int.init) else {
+        guard let successes = fields["successes"].flatMap(Int.init), let failures = fields["failures"].flatMap(Int.init)
+        else {
             throw fail("fields 'successes' and 'failures' must be whole numbers")
         }
-        let apps = (fields["apps-healed"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let apps = (fields["apps-healed"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
         let appsJSON = String(decoding: (try? JSONEncoder().encode(apps)) ?? Data("[]".utf8), as: UTF8.self)
         let entity = fields["entity"].flatMap { $0.isEmpty ? nil : $0 }
         let signature = String(title.dropFirst("# Fix pattern: ".count))
@@ -207,27 +232,31 @@ public enum LibraryExport {
 
     public static func graveyardMarkdown(from database: RepairDatabase) throws -> String {
         let (lessons, patterns) = try database.writer.read { db in
-            (try Lesson.order(Column("signatureKey"), Column("patchHash")).fetchAll(db),
-             try FixPattern.filter(FixPattern.Columns.status != FixPattern.Status.retired.rawValue).fetchAll(db))
+            (
+                try Lesson.order(Column("signatureKey"), Column("patchHash")).fetchAll(db),
+                try FixPattern.filter(FixPattern.Columns.status != FixPattern.Status.retired.rawValue).fetchAll(db)
+            )
         }
         var text = """
-        # GRAVEYARD
+            # GRAVEYARD
 
-        Fixes that failed, by the failure they were meant to heal. repaird never applies one of
-        these patches again for its failure, and lists them in the prompt as things not to repeat.
-        Written by `repairctl graveyard export`; read back by `repairctl graveyard import`.
+            Fixes that failed, by the failure they were meant to heal. repaird never applies one of
+            these patches again for its failure, and lists them in the prompt as things not to repeat.
+            Written by `repairctl graveyard export`; read back by `repairctl graveyard import`.
 
-        """
+            """
         var bySignature: [String: [Lesson]] = [:]
         for lesson in lessons { bySignature[lesson.signatureKey, default: []].append(lesson) }
         for key in bySignature.keys.sorted() {
             let group = bySignature[key]!
             text += "\n## \(group[0].signature)\n\n- signature-key: \(key)\n"
             if let fix = patterns.filter({ $0.signatureKey == key }).max(by: { $0.successRate < $1.successRate }) {
-                text += "- worked instead: pattern \(LibraryExport.fileName(for: fix)) (\(fix.successes) of \(fix.uses) uses)\n"
+                text +=
+                    "- worked instead: pattern \(LibraryExport.fileName(for: fix)) (\(fix.successes) of \(fix.uses) uses)\n"
             }
             for lesson in group {
-                text += "\n### Tried: \(lesson.summary)\n\n- patch-hash: \(lesson.patchHash)\n- outcome: \(lesson.outcome)\n- times: \(lesson.count)\n- why: \(lesson.evidence.replacingOccurrences(of: "\n", with: " "))\n"
+                text +=
+                    "\n### Tried: \(lesson.summary)\n\n- patch-hash: \(lesson.patchHash)\n- outcome: \(lesson.outcome)\n- times: \(lesson.count)\n- why: \(lesson.evidence.replacingOccurrences(of: "\n", with: " "))\n"
             }
         }
         return text
@@ -243,11 +272,15 @@ public enum LibraryExport {
         func flush() throws {
             guard let tried = summary else { return }
             guard let hash = current["patch-hash"], !signatureKey.isEmpty else {
-                throw FormatError(file: url.path, problem: "lesson \"\(tried)\" lacks its patch-hash or its section's signature-key")
+                throw FormatError(
+                    file: url.path, problem: "lesson \"\(tried)\" lacks its patch-hash or its section's signature-key")
             }
-            lessons.append(Lesson(id: nil, signatureKey: signatureKey, signature: signature, patchHash: hash, summary: tried,
-                                  outcome: current["outcome"] ?? "failed", evidence: current["why"] ?? "", count: Int(current["times"] ?? "") ?? 1,
-                                  createdAt: Date(), updatedAt: Date(), exceptionType: Signature.exceptionType(of: signature)))
+            lessons.append(
+                Lesson(
+                    id: nil, signatureKey: signatureKey, signature: signature, patchHash: hash, summary: tried,
+                    outcome: current["outcome"] ?? "failed", evidence: current["why"] ?? "",
+                    count: Int(current["times"] ?? "") ?? 1,
+                    createdAt: Date(), updatedAt: Date(), exceptionType: Signature.exceptionType(of: signature)))
             summary = nil
             current = [:]
         }
@@ -270,7 +303,9 @@ public enum LibraryExport {
             for var lesson in lessons {
                 // A lesson the store knows keeps the store's count and evidence: a file never
                 // undoes what was learned since it was written.
-                if try Lesson.filter(Lesson.Columns.signatureKey == lesson.signatureKey && Lesson.Columns.patchHash == lesson.patchHash).fetchOne(db) != nil {
+                if try Lesson.filter(
+                    Lesson.Columns.signatureKey == lesson.signatureKey && Lesson.Columns.patchHash == lesson.patchHash
+                ).fetchOne(db) != nil {
                     continue
                 } else {
                     try lesson.insert(db)

@@ -22,16 +22,27 @@ public struct PatternLibrary: Sendable {
     public func candidates(for group: ViolationGroup, limit: Int = 3) throws -> [Candidate] {
         let signature = Signature(group)
         let patterns = try database.writer.read { db in
-            try FixPattern.filter(FixPattern.Columns.signatureKey == signature.key && FixPattern.Columns.status != FixPattern.Status.retired.rawValue)
-                .fetchAll(db)
+            try FixPattern.filter(
+                FixPattern.Columns.signatureKey == signature.key
+                    && FixPattern.Columns.status != FixPattern.Status.retired.rawValue
+            )
+            .fetchAll(db)
         }
-        let entity = EntityNames(route: group.route)
+        let entities = RouteEntities(route: group.route)
+        let own = entities.entities.last?.singular
+        let ranked = patterns.sorted {
+            ($0.status == .promoted ? 1 : 0, $0.successRate, $0.successes) > (
+                $1.status == .promoted ? 1 : 0, $1.successRate, $1.successes
+            )
+        }
         var result: [Candidate] = []
-        for pattern in patterns.sorted(by: { ($0.status == .promoted ? 1 : 0, $0.successRate) > ($1.status == .promoted ? 1 : 0, $1.successRate) }) {
-            if pattern.entity == entity?.singular { result.append(Candidate(pattern: pattern, patch: pattern.exampleDiff, exact: true)) }
+        for pattern in ranked where pattern.entity == own {
+            result.append(Candidate(pattern: pattern, patch: pattern.exampleDiff, exact: true))
         }
-        for pattern in patterns.sorted(by: { $0.successRate > $1.successRate }) {
-            if let entity, pattern.entity != entity.singular { result.append(Candidate(pattern: pattern, patch: entity.fill(pattern.template), exact: false)) }
+        for pattern in ranked where pattern.entity != own {
+            if let patch = entities.fill(pattern.template) {
+                result.append(Candidate(pattern: pattern, patch: patch, exact: false))
+            }
         }
         return Array(result.prefix(limit))
     }
@@ -48,9 +59,15 @@ public struct PatternLibrary: Sendable {
     public func lessonLines(for group: ViolationGroup, limit: Int = 5) throws -> [String] {
         let signature = Signature(group)
         let (own, sameType) = try database.writer.read { db in
-            (try Lesson.filter(Lesson.Columns.signatureKey == signature.key).order(Column("count").desc).limit(limit).fetchAll(db),
-             try Lesson.filter(Lesson.Columns.signatureKey != signature.key && Lesson.Columns.exceptionType == signature.exceptionType)
-                .order(Column("count").desc).limit(limit).fetchAll(db))
+            (
+                try Lesson.filter(Lesson.Columns.signatureKey == signature.key).order(Column("count").desc).limit(limit)
+                    .fetchAll(db),
+                try Lesson.filter(
+                    Lesson.Columns.signatureKey != signature.key
+                        && Lesson.Columns.exceptionType == signature.exceptionType
+                )
+                .order(Column("count").desc).limit(limit).fetchAll(db)
+            )
         }
         return (own + sameType).prefix(limit).map { lesson in
             let place = lesson.signatureKey == signature.key ? "" : " (on \(lesson.signature))"
@@ -62,24 +79,33 @@ public struct PatternLibrary: Sendable {
     public func exampleDiffs(for group: ViolationGroup, limit: Int = 3) throws -> [String] {
         let signature = Signature(group)
         return try database.writer.read { db in
-            try FixPattern.filter(Column("kind") == group.kind.rawValue && FixPattern.Columns.exceptionType == signature.exceptionType
-                                  && FixPattern.Columns.status != FixPattern.Status.retired.rawValue)
-                .fetchAll(db)
+            try FixPattern.filter(
+                Column("kind") == group.kind.rawValue && FixPattern.Columns.exceptionType == signature.exceptionType
+                    && FixPattern.Columns.status != FixPattern.Status.retired.rawValue
+            )
+            .fetchAll(db)
         }.sorted { $0.successRate > $1.successRate }.prefix(limit).map(\.exampleDiff)
     }
 
     /// A kept fix: credits the pattern it came from (`pattern`, when it was proposed from one
-    /// for this signature), else strengthens the pattern of the same template, else creates one.
-    public func recordSuccess(diff: String, group: ViolationGroup, appDirectory: URL, pattern source: FixPattern? = nil) throws {
+    /// for this signature), else strengthens the pattern of the same fix shape, else creates one.
+    public func recordSuccess(
+        diff: String, group: ViolationGroup, appDirectory: URL, pattern source: FixPattern? = nil
+    ) throws {
         let signature = Signature(group)
-        let entity = EntityNames(route: group.route)
-        let template = entity?.abstract(diff) ?? diff
+        let entities = RouteEntities(route: group.route)
+        let template = entities.abstract(diff)
+        let shape = Self.shapeKey(template)
         try database.writer.write { db in
             let now = Date()
             let credited = try source?.id.flatMap { id in
                 try FixPattern.fetchOne(db, key: id).flatMap { $0.signatureKey == signature.key ? $0 : nil }
             }
-            if var pattern = try credited ?? FixPattern.filter(FixPattern.Columns.signatureKey == signature.key && FixPattern.Columns.template == template).fetchOne(db) {
+            let sameShape = try FixPattern.filter(
+                FixPattern.Columns.signatureKey == signature.key && FixPattern.Columns.shapeKey == shape
+            )
+            .fetchOne(db)
+            if var pattern = try credited ?? sameShape {
                 pattern.successes += 1
                 pattern.appsHealed = Self.adding(appDirectory.path, to: pattern.appsHealed)
                 pattern.status = Self.status(pattern)
@@ -87,8 +113,10 @@ public struct PatternLibrary: Sendable {
                 try pattern.update(db)
             } else {
                 var pattern = FixPattern(
-                    id: nil, signatureKey: signature.key, signature: signature.description, kind: group.kind.rawValue, template: template,
-                    exampleDiff: diff, entity: entity?.singular, appsHealed: Self.adding(appDirectory.path, to: "[]"), successes: 1, failures: 0,
+                    id: nil, signatureKey: signature.key, signature: signature.description, kind: group.kind.rawValue,
+                    template: template,
+                    exampleDiff: diff, entity: entities.entities.last?.singular,
+                    appsHealed: Self.adding(appDirectory.path, to: "[]"), successes: 1, failures: 0,
                     status: .candidate, createdAt: now, updatedAt: now, exceptionType: signature.exceptionType)
                 try pattern.insert(db)
             }
@@ -97,19 +125,24 @@ public struct PatternLibrary: Sendable {
 
     /// A fix that was rolled back: buries the patch for the signature, and weakens the
     /// pattern it came from.
-    public func recordFailure(diff: String, group: ViolationGroup, outcome: String, evidence: String, pattern: FixPattern?) throws {
+    public func recordFailure(
+        diff: String, group: ViolationGroup, outcome: String, evidence: String, pattern: FixPattern?
+    ) throws {
         let signature = Signature(group)
         let hash = Self.patchHash(diff)
         try database.writer.write { db in
             let now = Date()
-            if var lesson = try Lesson.filter(Lesson.Columns.signatureKey == signature.key && Lesson.Columns.patchHash == hash).fetchOne(db) {
+            if var lesson = try Lesson.filter(
+                Lesson.Columns.signatureKey == signature.key && Lesson.Columns.patchHash == hash
+            ).fetchOne(db) {
                 lesson.count += 1
                 lesson.updatedAt = now
                 try lesson.update(db)
             } else {
-                var lesson = Lesson(id: nil, signatureKey: signature.key, signature: signature.description, patchHash: hash,
-                                    summary: Self.summary(diff), outcome: outcome, evidence: String(evidence.prefix(500)), count: 1,
-                                    createdAt: now, updatedAt: now, exceptionType: signature.exceptionType)
+                var lesson = Lesson(
+                    id: nil, signatureKey: signature.key, signature: signature.description, patchHash: hash,
+                    summary: Self.summary(diff), outcome: outcome, evidence: String(evidence.prefix(500)), count: 1,
+                    createdAt: now, updatedAt: now, exceptionType: signature.exceptionType)
                 try lesson.insert(db)
             }
             if let id = pattern?.id, var stored = try FixPattern.fetchOne(db, key: id) {
@@ -134,6 +167,14 @@ public struct PatternLibrary: Sendable {
     /// its context or line numbers, so the same fix hashes the same wherever it lands.
     public static func patchHash(_ diff: String) -> String {
         Fingerprint.hash(changedLines(diff).joined(separator: "\n"))
+    }
+
+    /// The key of a template's fix shape: its removed and added lines, trimmed, without file
+    /// names or context, so a fix learned in `services/members.py` and met again inline in
+    /// `routers/clients.py` is one pattern.
+    public static func shapeKey(_ template: String) -> String {
+        Fingerprint.hash(
+            changedLines(template).filter { !$0.hasPrefix("+++ ") && !$0.hasPrefix("--- ") }.joined(separator: "\n"))
     }
 
     static func changedLines(_ diff: String) -> [String] {

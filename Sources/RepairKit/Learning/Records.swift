@@ -138,10 +138,17 @@ public struct FixPattern: Codable, Sendable, FetchableRecord, MutablePersistable
     public var exceptionType: String = ""
     /// A person promoted or retired it: counts never change its status again.
     public var statusByHand = false
+    /// What the fix changes, entity names abstracted, context and file names left out: the
+    /// same fix on another entity or in another file has the same shape, and strengthens the
+    /// same pattern.
+    public var shapeKey = ""
 
-    public init(id: Int64? = nil, signatureKey: String, signature: String, kind: String, template: String, exampleDiff: String,
-                entity: String?, appsHealed: String, successes: Int, failures: Int, status: Status, createdAt: Date, updatedAt: Date,
-                exceptionType: String = "") {
+    public init(
+        id: Int64? = nil, signatureKey: String, signature: String, kind: String, template: String, exampleDiff: String,
+        entity: String?, appsHealed: String, successes: Int, failures: Int, status: Status, createdAt: Date,
+        updatedAt: Date,
+        exceptionType: String = ""
+    ) {
         self.exceptionType = exceptionType
         self.id = id
         self.signatureKey = signatureKey
@@ -156,14 +163,19 @@ public struct FixPattern: Codable, Sendable, FetchableRecord, MutablePersistable
         self.status = status
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.shapeKey = PatternLibrary.shapeKey(template)
     }
 
     public var uses: Int { successes + failures }
     public var successRate: Double { uses == 0 ? 0 : Double(successes) / Double(uses) }
 
+    /// The shape is the template's, whatever was set since the record was made.
+    public mutating func willInsert(_ db: Database) throws { shapeKey = PatternLibrary.shapeKey(template) }
+
     public enum Columns {
         static let signatureKey = Column(CodingKeys.signatureKey)
         static let template = Column(CodingKeys.template)
+        static let shapeKey = Column(CodingKeys.shapeKey)
         static let status = Column(CodingKeys.status)
         static let exceptionType = Column(CodingKeys.exceptionType)
     }

@@ -130,8 +130,9 @@ extension RepairDatabase {
                 // Rows written before the column: their type, read once from the signature text.
                 for row in try Row.fetchAll(db, sql: "SELECT id, signature FROM \(table)") {
                     let signature: String = row["signature"]
-                    try db.execute(sql: "UPDATE \(table) SET exceptionType = ? WHERE id = ?",
-                                   arguments: [Signature.exceptionType(of: signature), row["id"] as Int64])
+                    try db.execute(
+                        sql: "UPDATE \(table) SET exceptionType = ? WHERE id = ?",
+                        arguments: [Signature.exceptionType(of: signature), row["id"] as Int64])
                 }
                 try db.create(index: "\(table)_exceptionType", on: table, columns: ["exceptionType"])
             }
@@ -145,6 +146,15 @@ extension RepairDatabase {
         }
         migrator.registerMigration("v6: a pattern's status set by a person") { db in
             try db.alter(table: "fixPattern") { $0.add(column: "statusByHand", .boolean).notNull().defaults(to: false) }
+        }
+        migrator.registerMigration("v7: a pattern's fix shape") { db in
+            try db.alter(table: "fixPattern") { $0.add(column: "shapeKey", .text).notNull().defaults(to: "") }
+            for row in try Row.fetchAll(db, sql: "SELECT id, template FROM fixPattern") {
+                try db.execute(
+                    sql: "UPDATE fixPattern SET shapeKey = ? WHERE id = ?",
+                    arguments: [PatternLibrary.shapeKey(row["template"]), row["id"] as Int64])
+            }
+            try db.create(index: "fixPattern_signature_shape", on: "fixPattern", columns: ["signatureKey", "shapeKey"])
         }
         return migrator
     }

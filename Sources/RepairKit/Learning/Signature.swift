@@ -13,11 +13,31 @@ public struct Signature: Sendable, Equatable, Hashable, CustomStringConvertible 
 
     public init(_ group: ViolationGroup) {
         method = group.method
-        routeShape = "/" + group.route.split(separator: "/").map { $0.hasPrefix("{") ? "{id}" : "{collection}" }.joined(separator: "/")
+        let entities = RouteEntities(route: group.route)
+        routeShape = Self.shape(of: group.route, entities: entities)
         status = group.status.map(String.init) ?? group.violations.first?.result.failureKind?.rawValue ?? "none"
         let trace = group.trace.map { $0.cause == nil ? $0 : $0.rootCause }
-        exceptionType = trace.map { $0.exceptionType.isEmpty ? group.kind.rawValue : $0.exceptionType } ?? group.kind.rawValue
-        message = trace.map { MessageNormalizer.normalize($0.message) } ?? ""
+        exceptionType =
+            trace.map { $0.exceptionType.isEmpty ? group.kind.rawValue : $0.exceptionType } ?? group.kind.rawValue
+        message = trace.map { Self.message($0.message, entities: entities) } ?? ""
+    }
+
+    /// A message with the route's entity names and what varies from app to app (quoted names,
+    /// `table.column`, class names, values) made placeholders.
+    static func message(_ text: String, entities: RouteEntities) -> String {
+        MessageNormalizer.normalize(entities.abstract(text))
+    }
+
+    /// `/{collection}/{id}/{collection}` for `/authors/{author_id}/books`; a segment that names
+    /// no entity stays as it is (`/{collection}/{id}/return`).
+    static func shape(of route: String, entities: RouteEntities) -> String {
+        let names = Set(entities.entities.flatMap { [$0.singular, $0.plural] })
+        return "/"
+            + route.split(separator: "/").map { segment -> String in
+                if segment.hasPrefix("{") { return "{id}" }
+                let word = segment.lowercased().replacingOccurrences(of: "-", with: "_")
+                return names.contains(word) ? "{collection}" : String(segment)
+            }.joined(separator: "/")
     }
 
     public var description: String {

@@ -34,35 +34,81 @@ public enum PatchApplier {
             let matches = text.positions(of: trimmed.before)
             if matches.count > 1 {
                 if fuzz == 0 {
-                    throw PatchError(rule: .ambiguous, path: path, message: "the hunk at line \(hunk.oldStart) matches \(matches.count) places")
+                    throw PatchError(
+                        rule: .ambiguous, path: path,
+                        message: "the hunk at line \(hunk.oldStart) matches \(matches.count) places")
                 }
                 break
             }
             if let start = matches.first {
-                text.lines.replaceSubrange(start..<(start + trimmed.before.count), with: trimmed.after)
+                text.lines.replaceSubrange(
+                    start..<(start + trimmed.before.count),
+                    with: Self.reindented(
+                        trimmed.after, from: trimmed.before,
+                        to: Array(text.lines[start..<(start + trimmed.before.count)])))
                 return true
             }
         }
         if !hunk.after.isEmpty, text.positions(of: hunk.after).count == 1 { return false }
-        throw PatchError(rule: .contextNotFound, path: path,
-                         message: "the hunk at line \(hunk.oldStart) does not match the file: \(hunk.before.first { !$0.isEmpty }.map { "\"\($0.trimmingCharacters(in: .whitespaces))\"…" } ?? "")")
+        throw PatchError(
+            rule: .contextNotFound, path: path,
+            message:
+                "the hunk at line \(hunk.oldStart) does not match the file: \(hunk.before.first { !$0.isEmpty }.map { "\"\($0.trimmingCharacters(in: .whitespaces))\"…" } ?? "")"
+        )
     }
 
-    private static func apply(_ replacement: Replacement, to text: inout TextLines, path: String) throws(PatchError) -> Bool {
+    /// `lines` (a hunk's after-text) moved to the indentation of the place they land: when the
+    /// matched text is indented otherwise than the hunk (the same code one level deeper in
+    /// another app), context lines are the file's own and added lines shift by the difference.
+    static func reindented(_ lines: [String], from hunk: [String], to file: [String]) -> [String] {
+        func indentation(_ line: String) -> Substring { line.prefix { $0 == " " || $0 == "\t" } }
+        guard let index = hunk.indices.first(where: { !hunk[$0].trimmingCharacters(in: .whitespaces).isEmpty }),
+            index < file.count
+        else { return lines }
+        let from = indentation(hunk[index]), to = indentation(file[index])
+        guard from != to, hunk.count == file.count else { return lines }
+        var leading = 0
+        while leading < min(hunk.count, lines.count), hunk[leading] == lines[leading] { leading += 1 }
+        var trailing = 0
+        while trailing < min(hunk.count, lines.count) - leading,
+            hunk[hunk.count - 1 - trailing] == lines[lines.count - 1 - trailing]
+        {
+            trailing += 1
+        }
+        let delta = to.count - from.count, unit: Character = to.first ?? from.first ?? " "
+        return lines.enumerated().map { offset, line in
+            if offset < leading { return file[offset] }
+            if offset >= lines.count - trailing { return file[file.count - (lines.count - offset)] }
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return line }
+            let own = indentation(line)
+            return String(repeating: unit, count: max(0, own.count + delta)) + line.dropFirst(own.count)
+        }
+    }
+
+    private static func apply(
+        _ replacement: Replacement, to text: inout TextLines, path: String
+    ) throws(PatchError) -> Bool {
         let search = replacement.search.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let replace = replacement.replace.isEmpty ? [] : replacement.replace.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let replace =
+            replacement.replace.isEmpty
+            ? [] : replacement.replace.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard search.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
             throw PatchError(rule: .malformed, path: path, message: "an empty SEARCH section")
         }
         let matches = text.positions(of: search)
-        if matches.count > 1 { throw PatchError(rule: .ambiguous, path: path, message: "the SEARCH text matches \(matches.count) places") }
+        if matches.count > 1 {
+            throw PatchError(rule: .ambiguous, path: path, message: "the SEARCH text matches \(matches.count) places")
+        }
         if let start = matches.first {
             text.lines.replaceSubrange(start..<(start + search.count), with: replace)
             return true
         }
         if !replace.isEmpty, text.positions(of: replace).count == 1 { return false }
-        throw PatchError(rule: .contextNotFound, path: path,
-                         message: "the SEARCH text is not in the file: \"\(search.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }!.trimmingCharacters(in: .whitespaces))\"…")
+        throw PatchError(
+            rule: .contextNotFound, path: path,
+            message:
+                "the SEARCH text is not in the file: \"\(search.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }!.trimmingCharacters(in: .whitespaces))\"…"
+        )
     }
 }
 
@@ -121,9 +167,12 @@ extension Hunk {
         while leading < min(before.count, after.count), before[leading] == after[leading] { leading += 1 }
         var trailing = 0
         while trailing < min(before.count, after.count) - leading,
-              before[before.count - 1 - trailing] == after[after.count - 1 - trailing] { trailing += 1 }
+            before[before.count - 1 - trailing] == after[after.count - 1 - trailing]
+        { trailing += 1 }
         let dropFront = min(count, leading), dropBack = min(count, trailing)
-        guard dropFront + dropBack > 0, leading - dropFront + trailing - dropBack > 0 || before.count - leading - trailing > 0 else { return nil }
+        guard dropFront + dropBack > 0,
+            leading - dropFront + trailing - dropBack > 0 || before.count - leading - trailing > 0
+        else { return nil }
         let newBefore = Array(before[dropFront..<(before.count - dropBack)])
         let newAfter = Array(after[dropFront..<(after.count - dropBack)])
         guard !newBefore.isEmpty else { return nil }

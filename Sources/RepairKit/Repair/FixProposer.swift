@@ -113,8 +113,8 @@ struct FixProposer: Sendable {
     func patternProposal(for group: ViolationGroup, library: PatternLibrary, guard guardian: PatchGuard) -> Proposal? {
         guard let candidates = try? library.candidates(for: group) else { return nil }
         for candidate in candidates {
-            guard let patch = try? PatchParser.parse(candidate.patch),
-                case .success(let placed) = place(patch, guard: guardian),
+            guard let parsed = try? PatchParser.parse(candidate.patch),
+                let (patch, placed) = placeOrRelocate(parsed, guard: guardian),
                 (try? library.lesson(burying: placed.diff, for: group)) == nil
             else { continue }
             return Proposal(
@@ -124,6 +124,28 @@ struct FixProposer: Sendable {
                 source: "pattern", pattern: candidate.pattern)
         }
         return nil
+    }
+
+    /// A learned one-file fix placed where its lines are: in the file it names, else in the one
+    /// other source file of the same kind where it places (another app keeps the same code in
+    /// a router instead of a service). Ambiguity places nothing.
+    func placeOrRelocate(
+        _ patch: Patch, guard guardian: PatchGuard
+    ) -> (patch: Patch, placed: (contents: [(path: String, text: String)], diff: String))? {
+        if case .success(let placed) = place(patch, guard: guardian) { return (patch, placed) }
+        guard patch.paths.count == 1, let named = patch.paths.first else { return nil }
+        let kind = (named as NSString).pathExtension
+        var found: [(Patch, (contents: [(path: String, text: String)], diff: String))] = []
+        for file in SourceLocator.sourcePaths(in: appDirectory)
+        where file != named && (file as NSString).pathExtension == kind {
+            let moved = Patch(
+                edits: patch.edits.map {
+                    var edit = $0; edit.path = file; return edit
+                })
+            if case .success(let placed) = place(moved, guard: guardian) { found.append((moved, placed)) }
+            if found.count > 1 { return nil }
+        }
+        return found.first
     }
 
     /// Guards a patch and places it against the files as they are now, in memory.
@@ -173,7 +195,8 @@ struct FixProposer: Sendable {
                 return .failure(
                     AttemptFailure(
                         attemptReport(
-                            proposal, outcome: .checkFailed, detail: "the check command failed:\n" + redactor.redact(result.output))))
+                            proposal, outcome: .checkFailed,
+                            detail: "the check command failed:\n" + redactor.redact(result.output))))
             }
             let prompt = RepairPrompt.build(
                 for: proposal.group, appDirectory: appDirectory, redactor: redactor,
@@ -192,7 +215,8 @@ struct FixProposer: Sendable {
                 return .failure(
                     AttemptFailure(
                         attemptReport(
-                            proposal, outcome: .checkFailed, detail: "the check command failed:\n" + redactor.redact(result.output))))
+                            proposal, outcome: .checkFailed,
+                            detail: "the check command failed:\n" + redactor.redact(result.output))))
             }
         }
         return .failure(

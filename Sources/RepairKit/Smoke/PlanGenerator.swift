@@ -33,8 +33,12 @@ public struct PlanGenerator {
         var name: String
         var index: Int
         var integerID: Bool
-        var seededID: JSONValue { integerID ? .number(Double(index)) : .string(String(format: "00000000-0000-4000-8000-%012d", index)) }
-        var absentID: JSONValue { integerID ? .number(99_999_999) : .string(String(format: "99999999-9999-4000-8000-%012d", index)) }
+        var seededID: JSONValue {
+            integerID ? .number(Double(index)) : .string(String(format: "00000000-0000-4000-8000-%012d", index))
+        }
+        var absentID: JSONValue {
+            integerID ? .number(99_999_999) : .string(String(format: "99999999-9999-4000-8000-%012d", index))
+        }
     }
 
     public func plan() -> SmokePlan {
@@ -58,9 +62,14 @@ public struct PlanGenerator {
                 let method = endpoint.method.rawValue.uppercased()
                 guard Endpoint.methods.contains(method), Endpoint("\(method) \(path.rawValue)") != nil else { continue }
                 let own = endpoint.operation.parameters.compactMap { try? spec.document.components.lookup($0) }
-                let merged = shared.filter { parameter in !own.contains { $0.name == parameter.name && $0.location == parameter.location } } + own
-                result.append(Operation(method: method, path: path.rawValue, operation: endpoint.operation, parameters: merged,
-                                        pathEntities: Self.parameterEntities(path.rawValue)))
+                let merged =
+                    shared.filter { parameter in
+                        !own.contains { $0.name == parameter.name && $0.location == parameter.location }
+                    } + own
+                result.append(
+                    Operation(
+                        method: method, path: path.rawValue, operation: endpoint.operation, parameters: merged,
+                        pathEntities: Self.parameterEntities(path.rawValue)))
             }
         }
         return result
@@ -72,7 +81,8 @@ public struct PlanGenerator {
         var entities: [String: Entity] = [:]
         for operation in operations {
             for (parameter, entityName) in operation.pathEntities where entities[entityName] == nil {
-                let schema = operation.parameters.first { $0.name == parameter && $0.location == .path }.flatMap(parameterSchema)
+                let schema = operation.parameters.first { $0.name == parameter && $0.location == .path }.flatMap(
+                    parameterSchema)
                 var stack: [String] = []
                 let isInteger = schema.flatMap { sampler.resolve($0, stack: &stack) }.map { $0.isInteger } ?? false
                 entities[entityName] = Entity(name: entityName, index: entities.count + 1, integerID: isInteger)
@@ -91,7 +101,8 @@ public struct PlanGenerator {
             if segment.hasPrefix("{"), segment.hasSuffix("}") {
                 let parameter = String(segment.dropFirst().dropLast())
                 var named: String?
-                for suffix in ["_id", "Id", "ID", "_name", "Name", "name"] where parameter.hasSuffix(suffix) && parameter.count > suffix.count {
+                for suffix in ["_id", "Id", "ID", "_name", "Name", "name"]
+                where parameter.hasSuffix(suffix) && parameter.count > suffix.count {
                     named = String(parameter.dropLast(suffix.count))
                     break
                 }
@@ -103,13 +114,7 @@ public struct PlanGenerator {
         return result
     }
 
-    static func singular(_ word: String) -> String {
-        let lower = word.lowercased().replacingOccurrences(of: "-", with: "_")
-        if lower.hasSuffix("ies") { return String(lower.dropLast(3)) + "y" }
-        for suffix in ["sses", "xes", "ches", "shes"] where lower.hasSuffix(suffix) { return String(lower.dropLast(2)) }
-        if lower.hasSuffix("s") && !lower.hasSuffix("ss") && !lower.hasSuffix("us") && !lower.hasSuffix("is") { return String(lower.dropLast()) }
-        return lower
-    }
+    static func singular(_ word: String) -> String { Inflection.singular(word) }
 
     func seedData(_ entities: [String: Entity], operations: [Operation]) -> [SeedEntity] {
         var seeds: [SeedEntity] = []
@@ -118,7 +123,9 @@ public struct PlanGenerator {
             var dependsOn: [String] = []
             var seedSampler = sampler
             seedSampler.variant = entity.index
-            if let schema = entitySchema(entity.name, operations: operations), case .object(let members)? = seedSampler.sample(schema, name: entity.name) {
+            if let schema = entitySchema(entity.name, operations: operations),
+                case .object(let members)? = seedSampler.sample(schema, name: entity.name)
+            {
                 fields = members
             }
             for (field, _) in fields {
@@ -140,13 +147,19 @@ public struct PlanGenerator {
                 }
             }
             let uuid = String(format: "00000000-0000-4000-8000-%012d", entity.index)
-            seeds.append(SeedEntity(entityName: entity.name, uuid: uuid, fields: fields, dependsOn: Array(Set(dependsOn)).sorted()))
+            seeds.append(
+                SeedEntity(
+                    entityName: entity.name, uuid: uuid, fields: fields, dependsOn: Array(Set(dependsOn)).sorted()))
         }
         // Parents before children, otherwise in order of first use.
         var ordered: [SeedEntity] = []
         var remaining = seeds
         while !remaining.isEmpty {
-            let ready = remaining.firstIndex { seed in seed.dependsOn.allSatisfy { name in ordered.contains { $0.entityName == name } || !seeds.contains { $0.entityName == name } } }
+            let ready = remaining.firstIndex { seed in
+                seed.dependsOn.allSatisfy { name in
+                    ordered.contains { $0.entityName == name } || !seeds.contains { $0.entityName == name }
+                }
+            }
             ordered.append(remaining.remove(at: ready ?? 0))
         }
         return ordered
@@ -155,12 +168,19 @@ public struct PlanGenerator {
     /// The schema of an entity: what its collection's POST accepts, else what its item GET returns.
     func entitySchema(_ name: String, operations: [Operation]) -> JSONSchema? {
         for operation in operations where operation.method == "POST" {
-            if let last = operation.path.split(separator: "/").last, !last.hasPrefix("{"), Self.singular(String(last)) == name,
-               let schema = requestSchema(operation) { return schema }
+            if let last = operation.path.split(separator: "/").last, !last.hasPrefix("{"),
+                Self.singular(String(last)) == name,
+                let schema = requestSchema(operation)
+            {
+                return schema
+            }
         }
         for operation in operations where operation.method == "GET" {
             if operation.pathEntities.last?.entity == name, operation.path.hasSuffix("}"),
-               let schema = successResponse(operation)?.schema { return schema }
+                let schema = successResponse(operation)?.schema
+            {
+                return schema
+            }
         }
         return nil
     }
@@ -183,37 +203,47 @@ public struct PlanGenerator {
         for (parameter, name) in pathEntities { pathParams[parameter] = entities[name]?.seededID }
         var queryParams: [String: JSONValue] = [:]
         for parameter in operation.parameters where parameter.location == .query && parameter.required {
-            queryParams[parameter.name] = parameterSchema(parameter).flatMap { sampler.sample($0, name: parameter.name) } ?? .string("example")
+            queryParams[parameter.name] =
+                parameterSchema(parameter).flatMap { sampler.sample($0, name: parameter.name) } ?? .string("example")
         }
         let bodySchema = requestSchema(operation)
         var payload = bodySchema.flatMap { sampler.sample($0, name: "body") }
         if case .object(var members)? = payload {
-            for (field, _) in members { if let entity = Self.referencedEntity(field, among: entities) { members[field] = entity.seededID } }
+            for (field, _) in members {
+                if let entity = Self.referencedEntity(field, among: entities) { members[field] = entity.seededID }
+            }
             payload = .object(members)
         }
         let success = successResponse(operation)
         let label = operation.operation.summary ?? operation.operation.operationId ?? "\(endpoint)"
-        var scenarios = [Scenario(
-            index: 0, endpoint: endpoint, name: "happy_path", description: "\(label): a valid request",
-            pathParams: pathParams, queryParams: queryParams, payload: payload,
-            expectedStatus: [success?.status ?? 200], expectedResponseContains: success.map(expectedKeys) ?? [])]
+        var scenarios = [
+            Scenario(
+                index: 0, endpoint: endpoint, name: "happy_path", description: "\(label): a valid request",
+                pathParams: pathParams, queryParams: queryParams, payload: payload,
+                expectedStatus: [success?.status ?? 200], expectedResponseContains: success.map(expectedKeys) ?? [])
+        ]
         if !pathEntities.isEmpty && ["GET", "PUT", "PATCH", "DELETE"].contains(operation.method) {
             var absent = pathParams
             if let (parameter, name) = pathEntities.last { absent[parameter] = entities[name]?.absentID }
-            scenarios.append(Scenario(
-                index: 0, endpoint: endpoint, name: "not_found", description: "\(label): an id that does not exist",
-                pathParams: absent, queryParams: queryParams, payload: payload, expectedStatus: [404]))
+            scenarios.append(
+                Scenario(
+                    index: 0, endpoint: endpoint, name: "not_found", description: "\(label): an id that does not exist",
+                    pathParams: absent, queryParams: queryParams, payload: payload, expectedStatus: [404]))
         }
         if let bodySchema, case .object(let members)? = payload {
-            for property in sampler.properties(of: bodySchema) ?? [] where members[property.name] != nil || property.required {
+            for property in sampler.properties(of: bodySchema) ?? []
+            where members[property.name] != nil || property.required {
                 for (rule, value) in sampler.violations(of: property) {
                     var broken = members
                     broken[property.name] = value
                     if value == nil { broken.removeValue(forKey: property.name) }
-                    scenarios.append(Scenario(
-                        index: 0, endpoint: endpoint, name: "validation_error_\(property.name)_\(rule)",
-                        description: "\(label): \(property.name) breaks its \(rule.replacingOccurrences(of: "_", with: " ")) rule",
-                        pathParams: pathParams, queryParams: queryParams, payload: .object(broken), expectedStatus: [400, 422]))
+                    scenarios.append(
+                        Scenario(
+                            index: 0, endpoint: endpoint, name: "validation_error_\(property.name)_\(rule)",
+                            description:
+                                "\(label): \(property.name) breaks its \(rule.replacingOccurrences(of: "_", with: " ")) rule",
+                            pathParams: pathParams, queryParams: queryParams, payload: .object(broken),
+                            expectedStatus: [400, 422]))
                 }
             }
         }
@@ -222,7 +252,8 @@ public struct PlanGenerator {
 
     /// The JSON schema of the request body, when it has one.
     func requestSchema(_ operation: Operation) -> JSONSchema? {
-        guard let body = operation.operation.requestBody, let request = try? spec.document.components.lookup(body) else { return nil }
+        guard let body = operation.operation.requestBody, let request = try? spec.document.components.lookup(body)
+        else { return nil }
         return jsonContent(request.content)?.schema.flatMap { try? spec.document.components.lookup($0) }
     }
 
@@ -238,9 +269,16 @@ public struct PlanGenerator {
             }
             guard best == nil || status < best!.0 else { continue }
             let resolved = try? spec.document.components.lookup(response)
-            best = (status, resolved.flatMap { jsonContent($0.content)?.schema }.flatMap { try? spec.document.components.lookup($0) })
+            best = (
+                status,
+                resolved.flatMap { jsonContent($0.content)?.schema }.flatMap {
+                    try? spec.document.components.lookup($0)
+                }
+            )
         }
-        if best == nil, operation.operation.responses.contains(where: { $0.key.value == .default }) { best = (200, nil) }
+        if best == nil, operation.operation.responses.contains(where: { $0.key.value == .default }) {
+            best = (200, nil)
+        }
         return best.map { ($0.0, $0.1) }
     }
 
