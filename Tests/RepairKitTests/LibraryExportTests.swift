@@ -152,6 +152,47 @@ import Testing
         #expect(export.standardError.contains(blocked), "\(export.standardError)")
     }
 
+    /// Promoted patterns become rules for a generator's prompt (guidance, before, after), the
+    /// GRAVEYARD things not to do; candidates stay out unless asked for.
+    @Test func rulesForAGeneratorFromPromotedPatternsAndTheGraveyard() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storePath = directory.url.appendingPathComponent("store.sqlite").path
+        _ = try sampleStore(at: URL(fileURLWithPath: storePath))
+        let markdown = try await CommandRunner.run(
+            CommandRunner.repairctl, ["patterns", "export", "--format", "rules", "--store", storePath])
+        #expect(markdown.status == 0, "\(markdown.standardError)")
+        let text = markdown.standardOutput
+        #expect(text.hasPrefix("# Rules for generating web API apps"))
+        #expect(text.contains("## 1. "), "one rule: the promoted pattern")
+        #expect(!text.contains("## 2. "), "the candidate is not a rule")
+        #expect(
+            text.contains("Instead of (`shop/services.py`):\n\n```python\n        name=payload[\"product_name\"],\n```")
+        )
+        #expect(text.contains("generate:\n\n```python\n        name=payload[\"name\"],\n```"))
+        #expect(text.contains("kept 4 of 5 times, in 2 apps"))
+        #expect(text.contains("## Do not"))
+        #expect(text.contains("regressed ×2 on `POST /{collection} 500 KeyError: <str>`"))
+
+        let json = try await CommandRunner.run(
+            CommandRunner.repairctl,
+            ["patterns", "export", "--format", "rules", "--json", "--candidates", "--store", storePath])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let rules = try #require(object["rules"] as? [[String: Any]])
+        #expect(rules.count == 2, "the candidate healed two apps: a rule when candidates are asked for")
+        #expect(rules.first?["after"] as? String == "        name=payload[\"name\"],")
+        #expect((rules.last?["guidance"] as? String)?.hasPrefix("Declare `GET /{collection}/{id}`") == true)
+        #expect((object["avoid"] as? [[String: Any]])?.first?["outcome"] as? String == "regressed")
+
+        let file = directory.url.appendingPathComponent("out/RULES.md").path
+        let written = try await CommandRunner.run(
+            CommandRunner.repairctl, ["patterns", "export", "--format", "rules", file, "--store", storePath])
+        #expect(written.status == 0)
+        #expect(written.standardError.contains("wrote 1 rule and 1 thing not to do"))
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
+    }
+
     @Test func reviewCommandsWorkFromTheCommandLine() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

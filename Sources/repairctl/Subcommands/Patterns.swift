@@ -31,13 +31,16 @@ struct Patterns: ParsableCommand {
             }
             guard !patterns.isEmpty else { print("No patterns learned yet."); return }
             for pattern in patterns {
-                print("\(pattern.id ?? 0)\t\(pattern.status.rawValue)\t\(pattern.successes)/\(pattern.uses) kept\t\(pattern.signature)")
+                print(
+                    "\(pattern.id ?? 0)\t\(pattern.status.rawValue)\t\(pattern.successes)/\(pattern.uses) kept\t\(pattern.signature)"
+                )
             }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One pattern: signature, stats, template, example diff, apps healed.")
+        static let configuration = CommandConfiguration(
+            abstract: "One pattern: signature, stats, template, example diff, apps healed.")
         @OptionGroup var storeOption: Runs.StoreOption
         @Argument(help: "The pattern id (from patterns list).") var id: Int64
         @Flag(help: "Print JSON.") var json = false
@@ -73,37 +76,91 @@ struct Patterns: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write one Markdown file per pattern into DIR (default: patterns).")
+        static let configuration = CommandConfiguration(
+            abstract: "Write the library: one Markdown file per pattern into DIR, or rules for a code generator.",
+            discussion: """
+                --format markdown (the default) writes one reviewable file per pattern into DEST (default: patterns), \
+                and removes the files of patterns the store no longer has.
+
+                --format rules writes what was learned as guidance a code generator can take in its prompt: \
+                per bug class, what to generate instead, with one before/after example from a kept fix (promoted \
+                patterns only, unless --candidates), then the GRAVEYARD's failed fixes as things not to do. DEST is \
+                a file; without it, or with -, the rules go to standard output. With --json they are JSON.
+                """)
+        enum Format: String, ExpressibleByArgument, CaseIterable { case markdown, rules }
+
         @OptionGroup var storeOption: Runs.StoreOption
-        @Argument(help: "The folder.") var directory = "patterns"
+        @Option(help: "markdown (one file per pattern) or rules (guidance for a generator's prompt).") var format:
+            Format = .markdown
+        @Flag(help: "With --format rules: also candidates kept in at least two apps.") var candidates = false
+        @Flag(help: "Print JSON: the rules themselves with --format rules, else what was written.") var json = false
+        @Argument(help: "The folder (markdown) or file (rules; - or none: standard output).") var destination: String?
 
         func run() throws {
             let database = try storeOption.open()
-            let count = try refusingBadInput(directory) {
-                try LibraryExport.exportPatterns(from: database, to: URL(fileURLWithPath: directory))
+            switch format {
+            case .markdown:
+                let directory = destination ?? "patterns"
+                let count = try refusingBadInput(directory) {
+                    try LibraryExport.exportPatterns(from: database, to: URL(fileURLWithPath: directory))
+                }
+                if json {
+                    try printJSON(["exported": count, "directory": directory])
+                } else {
+                    print("exported \(count) pattern\(count == 1 ? "" : "s") to \(directory)")
+                }
+            case .rules:
+                let rules = try GenerationRules.from(database, includeCandidates: candidates)
+                let text: String
+                if json {
+                    let data = try JSONSerialization.data(
+                        withJSONObject: rules.json, options: [.prettyPrinted, .sortedKeys])
+                    text = String(decoding: data, as: UTF8.self) + "\n"
+                } else {
+                    text = rules.markdown
+                }
+                guard let destination, destination != "-" else {
+                    try Terminal.result(Data(text.utf8))
+                    return
+                }
+                let url = URL(fileURLWithPath: destination)
+                try refusingBadInput(destination) {
+                    try FileManager.default.createDirectory(
+                        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try Data(text.utf8).write(to: url, options: .atomic)
+                }
+                Terminal.progress(
+                    "wrote \(rules.rules.count) rule\(rules.rules.count == 1 ? "" : "s") and \(rules.avoid.count) thing\(rules.avoid.count == 1 ? "" : "s") not to do to \(destination)"
+                )
             }
-            print("exported \(count) pattern\(count == 1 ? "" : "s") to \(directory)")
         }
     }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Merge the pattern files of DIR (default: patterns) into the store; importing twice changes nothing.",
-            discussion: "New patterns are added with the file's counts and status. A pattern the store already knows keeps the store's counts and status (a retired one stays retired); files that say otherwise are listed. A folder unchanged since its last import is skipped.")
+            abstract:
+                "Merge the pattern files of DIR (default: patterns) into the store; importing twice changes nothing.",
+            discussion:
+                "New patterns are added with the file's counts and status. A pattern the store already knows keeps the store's counts and status (a retired one stays retired); files that say otherwise are listed. A folder unchanged since its last import is skipped."
+        )
         @OptionGroup var storeOption: Runs.StoreOption
         @Argument(help: "The folder.") var directory = "patterns"
 
         func run() throws {
             let source = try existingPath(directory, folder: true)
             let database = try storeOption.open(creating: true)
-            let merged = try refusingBadInput(directory) { try LibraryExport.mergePatterns(into: database, from: source) }
+            let merged = try refusingBadInput(directory) {
+                try LibraryExport.mergePatterns(into: database, from: source)
+            }
             guard !merged.skipped else {
                 print("\(directory) is unchanged since its last import: nothing to do")
                 return
             }
             print("read \(merged.read) pattern\(merged.read == 1 ? "" : "s") from \(directory): \(merged.added) new")
             if !merged.differing.isEmpty {
-                print("the store's counts and status were kept for \(merged.differing.count) pattern\(merged.differing.count == 1 ? "" : "s") the files describe otherwise: \(merged.differing.joined(separator: ", "))")
+                print(
+                    "the store's counts and status were kept for \(merged.differing.count) pattern\(merged.differing.count == 1 ? "" : "s") the files describe otherwise: \(merged.differing.joined(separator: ", "))"
+                )
             }
         }
     }
@@ -150,7 +207,8 @@ private func refusingBadInput<T>(_ path: String, _ body: () throws -> T) throws 
 enum PatternJSON {
     static func summary(_ pattern: FixPattern) -> [String: Any] {
         [
-            "id": pattern.id ?? 0, "signature": pattern.signature, "signature_key": pattern.signatureKey, "kind": pattern.kind,
+            "id": pattern.id ?? 0, "signature": pattern.signature, "signature_key": pattern.signatureKey,
+            "kind": pattern.kind,
             "status": pattern.status.rawValue, "successes": pattern.successes, "failures": pattern.failures,
             "entity": pattern.entity ?? NSNull(),
             "apps_healed": (try? JSONSerialization.jsonObject(with: Data(pattern.appsHealed.utf8))) ?? [],
@@ -173,17 +231,25 @@ struct Graveyard: ParsableCommand {
         func run() throws {
             let lessons = try storeOption.open().lessons()
             if json {
-                try printJSON(lessons.map { ["signature": $0.signature, "signature_key": $0.signatureKey, "patch_hash": $0.patchHash,
-                                         "summary": $0.summary, "outcome": $0.outcome, "evidence": $0.evidence, "count": $0.count] })
+                try printJSON(
+                    lessons.map {
+                        [
+                            "signature": $0.signature, "signature_key": $0.signatureKey, "patch_hash": $0.patchHash,
+                            "summary": $0.summary, "outcome": $0.outcome, "evidence": $0.evidence, "count": $0.count,
+                        ]
+                    })
                 return
             }
             guard !lessons.isEmpty else { print("The graveyard is empty."); return }
-            for lesson in lessons { print("\(lesson.outcome) ×\(lesson.count)\t\(lesson.signature)\n\t\(lesson.summary)") }
+            for lesson in lessons {
+                print("\(lesson.outcome) ×\(lesson.count)\t\(lesson.signature)\n\t\(lesson.summary)")
+            }
         }
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the lessons as Markdown to FILE (default: graveyard/GRAVEYARD.md).")
+        static let configuration = CommandConfiguration(
+            abstract: "Write the lessons as Markdown to FILE (default: graveyard/GRAVEYARD.md).")
         @OptionGroup var storeOption: Runs.StoreOption
         @Argument(help: "The file.") var file = "graveyard/GRAVEYARD.md"
 
@@ -192,7 +258,8 @@ struct Graveyard: ParsableCommand {
             let database = try storeOption.open()
             let markdown = try LibraryExport.graveyardMarkdown(from: database)
             try refusingBadInput(file) {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(markdown.utf8).write(to: url, options: .atomic)
             }
             print("exported \(try database.lessons().count) lessons to \(file)")
@@ -200,7 +267,8 @@ struct Graveyard: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Read the lessons of FILE (default: graveyard/GRAVEYARD.md) into the store.")
+        static let configuration = CommandConfiguration(
+            abstract: "Read the lessons of FILE (default: graveyard/GRAVEYARD.md) into the store.")
         @OptionGroup var storeOption: Runs.StoreOption
         @Argument(help: "The file.") var file = "graveyard/GRAVEYARD.md"
 
