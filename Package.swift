@@ -131,6 +131,14 @@ let package = Package(
             path: "Benchmarks/LearningBenchmark"
         ),
         .executableTarget(
+            name: "LearningMatrixBenchmark",
+            dependencies: [
+                "RepairKit", "RepairTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/LearningMatrixBenchmark"
+        ),
+        .executableTarget(
             name: "PatternLookupBenchmark",
             dependencies: [
                 "RepairKit", "RepairTestSupport",

@@ -102,6 +102,12 @@ import Testing
         let outcome = try await heal("projects-flask", fixes: ProjectsFlaskFixes.all)
         expectHealed(outcome, bugs: ProjectsFlaskFixes.bugs)
         #expect(outcome.report.initialPassRate < 0.7)
+        // The repository bug met by two routes is one bug: the second route's group waits for
+        // the first's fix instead of asking the LLM for it again.
+        let attempts = outcome.report.iterations.flatMap(\.attempts)
+        let waited = attempts.filter { $0.outcome == .deferred && $0.detail.contains("crashes where") }
+        #expect(waited.count == 1, "\(attempts.map { "\($0.group) \($0.outcome)" })")
+        #expect(outcome.report.llmCalls == ProjectsFlaskFixes.bugs, "one call per distinct bug")
     }
 
     /// The same situation is the same prompt (no port, no request id): a second app with the

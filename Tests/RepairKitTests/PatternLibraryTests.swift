@@ -281,3 +281,85 @@ import Testing
         #expect(report["llm_calls"] as? Int == 0)
     }
 }
+
+/// A learned fix written for another app: other entities named in it, other surroundings,
+/// another file.
+@Suite struct LearnedFixPlacementTests {
+    @Test func otherEntitiesOfTheAppAreHolesFilledByTheOneWayThatPlaces() {
+        let vocabulary = RouteEntities.vocabulary(of: [
+            "/authors", "/books/{id}", "/members/{id}/loans", "/loans/{loan_id}/return",
+        ])
+        #expect(vocabulary.map(\.singular) == ["author", "book", "member", "loan"])
+        let loans = RouteEntities(route: "/loans", vocabulary: vocabulary)
+        let template = loans.abstract("-    .where(Loan.member == member_id, Loan.book == book_id)\n")
+        #expect(
+            template == "-    .where({{Entity}}.{{other}} == {{other}}_id, {{Entity}}.{{other2}} == {{other2}}_id)\n")
+        #expect(loans.fill(template) == nil, "others need the app's vocabulary: fillings, not fill")
+        let renamed = RouteEntities.vocabulary(of: ["/writers", "/novels/{id}", "/readers/{id}/borrowings"])
+        let fillings = RouteEntities(route: "/borrowings", vocabulary: renamed).fillings(template)
+        #expect(fillings.count == 6, "two holes, three other entities: every ordered pair")
+        #expect(fillings.contains("-    .where(Borrowing.reader == reader_id, Borrowing.novel == novel_id)\n"))
+        // An app with too few other entities cannot fill it.
+        #expect(
+            RouteEntities(route: "/borrowings", vocabulary: [EntityNames(word: "borrowing")!]).fillings(template)
+                .isEmpty)
+    }
+
+    func proposer(_ app: TemporaryDirectory) -> (FixProposer, PatchGuard) {
+        let config = RepairConfig(app: RepairConfig.App(start: "true"))
+        let proposer = FixProposer(
+            appDirectory: app.url, config: config, llm: nil, redactor: SecretRedactor(secrets: []),
+            promptTokenLimit: 4000,
+            logger: Logger(label: "test"))
+        return (proposer, PatchGuard(appDirectory: app.url, config: config))
+    }
+
+    /// Learned in a service module with plain functions; met inlined in a router, one level
+    /// deeper, under an async definition: it lands there, indented as the file is.
+    @Test func aLearnedFixLandsWhereItsLinesAreNow() throws {
+        let app = try TemporaryDirectory()
+        defer { app.remove() }
+        _ = try app.write("app/services/members.py", "def unrelated():\n    return 1\n")
+        let router = try app.write(
+            "app/routers/members.py",
+            """
+            class Routes:
+                async def to_out(self, member):
+                    total = 0
+                    return MemberOut(name=member.full_name)
+
+                async def other(self):
+                    return None
+
+            """)
+        let learned = """
+            --- a/app/services/members.py
+            +++ b/app/services/members.py
+            @@ -1,4 +1,4 @@
+             def to_out(member):
+            -    return MemberOut(name=member.full_name)
+            +    return MemberOut(name=member.name)
+             
+
+            """
+        let (proposer, guardian) = proposer(app)
+        let placed = try #require(proposer.placeOrRelocate(try PatchParser.parse(learned), guard: guardian))
+        #expect(placed.patch.paths == ["app/routers/members.py"])
+        let text = try #require(placed.placed.contents.first?.text)
+        #expect(text.contains("\n        return MemberOut(name=member.name)\n"), "\(text)")
+        #expect(
+            text.contains("    async def to_out(self, member):\n        total = 0\n"),
+            "context lines stay the file's own")
+        #expect(try String(contentsOf: router, encoding: .utf8).contains("full_name"), "placed in memory only")
+    }
+
+    /// Lines that stand in two places are not a place: nothing is guessed.
+    @Test func aLearnedFixWhoseLinesStandTwiceIsNotPlaced() throws {
+        let app = try TemporaryDirectory()
+        defer { app.remove() }
+        _ = try app.write("a.py", "def f():\n    x = 1\n\ndef g():\n    x = 1\n")
+        let learned = "--- a/b.py\n+++ b/b.py\n@@ -1,2 +1,2 @@\n def h():\n-    x = 1\n+    x = 2\n"
+        let (proposer, guardian) = proposer(app)
+        #expect(proposer.placeOrRelocate(try PatchParser.parse(learned), guard: guardian) == nil)
+    }
+}

@@ -24,6 +24,9 @@ public enum MessageNormalizer {
             "<Name>"
         ),
         (#"\{\{[A-Za-z0-9:]+\}\}"#, "<name>"),
+        // A list of names (`Choices are: doctor, doctor_id, duration, …`): its order follows
+        // the names, so the whole list is one placeholder.
+        (#"\b[\w<>.]+(?:, [\w<>.]+){3,}"#, "<list>"),
         (#"\b0x[0-9a-fA-F]+\b"#, "<hex>"),
         (#"\b(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"#, "<hex>"),
         (#"-?\b\d+(\.\d+)?\b"#, "<num>"),

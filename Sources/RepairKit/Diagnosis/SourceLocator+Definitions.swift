@@ -84,16 +84,44 @@ extension SourceLocator {
         guard let source = files.first(where: { $0.path == file }) else { return nil }
         for (index, line) in source.lines.enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard
-                trimmed.hasPrefix("def \(name)(") || trimmed.hasPrefix("async def \(name)(")
-                    || trimmed.hasPrefix("function \(name)(")
-                    || trimmed.hasPrefix("async function \(name)(")
-            else { continue }
+            guard Self.defines(name, trimmed) else { continue }
             return SourceLocation(
                 file: file, line: index + 1, function: name, note: "definition of \(name)", text: trimmed,
                 lastLine: Self.blockEnd(from: index, in: source.lines))
         }
         return nil
+    }
+
+    /// Whether a trimmed line defines the function `name`: `def`/`async def`, `function`/
+    /// `async function` (exported or not), or a function assigned to a name
+    /// (`const name = async (id) => {`, `const name = function (`).
+    static func defines(_ name: String, _ trimmed: String) -> Bool {
+        var line = Substring(trimmed)
+        for prefix in ["export ", "default "] where line.hasPrefix(prefix) { line = line.dropFirst(prefix.count) }
+        if line.hasPrefix("def \(name)(") || line.hasPrefix("async def \(name)(") || line.hasPrefix("function \(name)(")
+            || line.hasPrefix("async function \(name)(")
+        {
+            return true
+        }
+        for keyword in ["const ", "let ", "var "] where line.hasPrefix(keyword + name + " = ") {
+            let value = line.dropFirst(keyword.count + name.count + 3)
+            return value.hasPrefix("(") || value.hasPrefix("async") || value.hasPrefix("function")
+                || value.first.map { $0.isLetter && value.contains("=>") } == true
+        }
+        return false
+    }
+
+    /// Whether a trimmed line starts a function definition of any name.
+    static func startsDefinition(_ trimmed: String) -> Bool {
+        if trimmed.hasPrefix("def ") || trimmed.hasPrefix("async def ") || trimmed.hasPrefix("function ")
+            || trimmed.hasPrefix("async function ") || trimmed.hasPrefix("export function ")
+            || trimmed.hasPrefix("export async function ")
+        {
+            return true
+        }
+        let words = trimmed.split(separator: " ", maxSplits: 2)
+        guard words.count == 3, ["const", "let", "var"].contains(words[0]) else { return false }
+        return defines(String(words[1]), trimmed)
     }
 
     /// The function whose body holds `line`: its first and last line.
@@ -102,10 +130,10 @@ extension SourceLocator {
         var index = line - 1
         while index >= 0 {
             let trimmed = lines[index].trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("def ") || trimmed.hasPrefix("async def ") || trimmed.hasPrefix("function ")
-                || trimmed.hasPrefix("async function ")
-            {
-                return (index + 1, Self.blockEnd(from: index, in: lines))
+            if Self.startsDefinition(trimmed) {
+                // A definition that ended before the line does not hold it.
+                let end = Self.blockEnd(from: index, in: lines)
+                return end >= line ? (index + 1, end) : nil
             }
             if line - index > 80 { return nil }
             index -= 1

@@ -65,4 +65,11 @@ public struct ViolationGroup: Sendable {
     /// How the group's trace was tied to its request.
     public var traceEvidence: TraceEvidence? { violations.lazy.compactMap(\.traceEvidence).first }
     public var scenarioNames: [String] { violations.map(\.result.scenario.name) }
+    /// Where the group's root exception was raised (type, normalised message, innermost in-app
+    /// frame with its line): two groups with one crash site are one bug met by two routes.
+    public var crashSite: String? {
+        guard let root = trace?.rootCause, let frame = root.topInAppFrame else { return nil }
+        return
+            "\(root.exceptionType)|\(MessageNormalizer.normalize(root.message))|\(frame.file):\(frame.function):\(frame.line ?? 0)"
+    }
 }

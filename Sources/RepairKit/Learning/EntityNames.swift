@@ -126,6 +126,27 @@ public struct EntityNames: Sendable, Equatable {
 /// `/loans/{id}/return` is about loans only (`return` is an action).
 public struct RouteEntities: Sendable, Equatable {
     public var entities: [EntityNames]
+    /// The app's other entities (from its plan's routes): a fix may name them too
+    /// (`Loan.member` on `POST /loans`). In a template they are `{{other}}`, `{{other2}}`, …
+    /// numbered by where they first appear.
+    public var others: [EntityNames] = []
+
+    init(entities: [EntityNames]) { self.entities = entities }
+
+    /// The route's entities, and the app's others from `vocabulary`.
+    public init(route: String, vocabulary: [EntityNames]) {
+        self.init(route: route)
+        others = vocabulary.filter { !entities.contains($0) }
+    }
+
+    /// Every entity of every route of `routes`, in order of first appearance.
+    public static func vocabulary(of routes: [String]) -> [EntityNames] {
+        var result: [EntityNames] = []
+        for route in routes {
+            for names in RouteEntities(route: route).entities where !result.contains(names) { result.append(names) }
+        }
+        return result
+    }
 
     public init(route: String) {
         let segments = route.split(separator: "/").map(String.init)
@@ -153,11 +174,25 @@ public struct RouteEntities: Sendable, Equatable {
     }
 
     /// Every spelling of every entity and its hole, longest first, so `products` is not read
-    /// as `product` + `s`.
-    var spellings: [(text: String, hole: String)] {
+    /// as `product` + `s`; with the other entities `text` names, by where they first appear.
+    func spellings(naming text: String? = nil) -> [(text: String, hole: String)] {
+        var assigned = roles
+        if let text, !others.isEmpty {
+            var rest = text
+            for (spelling, hole) in RouteEntities(entities: entities).spellings() {
+                rest = Self.replacingWords(spelling, with: hole, in: rest)
+            }
+            let present = others.compactMap { names -> (EntityNames, Int)? in
+                let first = names.spellings(role: "other").compactMap { Self.firstWord($0.text, in: rest) }.min()
+                return first.map { (names, $0) }
+            }.sorted { $0.1 < $1.1 }
+            for (index, (names, _)) in present.enumerated() {
+                assigned.append((names, index == 0 ? "other" : "other\(index + 1)"))
+            }
+        }
         var seen: Set<String> = []
         // A one-word name spells the same in several forms: its first hole stands for all.
-        return roles.flatMap { $0.names.spellings(role: $0.role) }.filter { seen.insert($0.text).inserted }
+        return assigned.flatMap { $0.names.spellings(role: $0.role) }.filter { seen.insert($0.text).inserted }
             .sorted { $0.text.count > $1.text.count }
     }
 
@@ -166,25 +201,62 @@ public struct RouteEntities: Sendable, Equatable {
     /// (`stat` in `status`).
     public func abstract(_ text: String) -> String {
         var result = text
-        for (spelling, hole) in spellings { result = Self.replacingWords(spelling, with: hole, in: result) }
+        for (spelling, hole) in spellings(naming: text) {
+            result = Self.replacingWords(spelling, with: hole, in: result)
+        }
         return result
     }
 
     /// Fills the holes of `template` with these entities' names; nil when it has a hole this
-    /// route has no entity for.
+    /// route has no entity for, or names other entities (see `fillings`).
     public func fill(_ template: String) -> String? {
-        var result = template
-        for (names, role) in roles {
-            for hole in EntityNames.holes(role: role) {
-                result = result.replacingOccurrences(
-                    of: hole.text, with: names.spelling(hole.form, plural: hole.plural))
-            }
-        }
-        return Self.allHoles.contains { result.contains($0) } ? nil : result
+        fillings(template, limit: 1).first.flatMap { Self.otherHoles.contains(where: template.contains) ? nil : $0 }
     }
 
-    static let allHoles: [String] = ["entity", "parent", "parent2", "parent3", "parent4"].flatMap {
+    /// Every way to fill `template`: the route's holes by role, each other-entity hole by one
+    /// of the app's other entities (each used once), at most `limit` ways.
+    public func fillings(_ template: String, limit: Int = 24) -> [String] {
+        var base = template
+        for (names, role) in roles {
+            for hole in EntityNames.holes(role: role) {
+                base = base.replacingOccurrences(of: hole.text, with: names.spelling(hole.form, plural: hole.plural))
+            }
+        }
+        let needed = (0..<4).map { $0 == 0 ? "other" : "other\($0 + 1)" }.prefix {
+            role in EntityNames.holes(role: role).contains { base.contains($0.text) }
+        }
+        var results: [String] = []
+        func assign(_ index: Int, _ text: String, _ used: [EntityNames]) {
+            guard results.count < limit else { return }
+            guard index < needed.count else {
+                if !Self.allHoles.contains(where: text.contains) { results.append(text) }
+                return
+            }
+            for names in others where !used.contains(names) {
+                var filled = text
+                for hole in EntityNames.holes(role: needed[index]) {
+                    filled = filled.replacingOccurrences(
+                        of: hole.text, with: names.spelling(hole.form, plural: hole.plural))
+                }
+                assign(index + 1, filled, used + [names])
+            }
+        }
+        assign(0, base, [])
+        return results
+    }
+
+    static let otherHoles: [String] = ["other", "other2", "other3", "other4"].flatMap {
         EntityNames.holes(role: $0).map(\.text)
+    }
+
+    static let allHoles: [String] =
+        ["entity", "parent", "parent2", "parent3", "parent4"].flatMap { EntityNames.holes(role: $0).map(\.text) }
+        + otherHoles
+
+    /// Where `word` first stands on identifier-part boundaries in `text`.
+    static func firstWord(_ word: String, in text: String) -> Int? {
+        let marked = replacingWords(word, with: "\u{0}", in: text)
+        return marked.firstIndex(of: "\u{0}").map { marked.distance(from: marked.startIndex, to: $0) }
     }
 
     /// `text` with each occurrence of `word` that stands on identifier-part boundaries replaced.

@@ -5,14 +5,28 @@ import GRDB
 /// and what must never be tried for it again.
 public struct PatternLibrary: Sendable {
     let database: RepairDatabase
+    /// The app's entities (from its plan's routes): a fix naming another entity than its
+    /// route's is learned and filled with them too.
+    let vocabulary: [EntityNames]
 
-    public init(_ database: RepairDatabase) { self.database = database }
+    public init(_ database: RepairDatabase, vocabulary: [EntityNames] = []) {
+        self.database = database
+        self.vocabulary = vocabulary
+    }
+
+    /// The library for an app healed against `plan`.
+    public init(_ database: RepairDatabase, plan: SmokePlan) {
+        self.init(database, vocabulary: RouteEntities.vocabulary(of: plan.scenarios.map(\.endpoint.path)))
+    }
 
     /// A patch to try before asking the LLM, written for this group's entity.
     public struct Candidate: Sendable {
         public var pattern: FixPattern
         /// The patch text: the example as it is, or the template filled for this entity.
-        public var patch: String
+        public var patch: String { patches.first ?? "" }
+        /// Every filling of the template (one per way to name the app's other entities in it);
+        /// the one that places, if only one does, is the fix.
+        public var patches: [String]
         /// True when the example diff is used unchanged (same entity), false when generalised.
         public var exact: Bool
     }
@@ -28,7 +42,7 @@ public struct PatternLibrary: Sendable {
             )
             .fetchAll(db)
         }
-        let entities = RouteEntities(route: group.route)
+        let entities = RouteEntities(route: group.route, vocabulary: vocabulary)
         let own = entities.entities.last?.singular
         let ranked = patterns.sorted {
             ($0.status == .promoted ? 1 : 0, $0.successRate, $0.successes) > (
@@ -37,12 +51,11 @@ public struct PatternLibrary: Sendable {
         }
         var result: [Candidate] = []
         for pattern in ranked where pattern.entity == own {
-            result.append(Candidate(pattern: pattern, patch: pattern.exampleDiff, exact: true))
+            result.append(Candidate(pattern: pattern, patches: [pattern.exampleDiff], exact: true))
         }
         for pattern in ranked where pattern.entity != own {
-            if let patch = entities.fill(pattern.template) {
-                result.append(Candidate(pattern: pattern, patch: patch, exact: false))
-            }
+            let patches = entities.fillings(pattern.template)
+            if !patches.isEmpty { result.append(Candidate(pattern: pattern, patches: patches, exact: false)) }
         }
         return Array(result.prefix(limit))
     }
@@ -93,7 +106,7 @@ public struct PatternLibrary: Sendable {
         diff: String, group: ViolationGroup, appDirectory: URL, pattern source: FixPattern? = nil
     ) throws {
         let signature = Signature(group)
-        let entities = RouteEntities(route: group.route)
+        let entities = RouteEntities(route: group.route, vocabulary: vocabulary)
         let template = entities.abstract(diff)
         let shape = Self.shapeKey(template)
         try database.writer.write { db in

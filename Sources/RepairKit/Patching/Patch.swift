@@ -12,6 +12,46 @@ public struct Patch: Sendable, Equatable {
     }
 }
 
+extension Patch {
+    /// The patch with each hunk cut to its changed lines, where they remove something (the
+    /// removed lines then place it, and must stand once); a hunk that only adds keeps one
+    /// context line each side. For learned fixes met among other surroundings.
+    public func changedLinesOnly() -> Patch { cut(leading: true, trailing: true) }
+
+    /// The patch without the context before (`leading`) and/or after (`trailing`) each
+    /// hunk's changed lines, as far as the hunk can still be placed (see `changedLinesOnly`).
+    public func cut(leading: Bool, trailing: Bool) -> Patch {
+        Patch(
+            edits: edits.map { edit in
+                guard case .hunks(let hunks) = edit.change else { return edit }
+                var edit = edit
+                edit.change = .hunks(hunks.map { $0.cut(leading: leading, trailing: trailing) })
+                return edit
+            })
+    }
+}
+
+extension Hunk {
+    func cut(leading cutLeading: Bool, trailing cutTrailing: Bool) -> Hunk {
+        var leading = 0
+        while leading < min(before.count, after.count), before[leading] == after[leading] { leading += 1 }
+        var trailing = 0
+        while trailing < min(before.count, after.count) - leading,
+            before[before.count - 1 - trailing] == after[after.count - 1 - trailing]
+        {
+            trailing += 1
+        }
+        let removed = before[leading..<(before.count - trailing)]
+        let keep = removed.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ? 0 : 1
+        let front = cutLeading ? max(0, leading - keep) : 0
+        let backBefore = cutTrailing ? min(before.count, before.count - trailing + keep) : before.count
+        let backAfter = cutTrailing ? min(after.count, after.count - trailing + keep) : after.count
+        return Hunk(
+            oldStart: oldStart + front, before: Array(before[front..<backBefore]),
+            after: Array(after[front..<backAfter]))
+    }
+}
+
 /// The edits of one file: unified-diff hunks or SEARCH/REPLACE blocks.
 public struct FileEdit: Sendable, Equatable {
     public enum Change: Sendable, Equatable {

@@ -113,8 +113,17 @@ struct FixProposer: Sendable {
     func patternProposal(for group: ViolationGroup, library: PatternLibrary, guard guardian: PatchGuard) -> Proposal? {
         guard let candidates = try? library.candidates(for: group) else { return nil }
         for candidate in candidates {
-            guard let parsed = try? PatchParser.parse(candidate.patch),
-                let (patch, placed) = placeOrRelocate(parsed, guard: guardian),
+            // Of the template's fillings, the change that places: several fillings may place
+            // as one change (they differed in context only); two changes are a guess, not a fix.
+            var placing: [(patch: Patch, placed: (contents: [(path: String, text: String)], diff: String))] = []
+            for text in candidate.patches {
+                guard let parsed = try? PatchParser.parse(text), let found = placeOrRelocate(parsed, guard: guardian),
+                    !placing.contains(where: { $0.placed.diff == found.placed.diff })
+                else { continue }
+                placing.append(found)
+                if placing.count > 1 { break }
+            }
+            guard placing.count == 1, let (patch, placed) = placing.first,
                 (try? library.lesson(burying: placed.diff, for: group)) == nil
             else { continue }
             return Proposal(
@@ -133,16 +142,29 @@ struct FixProposer: Sendable {
         _ patch: Patch, guard guardian: PatchGuard
     ) -> (patch: Patch, placed: (contents: [(path: String, text: String)], diff: String))? {
         if case .success(let placed) = place(patch, guard: guardian) { return (patch, placed) }
+        // The same change among other surroundings (a handler made async, a function written
+        // as an arrow): without the context on one side, then with its changed lines alone —
+        // each placed only where it stands once.
+        let core = patch.changedLinesOnly()
+        for cut in [patch.cut(leading: true, trailing: false), patch.cut(leading: false, trailing: true), core]
+        where cut != patch {
+            if case .success(let placed) = place(cut, guard: guardian) { return (cut, placed) }
+        }
         guard patch.paths.count == 1, let named = patch.paths.first else { return nil }
         let kind = (named as NSString).pathExtension
         var found: [(Patch, (contents: [(path: String, text: String)], diff: String))] = []
         for file in SourceLocator.sourcePaths(in: appDirectory)
         where file != named && (file as NSString).pathExtension == kind {
-            let moved = Patch(
-                edits: patch.edits.map {
-                    var edit = $0; edit.path = file; return edit
-                })
-            if case .success(let placed) = place(moved, guard: guardian) { found.append((moved, placed)) }
+            for candidate in [patch, core] {
+                let moved = Patch(
+                    edits: candidate.edits.map {
+                        var edit = $0; edit.path = file; return edit
+                    })
+                if case .success(let placed) = place(moved, guard: guardian) {
+                    found.append((moved, placed))
+                    break
+                }
+            }
             if found.count > 1 { return nil }
         }
         return found.first

@@ -60,7 +60,8 @@ public struct HealCycle: Sendable {
     /// Runs the cycle holding the app's lock: `lock` when the caller took it, else one taken
     /// here (waiting up to `lockWait`) and released at the end. Whatever ends the cycle early
     /// (cancellation, an error), every change not yet kept is rolled back before it returns.
-    public func run(holding lock: AppLock? = nil, events: (@Sendable (Event) -> Void)? = nil) async throws -> HealReport {
+    public func run(holding lock: AppLock? = nil, events: (@Sendable (Event) -> Void)? = nil) async throws -> HealReport
+    {
         let held: AppLock
         if let lock {
             held = lock
@@ -101,9 +102,11 @@ public struct HealCycle: Sendable {
         var keptDiffs: [String] = []
         var stopReason = "the app passed its plan"
         let guardian = PatchGuard(appDirectory: appDirectory, config: config, planFile: planFile)
-        let library = store.map(PatternLibrary.init)
+        let library = store.map { PatternLibrary($0, plan: plan) }
         // Groups whose prompt got an answer with no usable edit, by that prompt's hash.
         var fruitless: [String: String] = [:]
+        // Groups that waited once for another group's fix of the same crash site.
+        var waitedForSameCrash: Set<String> = []
 
         if !needsRepair(current) {
             return try finished(
@@ -122,6 +125,10 @@ public struct HealCycle: Sendable {
             let failing = Set(current.groups.map(\.key))
             pending = pending.filter { failing.contains($0.group.key) }
             var budgetSpent = false
+            // Fixes that cost nothing first — a deferred fix still placing, a learned pattern —
+            // so a group that crashes where one of those groups crashes waits for its fix
+            // instead of asking the LLM for the same bug.
+            var unproposed: [ViolationGroup] = []
             for group in current.groups where group.method != "" || current.appFailure != nil {
                 try Task.checkCancellation()
                 if let waiting = pending.firstIndex(where: { $0.group.key == group.key }) {
@@ -139,6 +146,20 @@ public struct HealCycle: Sendable {
                 // A fix learned before, for no tokens, before any LLM call.
                 if let library, let proposal = proposer.patternProposal(for: group, library: library, guard: guardian) {
                     proposals.append(proposal)
+                    continue
+                }
+                unproposed.append(group)
+            }
+            for group in unproposed {
+                try Task.checkCancellation()
+                if let site = group.crashSite, !waitedForSameCrash.contains(group.key),
+                    let other = proposals.first(where: { $0.group.crashSite == site })
+                {
+                    waitedForSameCrash.insert(group.key)
+                    attempts.append(
+                        AttemptReport.unasked(
+                            group, .deferred,
+                            detail: "it crashes where \(other.group.key) does, whose fix is tried first"))
                     continue
                 }
                 guard let llm else {
@@ -170,7 +191,8 @@ public struct HealCycle: Sendable {
                 events?(.asking(group: group.key))
                 // Counted before it is sent: a cycle killed while waiting keeps the spend.
                 try store?.recordSpend(
-                    runID: initial.runID, calls: spending.calls + 1, tokensIn: spending.tokensIn + prompt.estimatedTokens,
+                    runID: initial.runID, calls: spending.calls + 1,
+                    tokensIn: spending.tokensIn + prompt.estimatedTokens,
                     tokensOut: spending.tokensOut)
                 let answer = await proposer.ask(llm, prompt, group: group, spending: &spending, guard: guardian)
                 try recordSpend(spending, runID: initial.runID)
