@@ -34,7 +34,7 @@ public enum LibraryExport {
 
             ## Template
 
-            The fix with the entity's names as holes ({{entity}}, {{entities}}, {{Entity}}, …).
+            The fix with names as holes: the route's entity ({{entity}}, {{Entities}}, …), its parents ({{parent}}, …) and the app's other entities it names ({{other}}, {{other2}}, …).
 
             ````diff
             \(pattern.template.hasSuffix("\n") ? String(pattern.template.dropLast()) : pattern.template)
