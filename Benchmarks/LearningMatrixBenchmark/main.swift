@@ -6,7 +6,9 @@
 //   LearningMatrixBenchmark [variants=10] [markdown-file] [frameworks=fastapi,flask,django,express]
 //
 // Targets per framework (issue 14): LLM calls ≤ bug classes + 1; every app after the first
-// heals with 0 tokens; pattern rows ≤ distinct fix shapes; at least one promotion. Printed
+// with only known bugs heals with 0 tokens; pattern rows ≤ distinct fix shapes; at least one
+// promotion; and across the matrix at least one retirement (flask's variants change a
+// convention from the second app on, and the next three run without an LLM). Printed
 // beside the naive cost (every app asks the LLM for every bug), and written as Markdown with
 // the rules export of the last store when a file is given.
 import Foundation
@@ -90,7 +92,7 @@ for framework in frameworks {
     let records = generated.standardOutput.split(separator: "\n").compactMap {
         try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }
-    var variants: [(app: URL, structure: [String], fixes: [PlantedFix])] = []
+    var variants: [(app: URL, structure: [String], fixes: [PlantedFix], newShapes: Int)] = []
     for record in records {
         let app = URL(fileURLWithPath: record["folder"] as? String ?? "")
         let fixesData = try Data(contentsOf: URL(fileURLWithPath: record["fixes"] as? String ?? ""))
@@ -100,8 +102,13 @@ for framework in frameworks {
                 file: fix["file"] as? String ?? "",
                 edits: (fix["edits"] as? [[String]] ?? []).map { ($0[0], $0[1]) })
         }
-        variants.append((app, record["structure"] as? [String] ?? [], fixes))
+        variants.append((app, record["structure"] as? [String] ?? [], fixes, record["new_fix_shapes"] as? Int ?? 0))
     }
+    // Where a generator change brings a new fix shape, the pipeline's LLM budget is spent for
+    // the next 3 apps: they run on the library alone, as a pipeline without an LLM would. The
+    // fix learned before the change still places there and fails: it is retired.
+    let changed = variants.firstIndex { $0.newShapes > 0 }
+    let withoutLLM = changed.map { Set($0..<min(variants.count - 1, $0 + 3)) } ?? []
     // A good model: any variant's bug is answered when its prompt shows the evidence.
     var steps: [[String: Any]] = []
     for variant in variants {
@@ -116,26 +123,32 @@ for framework in frameworks {
     llm.primary.apiKeyEnv = "BENCH_KEY"
     let service = try LLMService(config: llm, environment: ["BENCH_KEY": "sk-bench-0001"], cache: nil)
     let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("\(framework.name).sqlite"))
-    // Bug classes: distinct fixes (one bug met by two routes is one class).
+    // Bug classes: distinct fixes (one bug met by two routes is one class). Fix shapes: a
+    // pattern is a failure's signature and a fix, so one per planted fix (the bug met by two
+    // routes is learned for both), and one more for each convention a later variant changes.
     let bugClasses = Set(framework.fixes.map { $0.edits.map { "\($0.old)→\($0.new)" }.joined(separator: "|") }).count
+    let fixShapes = framework.fixes.count + variants.reduce(0) { $0 + $1.newShapes }
 
     say("")
-    say("\(framework.name) (\(framework.stack)): \(bugClasses) bug classes")
+    say("\(framework.name) (\(framework.stack)): \(bugClasses) bug classes, \(fixShapes) fix shapes")
     say(
         "  app                             structure                                   healed  pass rate        LLM calls  tokens  from patterns   time"
     )
     var apps: [AppResult] = []
-    for variant in variants {
+    var newShapeSeen = false
+    var targetApps: [(result: AppResult, known: Bool)] = []
+    for (index, variant) in variants.enumerated() {
         let inputs = try SmokeInputs.load(
             appDirectory: variant.app, overrides: ["repair.max_iterations=6"], environment: [:])
         var config = inputs.config
+        let asks = !withoutLLM.contains(index)
         config.llm = llm
         config.app.env.merge(environment) { _, new in new }
         let started = ContinuousClock.now
         let report = try await HealCycle(
-            appDirectory: variant.app, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: service,
-            redactor: SecretRedactor(secrets: ["sk-bench-0001"]), promptTokenLimit: 6000, store: store,
-            logger: Logger(label: "bench")
+            appDirectory: variant.app, config: config, plan: inputs.plan, planFile: inputs.planFile,
+            llm: asks ? service : nil, redactor: SecretRedactor(secrets: ["sk-bench-0001"]), promptTokenLimit: 6000,
+            store: store, logger: Logger(label: "bench")
         ).run()
         let seconds = BenchmarkSupport.seconds(ContinuousClock.now - started)
         let kept = report.iterations.flatMap(\.attempts).filter { $0.outcome == .kept && $0.source == "pattern" }.count
@@ -144,12 +157,21 @@ for framework in frameworks {
             initial: report.initialPassRate, final: report.finalPassRate, calls: report.llmCalls,
             tokens: report.tokensIn + report.tokensOut, fromPatterns: kept, seconds: seconds)
         apps.append(result)
-        if variant.app != variants.first?.app {
+        // Held to the targets: every app asked with an LLM; those after the first count as
+        // known-bug apps unless they are the first with the LLM back after a new fix shape.
+        if asks {
+            let bringsNewShape = variant.newShapes > 0 || (changed != nil && index > changed! && !newShapeSeen)
+            if bringsNewShape { newShapeSeen = true }
+            targetApps.append((result, index > 0 && !bringsNewShape))
+        }
+        if index > 0 {
             for attempt in report.iterations.flatMap(\.attempts) where attempt.source == "llm" && attempt.tokensIn > 0 {
                 say("    asked the LLM: \(attempt.group) → \(attempt.outcome.rawValue)")
             }
         }
-        let structure = result.structure.isEmpty ? "as the fixture" : result.structure.joined(separator: ", ")
+        let structure =
+            (asks ? "" : "no LLM; ")
+            + (result.structure.isEmpty ? "as the fixture" : result.structure.joined(separator: ", "))
         say(
             String(
                 format: "  %@ %@ %@  %5.1f%% → %5.1f%%  %9d  %6d  %13d  %5.1f s",
@@ -163,10 +185,12 @@ for framework in frameworks {
     let rules = try GenerationRules.from(store).markdown
     var missed: [String] = []
     let calls = apps.reduce(0) { $0 + $1.calls }
-    if apps.contains(where: { !$0.healed }) { missed.append("an app did not heal") }
+    if targetApps.contains(where: { !$0.result.healed }) { missed.append("an app healed with an LLM did not heal") }
     if calls > bugClasses + 1 { missed.append("\(calls) LLM calls > \(bugClasses + 1)") }
-    if apps.dropFirst().contains(where: { $0.tokens > 0 }) { missed.append("an app after the first spent tokens") }
-    if patterns.count > bugClasses { missed.append("\(patterns.count) pattern rows > \(bugClasses) fix shapes") }
+    if targetApps.contains(where: { $0.known && $0.result.tokens > 0 }) {
+        missed.append("an app with only known bugs spent tokens")
+    }
+    if patterns.count > fixShapes { missed.append("\(patterns.count) pattern rows > \(fixShapes) fix shapes") }
     let promoted = patterns.filter { $0.status == .promoted }.count
     let retired = patterns.filter { $0.status == .retired }.count
     if promoted == 0 { missed.append("no pattern was promoted") }
@@ -176,16 +200,24 @@ for framework in frameworks {
     results.append(result)
     say(
         "  LLM calls \(calls) beside the naive \(apps.count * bugClasses) (\(apps.count) apps × \(bugClasses) bug classes); "
-            + "pattern rows \(patterns.count) for \(bugClasses) fix shapes; \(promoted) promoted, \(retired) retired")
+            + "pattern rows \(patterns.count) for \(fixShapes) fix shapes; \(promoted) promoted, \(retired) retired")
     say(missed.isEmpty ? "  targets met" : "  targets missed: " + missed.joined(separator: ", "))
 }
 
-let allMet = results.allSatisfy(\.missed.isEmpty)
+// A retirement is expected where a generator change made a learned fix wrong (flask).
+let retirements = results.reduce(0) { $0 + $1.retired }
+let retirementExpected = wanted.contains("flask")
+let allMet = results.allSatisfy(\.missed.isEmpty) && (retirements > 0 || !retirementExpected)
 say("")
+say(
+    "\(retirements) pattern\(retirements == 1 ? "" : "s") retired across the matrix\(retirementExpected ? " (target: at least one)" : "")"
+)
 say(
     allMet
         ? "all targets met on every framework"
-        : "targets missed on: " + results.filter { !$0.missed.isEmpty }.map(\.framework.name).joined(separator: ", "))
+        : "targets missed on: "
+            + (results.filter { !$0.missed.isEmpty }.map(\.framework.name)
+            + (retirementExpected && retirements == 0 ? ["no retirement"] : [])).joined(separator: ", "))
 
 if let markdownFile {
     var markdown = """

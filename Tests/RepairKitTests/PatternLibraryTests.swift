@@ -91,6 +91,47 @@ import Testing
         #expect(try store.patterns().first?.successes == 5)
     }
 
+    /// A fix from a pattern that fails is counted against it, with the app; below 30% over at
+    /// least 3 uses it is retired, and the export says where it failed.
+    @Test func aPatternsFailuresRetireItAndNameTheApps() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("a.sqlite"))
+        let library = PatternLibrary(store)
+        let diff =
+            "--- a/app/routes.py\n+++ b/app/routes.py\n@@ -1,2 +1,3 @@\n health_check()\n+router.get(\"/products/{product_id}\")\n"
+        try library.recordSuccess(
+            diff: diff, group: group("/products/{product_id}"), appDirectory: URL(fileURLWithPath: "/apps/a"))
+        let pattern = try #require(try store.patterns().first)
+        for (index, app) in ["/apps/b", "/apps/c", "/apps/d"].enumerated() {
+            try library.recordFailure(
+                diff: diff.replacingOccurrences(of: "products", with: "items\(index)"),
+                group: group("/products/{product_id}"),
+                outcome: "not_healed", evidence: "none of its scenarios passed", pattern: pattern,
+                appDirectory: URL(fileURLWithPath: app))
+            let stored = try #require(try store.patterns().first)
+            #expect(stored.status == (index < 2 ? .candidate : .retired), "1 of \(index + 2)")
+        }
+        let stored = try #require(try store.patterns().first)
+        #expect(
+            (try? JSONDecoder().decode([String].self, from: Data(stored.appsFailed.utf8))) == [
+                "/apps/b", "/apps/c", "/apps/d",
+            ])
+        let folder = directory.url.appendingPathComponent("patterns")
+        try LibraryExport.exportPatterns(from: store, to: folder)
+        let text = try String(
+            contentsOf: folder.appendingPathComponent(LibraryExport.fileName(for: stored)), encoding: .utf8)
+        #expect(text.contains("- status: retired\n"))
+        #expect(text.contains("- apps-failed: b, c, d\n"))
+        let fresh = try RepairDatabase.inMemory()
+        try LibraryExport.importPatterns(into: fresh, from: folder)
+        #expect(try fresh.patterns().first?.status == .retired)
+        #expect(
+            try fresh.patterns().first.map {
+                (try? JSONDecoder().decode([String].self, from: Data($0.appsFailed.utf8))) ?? []
+            } == ["b", "c", "d"])
+    }
+
     @Test func aPatchThatFailedIsBuriedAndRefusedWhenProposedAgain() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -19,6 +19,8 @@ public enum LibraryExport {
     }
 
     public static func markdown(for pattern: FixPattern) -> String {
+        let failedApps = ((try? JSONDecoder().decode([String].self, from: Data(pattern.appsFailed.utf8))) ?? [])
+            .map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
         let apps = ((try? JSONDecoder().decode([String].self, from: Data(pattern.appsHealed.utf8))) ?? [])
             .map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
         return """
@@ -31,6 +33,7 @@ public enum LibraryExport {
             - failures: \(pattern.failures)
             - entity: \(pattern.entity ?? "")
             - apps-healed: \(apps.joined(separator: ", "))
+            - apps-failed: \(failedApps.joined(separator: ", "))
 
             ## Template
 
@@ -206,6 +209,9 @@ public enum LibraryExport {
             successes: successes, failures: failures, status: status, createdAt: Date(), updatedAt: Date(),
             exceptionType: Signature.exceptionType(of: signature))
         pattern.statusByHand = byHand
+        let failed = (fields["apps-failed"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        pattern.appsFailed = String(decoding: (try? JSONEncoder().encode(failed)) ?? Data("[]".utf8), as: UTF8.self)
         return pattern
     }
 

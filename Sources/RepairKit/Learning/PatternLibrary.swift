@@ -139,7 +139,8 @@ public struct PatternLibrary: Sendable {
     /// A fix that was rolled back: buries the patch for the signature, and weakens the
     /// pattern it came from.
     public func recordFailure(
-        diff: String, group: ViolationGroup, outcome: String, evidence: String, pattern: FixPattern?
+        diff: String, group: ViolationGroup, outcome: String, evidence: String, pattern: FixPattern?,
+        appDirectory: URL? = nil
     ) throws {
         let signature = Signature(group)
         let hash = Self.patchHash(diff)
@@ -160,6 +161,7 @@ public struct PatternLibrary: Sendable {
             }
             if let id = pattern?.id, var stored = try FixPattern.fetchOne(db, key: id) {
                 stored.failures += 1
+                if let appDirectory { stored.appsFailed = Self.adding(appDirectory.path, to: stored.appsFailed) }
                 stored.status = Self.status(stored)
                 stored.updatedAt = now
                 try stored.update(db)

@@ -142,6 +142,8 @@ public struct FixPattern: Codable, Sendable, FetchableRecord, MutablePersistable
     /// same fix on another entity or in another file has the same shape, and strengthens the
     /// same pattern.
     public var shapeKey = ""
+    /// JSON list of app directories where a fix from it was tried and failed.
+    public var appsFailed = "[]"
 
     public init(
         id: Int64? = nil, signatureKey: String, signature: String, kind: String, template: String, exampleDiff: String,

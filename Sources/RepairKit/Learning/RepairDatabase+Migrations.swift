@@ -156,6 +156,9 @@ extension RepairDatabase {
             }
             try db.create(index: "fixPattern_signature_shape", on: "fixPattern", columns: ["signatureKey", "shapeKey"])
         }
+        migrator.registerMigration("v8: the apps where a pattern failed") { db in
+            try db.alter(table: "fixPattern") { $0.add(column: "appsFailed", .text).notNull().defaults(to: "[]") }
+        }
         return migrator
     }
 }

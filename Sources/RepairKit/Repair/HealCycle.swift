@@ -258,7 +258,7 @@ public struct HealCycle: Sendable {
                     if failure.report.outcome == .checkFailed, !failure.report.diff.isEmpty {
                         try library?.recordFailure(
                             diff: failure.report.diff, group: proposal.group, outcome: "check_failed",
-                            evidence: failure.report.detail, pattern: proposal.pattern)
+                            evidence: failure.report.detail, pattern: proposal.pattern, appDirectory: appDirectory)
                     }
                     attempts.append(failure.report)
                     events?(.attempt(failure.report))
@@ -306,7 +306,7 @@ public struct HealCycle: Sendable {
                         ? "broke \(judgement.regressions.joined(separator: ", "))" : "none of its scenarios passed"
                     try library?.recordFailure(
                         diff: proposal.diff, group: proposal.group, outcome: judgement.outcome.rawValue,
-                        evidence: evidence, pattern: proposal.pattern)
+                        evidence: evidence, pattern: proposal.pattern, appDirectory: appDirectory)
                 }
                 let attempt = proposer.attemptReport(
                     proposal, outcome: judgement.outcome, detail: judgement.detail(for: proposal.group))

@@ -212,6 +212,7 @@ enum PatternJSON {
             "status": pattern.status.rawValue, "successes": pattern.successes, "failures": pattern.failures,
             "entity": pattern.entity ?? NSNull(),
             "apps_healed": (try? JSONSerialization.jsonObject(with: Data(pattern.appsHealed.utf8))) ?? [],
+            "apps_failed": (try? JSONSerialization.jsonObject(with: Data(pattern.appsFailed.utf8))) ?? [],
         ]
     }
 }
