@@ -193,6 +193,31 @@ import Testing
         #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
     }
 
+    /// The README's Python example for a pipeline runs as written against a store.
+    @Test func theReadmesPipelineExampleReadsTheRules() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let storePath = directory.url.appendingPathComponent("store.sqlite").path
+        _ = try sampleStore(at: URL(fileURLWithPath: storePath))
+        let readme = try String(
+            contentsOf: FixtureApps.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(
+            readme.components(separatedBy: "### Feeding it forward to the generator").dropFirst().first)
+        let code = try #require(
+            section.components(separatedBy: "```python\n").dropFirst().first?.components(separatedBy: "```").first)
+        let script = try directory.write(
+            "pipeline.py", code + "\nimport sys\nprint(generation_rules(sys.argv[1]))\n")
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] =
+            CommandRunner.repairctl.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
+        let result = try await CommandRunner.run(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, storePath], environment: environment)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.hasPrefix("Rules learned from earlier apps:\n- "))
+        #expect(result.standardOutput.contains("name=payload[\"name\"],"))
+        #expect(result.standardOutput.contains("- Do not: "))
+    }
+
     @Test func reviewCommandsWorkFromTheCommandLine() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -218,7 +218,8 @@ import Testing
             ("person", "people"), ("category", "categories"), ("status", "statuses"), ("box", "boxes"),
             ("shelf", "shelves"),
             ("child", "children"), ("series", "series"), ("day", "days"), ("address", "addresses"),
-            ("order_item", "order_items"),
+            ("order_item", "order_items"), ("canvas", "canvases"), ("purchase", "purchases"), ("house", "houses"),
+            ("campus", "campuses"), ("case", "cases"), ("lease", "leases"),
         ] {
             #expect(Inflection.plural(singular) == plural)
             #expect(Inflection.singular(plural) == singular)

@@ -8,6 +8,9 @@ public enum Inflection {
         ("leaf", "leaves"), ("shelf", "shelves"), ("knife", "knives"), ("wife", "wives"), ("life", "lives"),
         ("half", "halves"), ("wolf", "wolves"), ("hero", "heroes"), ("potato", "potatoes"), ("tomato", "tomatoes"),
         ("echo", "echoes"), ("quiz", "quizzes"), ("index", "indices"), ("matrix", "matrices"), ("vertex", "vertices"),
+        // Singulars ending in -s, whose plurals would read as -se nouns (`purchases`, `cases`).
+        ("canvas", "canvases"), ("alias", "aliases"), ("bias", "biases"), ("atlas", "atlases"), ("gas", "gases"),
+        ("lens", "lenses"), ("iris", "irises"),
     ]
     /// Words whose singular and plural are one.
     static let invariant: Set<String> = ["series", "species", "news", "info", "equipment", "feedback", "metadata"]
@@ -34,7 +37,11 @@ public enum Inflection {
         if let pair = irregular.first(where: { $0.plural == lower }) { return pair.singular }
         if irregular.contains(where: { $0.singular == lower }) { return lower }
         if lower.hasSuffix("ies"), lower.count > 4 { return String(lower.dropLast(3)) + "y" }
-        for suffix in ["sses", "xes", "ches", "shes", "zzes", "uses"] where lower.hasSuffix(suffix) {
+        for suffix in ["sses", "xes", "ches", "shes", "zzes"] where lower.hasSuffix(suffix) {
+            return String(lower.dropLast(2))
+        }
+        // `statuses`, `campuses`, `bonuses`; not `houses`, `causes`.
+        if lower.hasSuffix("uses"), lower.count > 4, let before = lower.dropLast(4).last, !"aeiou".contains(before) {
             return String(lower.dropLast(2))
         }
         if lower.hasSuffix("s") && !lower.hasSuffix("ss") && !lower.hasSuffix("us") && !lower.hasSuffix("is") {
