@@ -232,8 +232,13 @@ if let markdownFile {
         which answers a bug's fix only when the prompt shows the lines to change; a real model would \
         add its latency to every call counted here.
 
-        Targets: LLM calls ≤ bug classes + 1; every app after the first heals with 0 tokens; pattern \
-        rows ≤ distinct fix shapes; at least one promotion. The naive cost is one LLM call per bug per app.
+        Targets: LLM calls ≤ bug classes + 1; every app after the first with only known bugs heals \
+        with 0 tokens; pattern rows ≤ distinct fix shapes; at least one promotion; across the matrix \
+        at least one retirement. Flask's variants change a convention from the second app on (the \
+        e-mail column is renamed), so the fix learned for its misnamed field still places and is \
+        wrong; the next three apps run without an LLM, as a pipeline with a spent budget would, and \
+        that pattern is retired; the fifth app asks the LLM once for the new fix shape. The naive \
+        cost is one LLM call per bug per app.
 
         ```
         \(output.trimmingCharacters(in: .newlines))
@@ -245,7 +250,7 @@ if let markdownFile {
 
             ## What `patterns export --format rules` gave after \(last.framework.name)
 
-            \(last.rules.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "> " + $0 }.joined(separator: "\n"))
+            \(last.rules.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? ">" : "> " + $0 }.joined(separator: "\n"))
 
             """
     }

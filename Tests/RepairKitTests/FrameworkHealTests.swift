@@ -86,6 +86,46 @@ import Testing
         #expect(outcome.report.initialPassRate < 0.75)
     }
 
+    /// What was learned on the fixture heals a generated variant of it — other entity names
+    /// (people, articles, clients, checkouts), async handlers, services inlined into routers —
+    /// with no LLM at all.
+    @Test func aRenamedRestructuredVariantHealsFromWhatWasLearned() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("learning.sqlite"))
+        let learned = try await heal("library-fastapi", fixes: LibraryFastAPIFixes.all, store: store)
+        expectHealed(learned, bugs: LibraryFastAPIFixes.bugs)
+
+        let generated = try await CommandRunner.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3", FixtureApps.repositoryRoot.appendingPathComponent("scripts/generate-variants").path,
+                "fastapi",
+                directory.url.appendingPathComponent("apps").path, "4",
+            ])
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let lastLine = try #require(generated.standardOutput.split(separator: "\n").last)
+        let record = try #require(try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+        #expect(record["structure"] as? [String] == ["async handlers", "services inline in routers"])
+        let app = URL(fileURLWithPath: try #require(record["folder"] as? String))
+        #expect(FileManager.default.fileExists(atPath: app.appendingPathComponent("app/routers/people.py").path))
+        #expect(!FileManager.default.fileExists(atPath: app.appendingPathComponent("app/services/clients.py").path))
+
+        let inputs = try SmokeInputs.load(appDirectory: app, overrides: ["repair.max_iterations=6"], environment: [:])
+        var config = inputs.config
+        config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
+        let report = try await HealCycle(
+            appDirectory: app, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: nil, store: store,
+            logger: Logger(label: "test")
+        ).run()
+        let attempts = report.iterations.flatMap(\.attempts)
+        #expect(
+            report.healed, "left: \(report.groupsLeft); \(attempts.map { "\($0.group) \($0.outcome) \($0.detail)" })")
+        #expect(report.llmCalls == 0 && report.tokensIn == 0)
+        #expect(attempts.filter { $0.outcome == .kept }.allSatisfy { $0.source == "pattern" })
+        #expect(try store.patterns().count == LibraryFastAPIFixes.bugs, "the variant strengthened the same patterns")
+    }
+
     @Test func expressWithMountedRoutersHeals() async throws {
         let outcome = try await heal("events-express", fixes: EventsExpressFixes.all)
         expectHealed(outcome, bugs: EventsExpressFixes.bugs)
