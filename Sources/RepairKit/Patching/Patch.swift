@@ -32,15 +32,20 @@ extension Patch {
 }
 
 extension Hunk {
-    func cut(leading cutLeading: Bool, trailing cutTrailing: Bool) -> Hunk {
+    /// How many lines `a` and `b` share at their start, and then at their end: a hunk's
+    /// context around its change.
+    static func sharedEnds(_ a: [String], _ b: [String]) -> (leading: Int, trailing: Int) {
         var leading = 0
-        while leading < min(before.count, after.count), before[leading] == after[leading] { leading += 1 }
+        while leading < min(a.count, b.count), a[leading] == b[leading] { leading += 1 }
         var trailing = 0
-        while trailing < min(before.count, after.count) - leading,
-            before[before.count - 1 - trailing] == after[after.count - 1 - trailing]
-        {
+        while trailing < min(a.count, b.count) - leading, a[a.count - 1 - trailing] == b[b.count - 1 - trailing] {
             trailing += 1
         }
+        return (leading, trailing)
+    }
+
+    func cut(leading cutLeading: Bool, trailing cutTrailing: Bool) -> Hunk {
+        let (leading, trailing) = Self.sharedEnds(before, after)
         let removed = before[leading..<(before.count - trailing)]
         let keep = removed.contains { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ? 0 : 1
         let front = cutLeading ? max(0, leading - keep) : 0

@@ -67,14 +67,7 @@ public enum PatchApplier {
         else { return lines }
         let from = indentation(hunk[index]), to = indentation(file[index])
         guard from != to, hunk.count == file.count else { return lines }
-        var leading = 0
-        while leading < min(hunk.count, lines.count), hunk[leading] == lines[leading] { leading += 1 }
-        var trailing = 0
-        while trailing < min(hunk.count, lines.count) - leading,
-            hunk[hunk.count - 1 - trailing] == lines[lines.count - 1 - trailing]
-        {
-            trailing += 1
-        }
+        let (leading, trailing) = Hunk.sharedEnds(hunk, lines)
         let delta = to.count - from.count, unit: Character = to.first ?? from.first ?? " "
         return lines.enumerated().map { offset, line in
             if offset < leading { return file[offset] }
@@ -163,12 +156,7 @@ extension Hunk {
     /// both sides); nil when no context would be left around the change.
     func trimmingContext(_ count: Int) -> Hunk? {
         guard count > 0 else { return self }
-        var leading = 0
-        while leading < min(before.count, after.count), before[leading] == after[leading] { leading += 1 }
-        var trailing = 0
-        while trailing < min(before.count, after.count) - leading,
-            before[before.count - 1 - trailing] == after[after.count - 1 - trailing]
-        { trailing += 1 }
+        let (leading, trailing) = Self.sharedEnds(before, after)
         let dropFront = min(count, leading), dropBack = min(count, trailing)
         guard dropFront + dropBack > 0,
             leading - dropFront + trailing - dropBack > 0 || before.count - leading - trailing > 0
