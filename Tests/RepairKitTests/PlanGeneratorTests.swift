@@ -1,8 +1,9 @@
 import Foundation
 import Logging
-@testable import RepairKit
 import RepairTestSupport
 import Testing
+
+@testable import RepairKit
 
 @Suite struct PlanGeneratorTests {
     func spec(_ text: String, file: String = "spec.yaml") throws -> OpenAPISpec {
@@ -13,7 +14,9 @@ import Testing
     func corpusSpecGivesAWholePlanTwiceTheSameBytes(_ name: String) throws {
         let spec = try OpenAPISpec.load(from: FixtureApps.corpus.appendingPathComponent("openapi/\(name)"))
         let first = PlanGenerator(spec: spec).plan().jsonData()
-        let second = PlanGenerator(spec: try OpenAPISpec.load(from: FixtureApps.corpus.appendingPathComponent("openapi/\(name)"))).plan().jsonData()
+        let second = PlanGenerator(
+            spec: try OpenAPISpec.load(from: FixtureApps.corpus.appendingPathComponent("openapi/\(name)"))
+        ).plan().jsonData()
         #expect(first == second)
         let plan = try SmokePlan.parse(first, file: name)
         let coverage = PlanCoverage.check(plan, against: spec)
@@ -21,20 +24,70 @@ import Testing
         #expect(coverage.operations > 0)
     }
 
+    /// `JSONDecoder` keeps no key order, and Swift seeds its hashing per process: the same
+    /// JSON spec must still give the same bytes in every process, and the bytes the same spec
+    /// written as YAML (whose order is kept) gives — its paths and properties in the spec's order.
+    @Test func theSameSpecGivesTheSameBytesInEveryProcessJSONOrYAML() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let json = FixtureApps.repositoryRoot.appendingPathComponent("examples/shop-api/openapi.json")
+        // The same document as block YAML, keys in the JSON text's order.
+        let yaml = directory.url.appendingPathComponent("openapi.yaml")
+        let converted = try await CommandRunner.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3", "-c",
+                #"""
+                import json, sys
+                def emit(value, indent):
+                    pad = "  " * indent
+                    if isinstance(value, dict):
+                        if not value: return " {}\n"
+                        return "\n" + "".join(pad + json.dumps(k) + ":" + emit(v, indent + 1) for k, v in value.items())
+                    if isinstance(value, list):
+                        if not value: return " []\n"
+                        return "\n" + "".join(pad + "-" + emit(v, indent + 1) for v in value)
+                    return " " + json.dumps(value) + "\n"
+                document = json.load(open(sys.argv[1]))
+                open(sys.argv[2], "w").write(emit(document, 0).lstrip("\n"))
+                """#,
+                json.path, yaml.path,
+            ])
+        #expect(converted.status == 0, "\(converted.standardError)")
+        var outputs: [String] = []
+        for spec in [json, json, json, yaml, yaml] {
+            let result = try await CommandRunner.run(
+                CommandRunner.repairctl, ["plan", "generate", "--openapi", spec.path])
+            #expect(result.status == 0, "\(result.standardError)")
+            outputs.append(result.standardOutput)
+        }
+        #expect(Set(outputs).count == 1, "one plan from three processes on JSON and two on YAML")
+        // The entities come in the spec's order of paths.
+        let plan = try SmokePlan.parse(Data(outputs[0].utf8), file: "plan.json")
+        let specText = try String(contentsOf: json, encoding: .utf8)
+        let order = plan.scenarios.map(\.endpoint.path).reduce(into: [String]()) {
+            if !$0.contains($1) { $0.append($1) }
+        }
+        let positions = order.map { specText.range(of: "\"\($0)\"")?.lowerBound.utf16Offset(in: specText) ?? -1 }
+        #expect(positions == positions.sorted(), "scenarios follow the spec's paths: \(order)")
+    }
+
     @Test func petstoreScenariosAreTheOnesTheSpecCallsFor() throws {
-        let spec = try OpenAPISpec.load(from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))
+        let spec = try OpenAPISpec.load(
+            from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))
         let plan = PlanGenerator(spec: spec).plan()
-        #expect(plan.scenarios.map { "\($0.endpoint) \($0.name) \($0.expectedStatus)" } == [
-            "GET /pets happy_path [200]",
-            "POST /pets happy_path [200]",
-            "POST /pets validation_error_name_required [400, 422]",
-            "POST /pets validation_error_name_type [400, 422]",
-            "POST /pets validation_error_tag_type [400, 422]",
-            "GET /pets/{id} happy_path [200]",
-            "GET /pets/{id} not_found [404]",
-            "DELETE /pets/{id} happy_path [204]",
-            "DELETE /pets/{id} not_found [404]",
-        ])
+        #expect(
+            plan.scenarios.map { "\($0.endpoint) \($0.name) \($0.expectedStatus)" } == [
+                "GET /pets happy_path [200]",
+                "POST /pets happy_path [200]",
+                "POST /pets validation_error_name_required [400, 422]",
+                "POST /pets validation_error_name_type [400, 422]",
+                "POST /pets validation_error_tag_type [400, 422]",
+                "GET /pets/{id} happy_path [200]",
+                "GET /pets/{id} not_found [404]",
+                "DELETE /pets/{id} happy_path [204]",
+                "DELETE /pets/{id} not_found [404]",
+            ])
         try #require(plan.scenarios.count == 9)
         // `id` is an int64 path parameter: the seeded pet is 1, the absent one 99999999.
         #expect(plan.scenarios[5].pathParams["id"] == .number(1))
@@ -47,53 +100,62 @@ import Testing
 
     @Test func jsonAndYAMLOfOneSpecGiveOnePlan() throws {
         let yaml = """
-        openapi: 3.1.0
-        info: {title: t, version: "1"}
-        paths:
-          /items:
-            post:
-              requestBody:
-                content:
-                  application/json:
-                    schema: {type: object, required: [sku], properties: {sku: {type: string, pattern: "^[A-Z]{3}-[0-9]+$"}}}
-              responses: {"201": {description: created}}
-        """
-        let json = #"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/items": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["sku"], "properties": {"sku": {"type": "string", "pattern": "^[A-Z]{3}-[0-9]+$"}}}}}}, "responses": {"201": {"description": "created"}}}}}}"#
+            openapi: 3.1.0
+            info: {title: t, version: "1"}
+            paths:
+              /items:
+                post:
+                  requestBody:
+                    content:
+                      application/json:
+                        schema: {type: object, required: [sku], properties: {sku: {type: string, pattern: "^[A-Z]{3}-[0-9]+$"}}}
+                  responses: {"201": {description: created}}
+            """
+        let json =
+            #"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/items": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["sku"], "properties": {"sku": {"type": "string", "pattern": "^[A-Z]{3}-[0-9]+$"}}}}}}, "responses": {"201": {"description": "created"}}}}}}"#
         let fromYAML = PlanGenerator(spec: try spec(yaml)).plan()
         let fromJSON = PlanGenerator(spec: try spec(json, file: "spec.json")).plan()
         #expect(fromYAML.jsonData() == fromJSON.jsonData())
         try #require(fromYAML.scenarios.count >= 4)
-        #expect(fromYAML.scenarios[0].payload == .object(["sku": .string("ABC-123")]), "a value that matches the pattern")
-        #expect(fromYAML.scenarios.map(\.name) == ["happy_path", "validation_error_sku_required", "validation_error_sku_type", "validation_error_sku_pattern"])
+        #expect(
+            fromYAML.scenarios[0].payload == .object(["sku": .string("ABC-123")]), "a value that matches the pattern")
+        #expect(
+            fromYAML.scenarios.map(\.name) == [
+                "happy_path", "validation_error_sku_required", "validation_error_sku_type",
+                "validation_error_sku_pattern",
+            ])
         #expect(fromYAML.scenarios[3].payload == .object(["sku": .string("")]))
     }
 
     @Test func valuesHonourFormatsEnumsBoundsLengthsAndExamples() throws {
-        let plan = PlanGenerator(spec: try spec("""
-        openapi: 3.0.3
-        info: {title: t, version: "1"}
-        paths:
-          /signups:
-            post:
-              requestBody:
-                content:
-                  application/json:
-                    schema:
-                      type: object
-                      required: [email, plan, seats, code]
-                      properties:
-                        email: {type: string, format: email}
-                        plan: {type: string, enum: [pro, team]}
-                        seats: {type: integer, minimum: 5, maximum: 50}
-                        ratio: {type: number, exclusiveMinimum: true, minimum: 2}
-                        code: {type: string, minLength: 12}
-                        nickname: {type: string, maxLength: 3}
-                        starts: {type: string, format: date-time}
-                        motto: {type: string, example: "ship it"}
-                        tags: {type: array, minItems: 2, items: {type: string}}
-                        referrer: {type: string, nullable: true}
-              responses: {"201": {description: ok}}
-        """)).plan()
+        let plan = PlanGenerator(
+            spec: try spec(
+                """
+                openapi: 3.0.3
+                info: {title: t, version: "1"}
+                paths:
+                  /signups:
+                    post:
+                      requestBody:
+                        content:
+                          application/json:
+                            schema:
+                              type: object
+                              required: [email, plan, seats, code]
+                              properties:
+                                email: {type: string, format: email}
+                                plan: {type: string, enum: [pro, team]}
+                                seats: {type: integer, minimum: 5, maximum: 50}
+                                ratio: {type: number, exclusiveMinimum: true, minimum: 2}
+                                code: {type: string, minLength: 12}
+                                nickname: {type: string, maxLength: 3}
+                                starts: {type: string, format: date-time}
+                                motto: {type: string, example: "ship it"}
+                                tags: {type: array, minItems: 2, items: {type: string}}
+                                referrer: {type: string, nullable: true}
+                      responses: {"201": {description: ok}}
+                """)
+        ).plan()
         guard case .object(let payload)? = plan.scenarios.first?.payload else { Issue.record("no payload"); return }
         #expect(payload["email"] == .string("user@example.com"))
         #expect(payload["plan"] == .string("pro"))
@@ -106,8 +168,11 @@ import Testing
         #expect(payload["tags"] == .array([.string("example tags"), .string("example tags")]))
         #expect(payload["referrer"] == .string("example referrer"))
         let names = Set(plan.scenarios.map(\.name))
-        for expected in ["validation_error_seats_minimum", "validation_error_seats_maximum", "validation_error_plan_enum",
-                         "validation_error_code_min_length", "validation_error_nickname_max_length", "validation_error_ratio_minimum"] {
+        for expected in [
+            "validation_error_seats_minimum", "validation_error_seats_maximum", "validation_error_plan_enum",
+            "validation_error_code_min_length", "validation_error_nickname_max_length",
+            "validation_error_ratio_minimum",
+        ] {
             #expect(names.contains(expected), "\(expected)")
         }
         let below = try #require(plan.scenarios.first { $0.name == "validation_error_seats_minimum" })
@@ -115,31 +180,34 @@ import Testing
     }
 
     @Test func referenceCyclesEnd() throws {
-        let plan = PlanGenerator(spec: try spec("""
-        openapi: 3.1.0
-        info: {title: t, version: "1"}
-        paths:
-          /nodes:
-            post:
-              requestBody:
-                content:
-                  application/json:
-                    schema: {$ref: "#/components/schemas/Node"}
-              responses: {"201": {description: ok}}
-        components:
-          schemas:
-            Node:
-              type: object
-              required: [name]
-              properties:
-                name: {type: string}
-                parent: {$ref: "#/components/schemas/Node"}
-                children: {type: array, items: {$ref: "#/components/schemas/Node"}}
-                link: {$ref: "#/components/schemas/Link"}
-            Link:
-              allOf:
-                - {$ref: "#/components/schemas/Node"}
-        """)).plan()
+        let plan = PlanGenerator(
+            spec: try spec(
+                """
+                openapi: 3.1.0
+                info: {title: t, version: "1"}
+                paths:
+                  /nodes:
+                    post:
+                      requestBody:
+                        content:
+                          application/json:
+                            schema: {$ref: "#/components/schemas/Node"}
+                      responses: {"201": {description: ok}}
+                components:
+                  schemas:
+                    Node:
+                      type: object
+                      required: [name]
+                      properties:
+                        name: {type: string}
+                        parent: {$ref: "#/components/schemas/Node"}
+                        children: {type: array, items: {$ref: "#/components/schemas/Node"}}
+                        link: {$ref: "#/components/schemas/Link"}
+                    Link:
+                      allOf:
+                        - {$ref: "#/components/schemas/Node"}
+                """)
+        ).plan()
         let payload = try #require(plan.scenarios.first?.payload?.objectValue)
         #expect(payload["name"] == .string("example name"))
         #expect(payload["children"] != nil)
@@ -148,15 +216,16 @@ import Testing
 
     @Test func specWithErrorsNamesThePointer() {
         let error = #expect(throws: SpecError.self) {
-            try spec("""
-            openapi: 3.0.3
-            info: {title: t, version: "1"}
-            paths:
-              /pets:
-                get:
-                  responses:
-                    "200": {descriptio: missing the d}
-            """, file: "broken.yaml")
+            try spec(
+                """
+                openapi: 3.0.3
+                info: {title: t, version: "1"}
+                paths:
+                  /pets:
+                    get:
+                      responses:
+                        "200": {descriptio: missing the d}
+                """, file: "broken.yaml")
         }
         #expect(error?.file == "broken.yaml")
         #expect(error?.pointer.hasPrefix("/paths/~1pets/get/responses") == true, "\(String(describing: error))")
@@ -171,76 +240,90 @@ import Testing
     }
 
     @Test func seededEntitiesComeParentsFirstWithTheirReferences() throws {
-        let plan = PlanGenerator(spec: try spec("""
-        openapi: 3.0.3
-        info: {title: t, version: "1"}
-        paths:
-          /orders:
-            post:
-              requestBody:
-                content:
-                  application/json:
-                    schema: {type: object, properties: {customer_id: {type: string, format: uuid}, note: {type: string}}}
-              responses: {"201": {description: ok}}
-          /orders/{order_id}:
-            get:
-              parameters: [{name: order_id, in: path, required: true, schema: {type: string}}]
-              responses: {"200": {description: ok}}
-          /customers/{customer_id}:
-            get:
-              parameters: [{name: customer_id, in: path, required: true, schema: {type: string}}]
-              responses: {"200": {description: ok}}
-          /customers:
-            post:
-              requestBody:
-                content:
-                  application/json:
-                    schema: {type: object, properties: {email: {type: string, format: email}}}
-              responses: {"201": {description: ok}}
-        """)).plan()
+        let plan = PlanGenerator(
+            spec: try spec(
+                """
+                openapi: 3.0.3
+                info: {title: t, version: "1"}
+                paths:
+                  /orders:
+                    post:
+                      requestBody:
+                        content:
+                          application/json:
+                            schema: {type: object, properties: {customer_id: {type: string, format: uuid}, note: {type: string}}}
+                      responses: {"201": {description: ok}}
+                  /orders/{order_id}:
+                    get:
+                      parameters: [{name: order_id, in: path, required: true, schema: {type: string}}]
+                      responses: {"200": {description: ok}}
+                  /customers/{customer_id}:
+                    get:
+                      parameters: [{name: customer_id, in: path, required: true, schema: {type: string}}]
+                      responses: {"200": {description: ok}}
+                  /customers:
+                    post:
+                      requestBody:
+                        content:
+                          application/json:
+                            schema: {type: object, properties: {email: {type: string, format: email}}}
+                      responses: {"201": {description: ok}}
+                """)
+        ).plan()
         #expect(plan.seedData.map(\.entityName) == ["customer", "order"])
         let order = try #require(plan.seedData.last)
         #expect(order.dependsOn == ["customer"])
         #expect(order.fields["customer_id"] == .string(plan.seedData[0].uuid))
-        #expect(plan.seedData[0].fields["email"] == .string("user2@example.com"), "seeded values differ from the create payload's")
+        #expect(
+            plan.seedData[0].fields["email"] == .string("user2@example.com"),
+            "seeded values differ from the create payload's")
         let create = try #require(plan.scenarios.first { $0.endpoint.description == "POST /orders" })
         #expect(create.payload?.objectValue?["customer_id"] == .string(plan.seedData[0].uuid))
     }
 
     @Test func coverageFindsWhatIsMissing() throws {
-        let spec = try OpenAPISpec.load(from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))
-        let plan = try SmokePlan.parse(Data("""
-        {"scenarios": [
-          {"endpoint": "GET /pets", "name": "happy_path", "expected_status": 200},
-          {"endpoint": "GET /pets/{petId}", "name": "happy_path", "path_params": {"petId": 1}, "expected_status": 200},
-          {"endpoint": "GET /pets/{petId}", "name": "happy_path", "path_params": {"petId": 2}, "expected_status": 200},
-          {"endpoint": "GET /owners", "name": "happy_path", "expected_status": 200}
-        ]}
-        """.utf8), file: "plan.json", allowDuplicateNames: true)
+        let spec = try OpenAPISpec.load(
+            from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))
+        let plan = try SmokePlan.parse(
+            Data(
+                """
+                {"scenarios": [
+                  {"endpoint": "GET /pets", "name": "happy_path", "expected_status": 200},
+                  {"endpoint": "GET /pets/{petId}", "name": "happy_path", "path_params": {"petId": 1}, "expected_status": 200},
+                  {"endpoint": "GET /pets/{petId}", "name": "happy_path", "path_params": {"petId": 2}, "expected_status": 200},
+                  {"endpoint": "GET /owners", "name": "happy_path", "expected_status": 200}
+                ]}
+                """.utf8), file: "plan.json", allowDuplicateNames: true)
         let coverage = PlanCoverage.check(plan, against: spec)
         #expect(!coverage.isWhole)
-        #expect(coverage.findings.map { "\($0.rule) \($0.endpoint)" } == [
-            "duplicate_name GET /pets/{petId}",
-            "missing_happy_path POST /pets",
-            "missing_validation_error POST /pets",
-            "missing_not_found GET /pets/{id}",
-            "missing_happy_path DELETE /pets/{id}",
-            "missing_not_found DELETE /pets/{id}",
-            "unknown_endpoint GET /owners",
-        ])
+        #expect(
+            coverage.findings.map { "\($0.rule) \($0.endpoint)" } == [
+                "duplicate_name GET /pets/{petId}",
+                "missing_happy_path POST /pets",
+                "missing_validation_error POST /pets",
+                "missing_not_found GET /pets/{id}",
+                "missing_happy_path DELETE /pets/{id}",
+                "missing_not_found DELETE /pets/{id}",
+                "unknown_endpoint GET /owners",
+            ])
     }
 
     @Test func exampleAppPlanRegeneratedFromItsSpecStillFindsEveryPlantedBug() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
-        let inputs = try SmokeInputs.load(appDirectory: app.url, overrides: ["smoke.openapi=openapi.json"], environment: [:])
+        let inputs = try SmokeInputs.load(
+            appDirectory: app.url, overrides: ["smoke.openapi=openapi.json"], environment: [:])
         #expect(inputs.planFile.lastPathComponent == "openapi.json")
         #expect(PlanCoverage.check(inputs.plan, against: try OpenAPISpec.load(from: inputs.planFile)).isWhole)
-        let run = try await SmokePass(appDirectory: app.url, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile,
-                                      logger: Logger(label: "test")).run()
+        let run = try await SmokePass(
+            appDirectory: app.url, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile,
+            logger: Logger(label: "test")
+        ).run()
         let found = Set(run.groups.map { "\($0.kind.rawValue) \($0.method) \($0.route)" })
-        for bug in ["crash GET /products/{product_id}", "crash POST /products", "route_missing GET /customers/{customer_id}",
-                    "wrong_success_status POST /customers", "missing_validation POST /orders"] {
+        for bug in [
+            "crash GET /products/{product_id}", "crash POST /products", "route_missing GET /customers/{customer_id}",
+            "wrong_success_status POST /customers", "missing_validation POST /orders",
+        ] {
             #expect(found.contains(bug), "\(bug)")
         }
         let saved = try SmokePlan.load(from: run.runDirectory.appendingPathComponent("smoke_test_plan.json"))

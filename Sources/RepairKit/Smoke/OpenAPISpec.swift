@@ -9,11 +9,15 @@ public struct OpenAPISpec: @unchecked Sendable {
     // @unchecked: OpenAPIKit's document holds only value types but does not declare Sendable.
     public let document: OpenAPIKit.OpenAPI.Document
     public let file: String
+    /// For a JSON spec, the order its text writes keys in (the decoded document keeps none).
+    public var keyOrder: KeyOrder? = nil
 
     /// Reads a spec file. Throws `SpecError` naming the file and the pointer of what is wrong.
     public static func load(from url: URL) throws(SpecError) -> OpenAPISpec {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw SpecError(file: url.path, problem: FileManager.default.fileExists(atPath: url.path) ? "cannot be read" : "not found")
+            throw SpecError(
+                file: url.path,
+                problem: FileManager.default.fileExists(atPath: url.path) ? "cannot be read" : "not found")
         }
         return try parse(data, file: url.path)
     }
@@ -24,9 +28,14 @@ public struct OpenAPISpec: @unchecked Sendable {
         struct VersionProbe: Decodable { var openapi: String? }
         let version: String
         do {
-            let probe = isJSON ? try JSONDecoder().decode(VersionProbe.self, from: data) : try YAMLDecoder().decode(VersionProbe.self, from: text)
+            let probe =
+                isJSON
+                ? try JSONDecoder().decode(VersionProbe.self, from: data)
+                : try YAMLDecoder().decode(VersionProbe.self, from: text)
             guard let found = probe.openapi else {
-                throw SpecError(file: file, pointer: "/openapi", problem: "missing: not an OpenAPI 3 document (Swagger 2.0 is not read)")
+                throw SpecError(
+                    file: file, pointer: "/openapi",
+                    problem: "missing: not an OpenAPI 3 document (Swagger 2.0 is not read)")
             }
             version = found
         } catch let error as SpecError {
@@ -36,24 +45,29 @@ public struct OpenAPISpec: @unchecked Sendable {
         }
         do {
             if version.hasPrefix("3.0") {
-                let document = isJSON
+                let document =
+                    isJSON
                     ? try JSONDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: data)
                     : try YAMLDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: text)
-                return OpenAPISpec(document: document.convert(to: .v3_1_0), file: file)
+                return OpenAPISpec(
+                    document: document.convert(to: .v3_1_0), file: file, keyOrder: isJSON ? KeyOrder(json: data) : nil)
             }
             guard version.hasPrefix("3.1") || version.hasPrefix("3.2") else {
-                throw SpecError(file: file, pointer: "/openapi", problem: "version \(version) is not read; OpenAPI 3.0 and 3.1 are")
+                throw SpecError(
+                    file: file, pointer: "/openapi", problem: "version \(version) is not read; OpenAPI 3.0 and 3.1 are")
             }
-            let document = isJSON
+            let document =
+                isJSON
                 ? try JSONDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: data)
                 : try YAMLDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: text)
-            return OpenAPISpec(document: document, file: file)
+            return OpenAPISpec(document: document, file: file, keyOrder: isJSON ? KeyOrder(json: data) : nil)
         } catch let error as SpecError {
             throw error
         } catch {
             let pretty = OpenAPIKit.OpenAPI.Error(from: error)
             let pointer = pretty.codingPath.map { key in
-                "/" + (key.intValue.map(String.init) ?? key.stringValue).replacingOccurrences(of: "~", with: "~0")
+                "/"
+                    + (key.intValue.map(String.init) ?? key.stringValue).replacingOccurrences(of: "~", with: "~0")
                     .replacingOccurrences(of: "/", with: "~1")
             }.joined()
             let problem = pretty.localizedDescription.split(whereSeparator: \.isNewline)
@@ -63,9 +77,12 @@ public struct OpenAPISpec: @unchecked Sendable {
     }
 
     private static func describe(_ error: Error) -> String {
-        if let yaml = error as? YamlError { return "\(yaml)".split(separator: "\n").first.map(String.init) ?? "\(yaml)" }
+        if let yaml = error as? YamlError {
+            return "\(yaml)".split(separator: "\n").first.map(String.init) ?? "\(yaml)"
+        }
         if case DecodingError.dataCorrupted(let context) = error {
-            return (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
+            return (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+                ?? context.debugDescription
         }
         return "\(error)"
     }

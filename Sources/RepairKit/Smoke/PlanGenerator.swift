@@ -14,7 +14,7 @@ public struct PlanGenerator {
 
     public init(spec: OpenAPISpec) {
         self.spec = spec
-        sampler = SchemaSampler(components: spec.document.components)
+        sampler = SchemaSampler(components: spec.document.components, keyOrder: spec.keyOrder)
     }
 
     /// One operation of the spec.
@@ -55,7 +55,10 @@ public struct PlanGenerator {
     /// Every operation whose method a smoke scenario can send, in the spec's order.
     func operations() -> [Operation] {
         var result: [Operation] = []
-        for (path, item) in spec.document.paths {
+        let paths =
+            spec.keyOrder?.ordered(spec.document.paths.map { ($0.key, $0.value) }, name: \.rawValue)
+            ?? spec.document.paths.map { ($0.key, $0.value) }
+        for (path, item) in paths {
             guard let pathItem = try? spec.document.components.lookup(item) else { continue }
             let shared = pathItem.parameters.compactMap { try? spec.document.components.lookup($0) }
             for endpoint in pathItem.endpoints {

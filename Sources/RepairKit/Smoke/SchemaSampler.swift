@@ -5,6 +5,8 @@ import OpenAPIKit
 /// break one of its rules. Deterministic: the same schema always gives the same value.
 struct SchemaSampler {
     let components: OpenAPI.Components
+    /// A JSON spec's key order: properties come in the order the spec writes them.
+    var keyOrder: KeyOrder? = nil
     /// Seeded entities get their own strings (`user2@example.com`), so a create in the plan
     /// never collides with a seeded row on a unique column.
     var variant: Int?
@@ -23,7 +25,9 @@ struct SchemaSampler {
         var hops = 0
         while case .reference(let reference, _) = current.value {
             let key = reference.absoluteString
-            guard !stack.contains(key), hops < Self.depthLimit, let found = try? components.lookupOnce(current) else { return nil }
+            guard !stack.contains(key), hops < Self.depthLimit, let found = try? components.lookupOnce(current) else {
+                return nil
+            }
             stack.append(key)
             current = found
             hops += 1
@@ -37,7 +41,10 @@ struct SchemaSampler {
         guard let resolved = resolve(schema, stack: &stack) else { return nil }
         switch resolved.value {
         case .object(_, let context):
-            return context.properties.map { Property(name: $0.key, schema: $0.value, required: context.requiredProperties.contains($0.key)) }
+            let pairs = context.properties.map { (key: $0.key, value: $0.value) }
+            return (keyOrder?.ordered(pairs, name: { $0 }) ?? pairs).map {
+                Property(name: $0.key, schema: $0.value, required: context.requiredProperties.contains($0.key))
+            }
         case .all(of: let parts, _):
             var merged: [Property] = []
             for part in parts {
@@ -52,7 +59,9 @@ struct SchemaSampler {
             // `allOf: [Base, {required: [id]}]` makes a property of Base required.
             for part in parts {
                 var partStack = stack
-                if let resolvedPart = resolve(part, stack: &partStack), case .object(_, let context) = resolvedPart.value {
+                if let resolvedPart = resolve(part, stack: &partStack),
+                    case .object(_, let context) = resolvedPart.value
+                {
                     for name in context.requiredProperties {
                         if let index = merged.firstIndex(where: { $0.name == name }) { merged[index].required = true }
                     }
@@ -72,22 +81,29 @@ struct SchemaSampler {
         guard stack.count <= Self.depthLimit, let schema = resolve(schema, stack: &stack) else { return nil }
         if let example = schema.examples.first.flatMap(Self.json) { return example }
         if let value = schema.defaultValue.flatMap(Self.json), value != .null { return value }
-        if let allowed = schema.allowedValues?.lazy.compactMap(Self.json).first(where: { $0 != .null }) { return allowed }
+        if let allowed = schema.allowedValues?.lazy.compactMap(Self.json).first(where: { $0 != .null }) {
+            return allowed
+        }
         switch schema.value {
         case .null: return .null
         case .boolean: return .bool(true)
         case .integer(_, let context): return .number(Double(Self.integer(within: context)))
         case .number(_, let context): return .number(Self.number(within: context))
-        case .string(let core, let context): return .string(Self.string(for: name, format: core.formatString, context: context, variant: variant))
+        case .string(let core, let context):
+            return .string(Self.string(for: name, format: core.formatString, context: context, variant: variant))
         case .array(_, let context):
             guard let items = context.items else { return .array([]) }
-            guard let item = sample(items, name: name, stack: stack, skipReadOnly: skipReadOnly) else { return .array([]) }
+            guard let item = sample(items, name: name, stack: stack, skipReadOnly: skipReadOnly) else {
+                return .array([])
+            }
             return .array(Array(repeating: item, count: max(1, context.minItems)))
         case .object, .all:
             var members: [String: JSONValue] = [:]
             for property in properties(of: schema, stack: stack) ?? [] {
                 var propertyStack = stack
-                if skipReadOnly, let resolved = resolve(property.schema, stack: &propertyStack), resolved.readOnly { continue }
+                if skipReadOnly, let resolved = resolve(property.schema, stack: &propertyStack), resolved.readOnly {
+                    continue
+                }
                 if let value = sample(property.schema, name: property.name, stack: stack, skipReadOnly: skipReadOnly) {
                     members[property.name] = value
                 } else if property.required {
@@ -115,17 +131,31 @@ struct SchemaSampler {
         switch schema.value {
         case .string(_, let context):
             cases.append(("type", .number(12345)))
-            if context.minLength > 0 { cases.append(("min_length", .string(String(repeating: "x", count: context.minLength - 1)))) }
-            if let maxLength = context.maxLength { cases.append(("max_length", .string(String(repeating: "x", count: maxLength + 1)))) }
-            if let pattern = context.pattern, let bad = Self.notMatching(pattern) { cases.append(("pattern", .string(bad))) }
+            if context.minLength > 0 {
+                cases.append(("min_length", .string(String(repeating: "x", count: context.minLength - 1))))
+            }
+            if let maxLength = context.maxLength {
+                cases.append(("max_length", .string(String(repeating: "x", count: maxLength + 1))))
+            }
+            if let pattern = context.pattern, let bad = Self.notMatching(pattern) {
+                cases.append(("pattern", .string(bad)))
+            }
         case .integer(_, let context):
             cases.append(("type", .string("not-a-number")))
-            if let minimum = context.minimum { cases.append(("minimum", .number(Double(minimum.exclusive ? minimum.value : minimum.value - 1)))) }
-            if let maximum = context.maximum { cases.append(("maximum", .number(Double(maximum.exclusive ? maximum.value : maximum.value + 1)))) }
+            if let minimum = context.minimum {
+                cases.append(("minimum", .number(Double(minimum.exclusive ? minimum.value : minimum.value - 1))))
+            }
+            if let maximum = context.maximum {
+                cases.append(("maximum", .number(Double(maximum.exclusive ? maximum.value : maximum.value + 1))))
+            }
         case .number(_, let context):
             cases.append(("type", .string("not-a-number")))
-            if let minimum = context.minimum { cases.append(("minimum", .number(minimum.exclusive ? minimum.value : minimum.value - 1))) }
-            if let maximum = context.maximum { cases.append(("maximum", .number(maximum.exclusive ? maximum.value : maximum.value + 1))) }
+            if let minimum = context.minimum {
+                cases.append(("minimum", .number(minimum.exclusive ? minimum.value : minimum.value - 1)))
+            }
+            if let maximum = context.maximum {
+                cases.append(("maximum", .number(maximum.exclusive ? maximum.value : maximum.value + 1)))
+            }
         case .boolean:
             cases.append(("type", .string("not-a-boolean")))
         case .array:
@@ -167,7 +197,9 @@ struct SchemaSampler {
         return value
     }
 
-    static func string(for name: String, format: String?, context: JSONSchema.StringContext, variant: Int? = nil) -> String {
+    static func string(
+        for name: String, format: String?, context: JSONSchema.StringContext, variant: Int? = nil
+    ) -> String {
         var value: String
         let suffix = variant.map(String.init) ?? ""
         switch format ?? "" {
@@ -193,7 +225,8 @@ struct SchemaSampler {
     }
 
     static let patternCandidates = [
-        "example", "abc", "ABC", "Abc", "abc123", "ABC123", "a1", "A1", "123", "1", "abc-123", "ABC-123", "user@example.com",
+        "example", "abc", "ABC", "Abc", "abc123", "ABC123", "a1", "A1", "123", "1", "abc-123", "ABC-123",
+        "user@example.com",
         "2024-01-15", "+15555550100", "https://example.com", "AB12CD", "a_b", "ab.cd",
     ]
 
