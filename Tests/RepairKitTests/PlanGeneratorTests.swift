@@ -72,6 +72,45 @@ import Testing
         #expect(positions == positions.sorted(), "scenarios follow the spec's paths: \(order)")
     }
 
+    /// An action on a resource and a create under a parent get a `not_found` too: the
+    /// endpoints a pipeline's report showed failing are exactly these.
+    @Test func postActionsAndNestedCreatesGetANotFound() throws {
+        let actions = try spec(
+            """
+            openapi: 3.0.3
+            info: {title: t, version: "1"}
+            paths:
+              /orders/{order_id}/pay:
+                post:
+                  parameters: [{name: order_id, in: path, required: true, schema: {type: string}}]
+                  responses: {"200": {description: paid}}
+              /customers/{customer_id}/orders:
+                post:
+                  parameters: [{name: customer_id, in: path, required: true, schema: {type: string}}]
+                  requestBody:
+                    content:
+                      application/json:
+                        schema: {type: object, properties: {note: {type: string}}}
+                  responses: {"201": {description: created}}
+            """)
+        let plan = PlanGenerator(spec: actions).plan()
+        let notFound = plan.scenarios.filter { $0.name == "not_found" }
+        #expect(
+            notFound.map(\.endpoint.description) == [
+                "POST /orders/{order_id}/pay", "POST /customers/{customer_id}/orders",
+            ])
+        for scenario in notFound {
+            #expect(scenario.expectedStatus == [404])
+            let id = try #require(scenario.pathParams.values.first)
+            #expect(!plan.seedData.contains { JSONValue.string($0.uuid) == id }, "an id nothing seeded")
+        }
+        // plan check asks for them the same way.
+        var without = plan
+        without.scenarios.removeAll { $0.name == "not_found" }
+        let findings = PlanCoverage.check(without, against: actions).findings
+        #expect(findings.filter { $0.rule == "missing_not_found" }.count == 2, "\(findings)")
+    }
+
     @Test func petstoreScenariosAreTheOnesTheSpecCallsFor() throws {
         let spec = try OpenAPISpec.load(
             from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))

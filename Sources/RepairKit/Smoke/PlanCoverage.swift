@@ -25,42 +25,60 @@ public struct PlanCoverage: Sendable {
             let key = "\(scenario.endpoint.method) \(Endpoint.shape(of: scenario.endpoint.path)) \(scenario.name)"
             seen[key, default: 0] += 1
             if seen[key] == 2 {
-                findings.append(Finding(rule: "duplicate_name", endpoint: scenario.endpoint.description,
-                                        detail: "scenario name \"\(scenario.name)\" is used more than once"))
+                findings.append(
+                    Finding(
+                        rule: "duplicate_name", endpoint: scenario.endpoint.description,
+                        detail: "scenario name \"\(scenario.name)\" is used more than once"))
             }
         }
         guard let spec else { return PlanCoverage(findings: findings, operations: 0, scenarios: plan.scenarios.count) }
         let generator = PlanGenerator(spec: spec)
         let operations = generator.operations()
         func scenarios(of operation: PlanGenerator.Operation) -> [Scenario] {
-            plan.scenarios.filter { $0.endpoint.method == operation.method && Endpoint.shape(of: $0.endpoint.path) == Endpoint.shape(of: operation.path) }
+            plan.scenarios.filter {
+                $0.endpoint.method == operation.method
+                    && Endpoint.shape(of: $0.endpoint.path) == Endpoint.shape(of: operation.path)
+            }
         }
         for operation in operations {
             let own = scenarios(of: operation)
             let endpoint = operation.endpoint.description
             if !own.contains(where: { $0.name.hasPrefix("happy_path") }) {
-                findings.append(Finding(rule: "missing_happy_path", endpoint: endpoint, detail: "no happy_path scenario"))
+                findings.append(
+                    Finding(rule: "missing_happy_path", endpoint: endpoint, detail: "no happy_path scenario"))
             }
-            if operation.path.contains("{") && ["GET", "PUT", "PATCH", "DELETE"].contains(operation.method)
-                && !own.contains(where: { $0.name.hasPrefix("not_found") }) {
-                findings.append(Finding(rule: "missing_not_found", endpoint: endpoint, detail: "the path has parameters but no not_found scenario"))
+            if operation.path.contains("{") && PlanGenerator.notFoundMethods.contains(operation.method)
+                && !own.contains(where: { $0.name.hasPrefix("not_found") })
+            {
+                findings.append(
+                    Finding(
+                        rule: "missing_not_found", endpoint: endpoint,
+                        detail: "the path has parameters but no not_found scenario"))
             }
             if let body = generator.requestSchema(operation),
-               (generator.sampler.properties(of: body) ?? []).contains(where: { !generator.sampler.violations(of: $0).isEmpty }),
-               !own.contains(where: { $0.name.hasPrefix("validation_error") }) {
-                findings.append(Finding(rule: "missing_validation_error", endpoint: endpoint,
-                                        detail: "the request body has constraints but no validation_error scenario"))
+                (generator.sampler.properties(of: body) ?? []).contains(where: {
+                    !generator.sampler.violations(of: $0).isEmpty
+                }),
+                !own.contains(where: { $0.name.hasPrefix("validation_error") })
+            {
+                findings.append(
+                    Finding(
+                        rule: "missing_validation_error", endpoint: endpoint,
+                        detail: "the request body has constraints but no validation_error scenario"))
             }
         }
-        for scenario in plan.scenarios where !operations.contains(where: {
-            $0.method == scenario.endpoint.method && Endpoint.shape(of: $0.path) == Endpoint.shape(of: scenario.endpoint.path)
+        for scenario in plan.scenarios
+        where !operations.contains(where: {
+            $0.method == scenario.endpoint.method
+                && Endpoint.shape(of: $0.path) == Endpoint.shape(of: scenario.endpoint.path)
         }) {
-            findings.append(Finding(rule: "unknown_endpoint", endpoint: scenario.endpoint.description,
-                                    detail: "scenario \"\(scenario.name)\" names an endpoint the spec does not have"))
+            findings.append(
+                Finding(
+                    rule: "unknown_endpoint", endpoint: scenario.endpoint.description,
+                    detail: "scenario \"\(scenario.name)\" names an endpoint the spec does not have"))
         }
         var unique: [Finding] = []
         for finding in findings where !unique.contains(finding) { unique.append(finding) }
         return PlanCoverage(findings: unique, operations: operations.count, scenarios: plan.scenarios.count)
     }
 }
-

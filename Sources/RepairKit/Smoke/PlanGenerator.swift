@@ -5,10 +5,13 @@ import OpenAPIKit
 /// same plan, byte for byte.
 ///
 /// Per operation: `happy_path` with a valid payload and the documented success status; for
-/// paths with parameters (GET, PUT, PATCH, DELETE) `not_found` with absent ids; and per rule
+/// paths with parameters (GET, PUT, PATCH, DELETE, POST) `not_found` with absent ids; and per rule
 /// of each request-body property a `validation_error_<field>_<rule>` expecting 400 or 422.
 /// `seed_data` holds every entity a path parameter needs, parents first.
 public struct PlanGenerator {
+    /// The methods whose operations on a path with parameters get (and, for `plan check`, need)
+    /// a `not_found` scenario.
+    static let notFoundMethods: Set<String> = ["GET", "PUT", "PATCH", "DELETE", "POST"]
     let spec: OpenAPISpec
     let sampler: SchemaSampler
 
@@ -225,7 +228,9 @@ public struct PlanGenerator {
                 pathParams: pathParams, queryParams: queryParams, payload: payload,
                 expectedStatus: [success?.status ?? 200], expectedResponseContains: success.map(expectedKeys) ?? [])
         ]
-        if !pathEntities.isEmpty && ["GET", "PUT", "PATCH", "DELETE"].contains(operation.method) {
+        // Every operation on an identified resource, POST actions (`/orders/{order_id}/pay`) and
+        // nested creates (`/customers/{id}/orders`) included: an id that does not exist is a 404.
+        if !pathEntities.isEmpty && Self.notFoundMethods.contains(operation.method) {
             var absent = pathParams
             if let (parameter, name) = pathEntities.last { absent[parameter] = entities[name]?.absentID }
             scenarios.append(
