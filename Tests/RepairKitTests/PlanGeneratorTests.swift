@@ -111,6 +111,32 @@ import Testing
         #expect(findings.filter { $0.rule == "missing_not_found" }.count == 2, "\(findings)")
     }
 
+    /// Two parameters in one segment are two parameters, and the plan is one its own loader
+    /// and `plan check` accept.
+    @Test func severalParametersInOneSegment() throws {
+        let compare = try spec(
+            """
+            openapi: 3.0.3
+            info: {title: t, version: "1"}
+            paths:
+              /repos/{owner}/{repo}/compare/{base}...{head}:
+                get:
+                  parameters:
+                    - {name: owner, in: path, required: true, schema: {type: string}}
+                    - {name: repo, in: path, required: true, schema: {type: string}}
+                    - {name: base, in: path, required: true, schema: {type: string}}
+                    - {name: head, in: path, required: true, schema: {type: string}}
+                  responses: {"200": {description: compared}}
+            """)
+        let plan = PlanGenerator(spec: compare).plan()
+        let happy = try #require(plan.scenarios.first { $0.name == "happy_path" })
+        #expect(Set(happy.pathParams.keys) == ["owner", "repo", "base", "head"])
+        let reloaded = try SmokePlan.parse(plan.jsonData(), file: "plan.json")
+        #expect(reloaded.scenarios.count == plan.scenarios.count)
+        #expect(PlanCoverage.check(reloaded, against: compare).isWhole)
+        #expect(happy.resolvedPath.contains("/compare/") && !happy.resolvedPath.contains("{"))
+    }
+
     @Test func petstoreScenariosAreTheOnesTheSpecCallsFor() throws {
         let spec = try OpenAPISpec.load(
             from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))

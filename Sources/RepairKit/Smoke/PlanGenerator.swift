@@ -104,8 +104,13 @@ public struct PlanGenerator {
         var result: [(String, String)] = []
         var previous: String?
         for segment in path.split(separator: "/") {
-            if segment.hasPrefix("{"), segment.hasSuffix("}") {
-                let parameter = String(segment.dropFirst().dropLast())
+            // A segment may hold several parameters: `{base}...{head}`.
+            let parameters = Endpoint.parameterNames(in: String(segment))
+            guard !parameters.isEmpty else {
+                previous = String(segment)
+                continue
+            }
+            for parameter in parameters {
                 var named: String?
                 for suffix in ["_id", "Id", "ID", "_name", "Name", "name"]
                 where parameter.hasSuffix(suffix) && parameter.count > suffix.count {
@@ -113,8 +118,6 @@ public struct PlanGenerator {
                     break
                 }
                 result.append((parameter, singular(named ?? previous ?? parameter)))
-            } else {
-                previous = String(segment)
             }
         }
         return result

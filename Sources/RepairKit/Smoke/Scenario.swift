@@ -22,14 +22,19 @@ public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
     /// `/customers/<int:id>` are all `/customers/*`.
     public static func shape(of path: String) -> String {
         let segments = path.split(separator: "/").map { segment -> String in
-            let isParameter = segment.hasPrefix("{") || segment.hasPrefix(":") || segment.hasPrefix("<") || segment.hasPrefix("(")
+            let isParameter =
+                segment.hasPrefix("{") || segment.hasPrefix(":") || segment.hasPrefix("<") || segment.hasPrefix("(")
             return isParameter ? "*" : String(segment)
         }
         return "/" + segments.joined(separator: "/")
     }
 
     /// Names of the `{param}` placeholders in the path, in order.
-    public var parameterNames: [String] {
+    public var parameterNames: [String] { Self.parameterNames(in: path) }
+
+    /// Names of the `{param}` placeholders in `path`, in order (several may share a segment:
+    /// `/compare/{base}...{head}`).
+    public static func parameterNames(in path: String) -> [String] {
         var names: [String] = []
         var rest = path[...]
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
@@ -76,7 +81,8 @@ public struct Scenario: Sendable, Equatable {
         var path = endpoint.path
         for name in endpoint.parameterNames {
             let value = pathParams[name]?.parameterText ?? ""
-            path = path.replacingOccurrences(of: "{\(name)}", with: Self.escape(value, allowed: .urlPathAllowed.subtracting(["/"])))
+            path = path.replacingOccurrences(
+                of: "{\(name)}", with: Self.escape(value, allowed: .urlPathAllowed.subtracting(["/"])))
         }
         return path
     }
@@ -85,7 +91,8 @@ public struct Scenario: Sendable, Equatable {
     public var queryString: String {
         queryParams.keys.sorted().map { key in
             let allowed = CharacterSet.urlQueryAllowed.subtracting(["&", "=", "+", "?", "#"])
-            return "\(Self.escape(key, allowed: allowed))=\(Self.escape(queryParams[key]!.parameterText, allowed: allowed))"
+            return
+                "\(Self.escape(key, allowed: allowed))=\(Self.escape(queryParams[key]!.parameterText, allowed: allowed))"
         }.joined(separator: "&")
     }
 
