@@ -56,6 +56,36 @@ import Testing
         #expect(error?.description == "plan.json: scenario 1 (\"second\"): field 'expected_status': missing")
     }
 
+    /// A key the format lacks is an error naming where it stands, never silently ignored: a
+    /// plan that sends headers would otherwise run without them.
+    @Test func unknownKeysAreErrorsNamingScenarioAndField() async throws {
+        let scenario = planError(
+            """
+            {"scenarios": [{"endpoint": "GET /a", "name": "ok", "expected_status": 200},
+                           {"endpoint": "GET /me", "name": "me", "expected_status": 200,
+                            "headers": {"Authorization": "Bearer x"}}]}
+            """)
+        #expect(
+            scenario?.description
+                == "plan.json: scenario 1 (\"me\"): field 'headers': not a key of the plan format here (these are: name, endpoint, description, path_params, query_params, payload, expected_status, expected_response_contains)"
+        )
+        #expect(planError(#"{"version": 2, "scenarios": []}"#)?.field == "version")
+        #expect(
+            planError(#"{"scenarios": [], "seed_data": [{"entity_name": "a", "uuid": "u", "feilds": {}}]}"#)?.field
+                == "seed_data[0].feilds")
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let plan = try directory.write(
+            "plan.json",
+            #"{"scenarios": [{"endpoint": "GET /a", "name": "ok", "expected_status": 200, "capture": {"id": "id"}}]}"#)
+        let check = try await CommandRunner.run(CommandRunner.repairctl, ["plan", "check", plan.path])
+        #expect(check.status == 2)
+        #expect(
+            check.standardError.contains("plan.json: scenario 0 (\"ok\"): field 'capture': not a key"),
+            "\(check.standardError)")
+    }
+
     @Test func endpointMustBeMethodAndPath() {
         for endpoint in ["/products", "FETCH /products", "GET products", "GET /a /b", ""] {
             let error = planError(

@@ -13,8 +13,10 @@ public struct SmokePlan: Sendable, Equatable {
     /// Reads and checks a plan file. Throws `PlanError` naming the file, scenario and field.
     public static func load(from url: URL, allowDuplicateNames: Bool = false) throws(PlanError) -> SmokePlan {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw PlanError(file: url.path, problem: FileManager.default.fileExists(atPath: url.path)
-                ? "cannot be read" : "not found")
+            throw PlanError(
+                file: url.path,
+                problem: FileManager.default.fileExists(atPath: url.path)
+                    ? "cannot be read" : "not found")
         }
         return try parse(data, file: url.path, allowDuplicateNames: allowDuplicateNames)
     }
@@ -23,7 +25,9 @@ public struct SmokePlan: Sendable, Equatable {
     /// a `name`, an `expected_status`, and a value for each path parameter.
     /// - Parameter allowDuplicateNames: keep scenarios whose name repeats on an endpoint
     ///   (`plan check` lists them instead of stopping at the first).
-    public static func parse(_ data: Data, file: String, allowDuplicateNames: Bool = false) throws(PlanError) -> SmokePlan {
+    public static func parse(
+        _ data: Data, file: String, allowDuplicateNames: Bool = false
+    ) throws(PlanError) -> SmokePlan {
         let document: JSONValue
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -31,7 +35,11 @@ public struct SmokePlan: Sendable, Equatable {
             throw PlanError(file: file, problem: "not valid JSON (\(Self.describe(error)))")
         }
         guard let root = document.objectValue else {
-            throw PlanError(file: file, problem: "expected a JSON object with \"scenarios\", found \(document.typeName)")
+            throw PlanError(
+                file: file, problem: "expected a JSON object with \"scenarios\", found \(document.typeName)")
+        }
+        if let unknown = Self.unknownKey(of: root, allowed: Self.planKeys) {
+            throw PlanError(file: file, field: unknown, problem: Self.unknownProblem(allowed: Self.planKeys))
         }
         guard let scenarioList = root["scenarios"] else {
             throw PlanError(file: file, field: "scenarios", problem: "missing")
@@ -45,8 +53,9 @@ public struct SmokePlan: Sendable, Equatable {
             let scenario = try parseScenario(item, index: index, file: file)
             let key = "\(scenario.endpoint) \(scenario.name)"
             if let first = seen[key], !allowDuplicateNames {
-                throw PlanError(file: file, scenarioIndex: index, scenarioName: scenario.name, field: "name",
-                                problem: "duplicate of scenario \(first) for \(scenario.endpoint)")
+                throw PlanError(
+                    file: file, scenarioIndex: index, scenarioName: scenario.name, field: "name",
+                    problem: "duplicate of scenario \(first) for \(scenario.endpoint)")
             }
             seen[key] = index
             scenarios.append(scenario)
@@ -66,9 +75,13 @@ public struct SmokePlan: Sendable, Equatable {
         guard let name, !name.isEmpty else {
             throw fail("name", fields["name"] == nil ? "missing" : "expected a non-empty string")
         }
+        if let unknown = unknownKey(of: fields, allowed: scenarioKeys) {
+            throw fail(unknown, unknownProblem(allowed: scenarioKeys))
+        }
         guard let endpointText = fields["endpoint"] else { throw fail("endpoint", "missing") }
         guard let text = endpointText.stringValue, let endpoint = Endpoint(text) else {
-            throw fail("endpoint", "expected \"METHOD /path\" such as \"GET /products/{id}\", found \(render(endpointText))")
+            throw fail(
+                "endpoint", "expected \"METHOD /path\" such as \"GET /products/{id}\", found \(render(endpointText))")
         }
         guard let statusValue = fields["expected_status"] else { throw fail("expected_status", "missing") }
         let expectedStatus: [Int]
@@ -88,13 +101,16 @@ public struct SmokePlan: Sendable, Equatable {
             var statuses: [Int] = []
             for item in items {
                 guard case .number(let number) = item else {
-                    throw fail("expected_status", "expected a status or a list of statuses, found \(render(statusValue))")
+                    throw fail(
+                        "expected_status", "expected a status or a list of statuses, found \(render(statusValue))")
                 }
                 statuses.append(try status(number))
             }
             expectedStatus = statuses
         default:
-            throw fail("expected_status", "expected a status such as 200 or a list such as [400, 422], found \(render(statusValue))")
+            throw fail(
+                "expected_status",
+                "expected a status such as 200 or a list such as [400, 422], found \(render(statusValue))")
         }
         if let bad = expectedStatus.first(where: { !(100...599).contains($0) }) {
             throw fail("expected_status", "\(bad) is not an HTTP status")
@@ -134,6 +150,24 @@ public struct SmokePlan: Sendable, Equatable {
         return object
     }
 
+    // A key the plan format does not have is an error, never ignored: a plan that says
+    // `headers` or `capture` would otherwise run without them and misfire.
+    static let planKeys = ["scenarios", "seed_data"]
+    static let scenarioKeys = [
+        "name", "endpoint", "description", "path_params", "query_params", "payload", "expected_status",
+        "expected_response_contains",
+    ]
+    static let seedKeys = ["entity_name", "uuid", "fields", "depends_on"]
+
+    /// The first key of `object` (in sorted order, so the message is stable) not in `allowed`.
+    static func unknownKey(of object: [String: JSONValue], allowed: [String]) -> String? {
+        object.keys.sorted().first { !allowed.contains($0) }
+    }
+
+    static func unknownProblem(allowed: [String]) -> String {
+        "not a key of the plan format here (these are: \(allowed.joined(separator: ", ")))"
+    }
+
     private static func parseSeedData(_ value: JSONValue?, file: String) throws(PlanError) -> [SeedEntity] {
         guard let value, value != .null else { return [] }
         guard let items = value.arrayValue else {
@@ -145,9 +179,15 @@ public struct SmokePlan: Sendable, Equatable {
                 PlanError(file: file, field: "seed_data[\(index)].\(field)", problem: problem)
             }
             guard let fields = item.objectValue else {
-                throw PlanError(file: file, field: "seed_data[\(index)]", problem: "expected an object, found \(item.typeName)")
+                throw PlanError(
+                    file: file, field: "seed_data[\(index)]", problem: "expected an object, found \(item.typeName)")
             }
-            guard let entityName = fields["entity_name"]?.stringValue else { throw fail("entity_name", "missing or not a string") }
+            if let unknown = unknownKey(of: fields, allowed: seedKeys) {
+                throw fail(unknown, unknownProblem(allowed: seedKeys))
+            }
+            guard let entityName = fields["entity_name"]?.stringValue else {
+                throw fail("entity_name", "missing or not a string")
+            }
             guard let uuid = fields["uuid"]?.stringValue else { throw fail("uuid", "missing or not a string") }
             let entityFields = fields["fields"]?.objectValue ?? [:]
             let dependsOn = fields["depends_on"]?.arrayValue?.compactMap(\.stringValue) ?? []
