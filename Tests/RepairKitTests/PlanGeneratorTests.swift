@@ -137,6 +137,37 @@ import Testing
         #expect(happy.resolvedPath.contains("/compare/") && !happy.resolvedPath.contains("{"))
     }
 
+    /// A scenario that cancels or deletes a seeded entity never runs before one that needs it:
+    /// actions come after everything else, deletes last, each keeping the spec's order.
+    @Test func scenariosThatChangeASeededEntityComeLast() throws {
+        let plan = PlanGenerator(
+            spec: try spec(
+                """
+                openapi: 3.0.3
+                info: {title: t, version: "1"}
+                paths:
+                  /orders/{order_id}:
+                    parameters: [{name: order_id, in: path, required: true, schema: {type: string}}]
+                    delete: {responses: {"204": {description: gone}}}
+                    get: {responses: {"200": {description: ok}}}
+                  /orders/{order_id}/cancel:
+                    parameters: [{name: order_id, in: path, required: true, schema: {type: string}}]
+                    post: {responses: {"200": {description: cancelled}}}
+                  /orders/{order_id}/items:
+                    parameters: [{name: order_id, in: path, required: true, schema: {type: string}}]
+                    get: {responses: {"200": {description: ok}}}
+                """)
+        ).plan()
+        #expect(
+            plan.scenarios.map { "\($0.endpoint) \($0.name)" } == [
+                "GET /orders/{order_id} happy_path", "GET /orders/{order_id} not_found",
+                "DELETE /orders/{order_id} not_found", "POST /orders/{order_id}/cancel not_found",
+                "GET /orders/{order_id}/items happy_path", "GET /orders/{order_id}/items not_found",
+                "POST /orders/{order_id}/cancel happy_path", "DELETE /orders/{order_id} happy_path",
+            ])
+        #expect(plan.scenarios.map(\.index) == Array(0..<plan.scenarios.count))
+    }
+
     @Test func petstoreScenariosAreTheOnesTheSpecCallsFor() throws {
         let spec = try OpenAPISpec.load(
             from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))
@@ -150,8 +181,8 @@ import Testing
                 "POST /pets validation_error_tag_type [400, 422]",
                 "GET /pets/{id} happy_path [200]",
                 "GET /pets/{id} not_found [404]",
-                "DELETE /pets/{id} happy_path [204]",
                 "DELETE /pets/{id} not_found [404]",
+                "DELETE /pets/{id} happy_path [204]",
             ])
         try #require(plan.scenarios.count == 9)
         // `id` is an int64 path parameter: the seeded pet is 1, the absent one 99999999.

@@ -51,6 +51,7 @@ public struct PlanGenerator {
         for operation in operations {
             scenarios += self.scenarios(for: operation, entities: entities)
         }
+        scenarios = Self.destructiveLast(scenarios, seeded: entities.values.map(\.seededID))
         for index in scenarios.indices { scenarios[index].index = index }
         return SmokePlan(seedData: seedData(entities, operations: operations), scenarios: scenarios)
     }
@@ -201,6 +202,26 @@ public struct PlanGenerator {
             if let entity = entities[singular(base)] { return entity }
         }
         return nil
+    }
+
+    /// The scenarios in spec order, except those that change a seeded entity for the ones
+    /// after them: actions on it (`POST /orders/{id}/cancel`) come after everything else, and
+    /// deleting it comes last — so no scenario meets a seeded entity already cancelled or gone.
+    static func destructiveLast(_ scenarios: [Scenario], seeded: [JSONValue]) -> [Scenario] {
+        func touchesSeeded(_ scenario: Scenario) -> Bool {
+            scenario.pathParams.values.contains { seeded.contains($0) }
+        }
+        func rank(_ scenario: Scenario) -> Int {
+            guard touchesSeeded(scenario), scenario.expectedStatus.contains(where: { (200..<300).contains($0) }) else {
+                return 0
+            }
+            if scenario.endpoint.method == "DELETE" { return 2 }
+            let last = scenario.endpoint.path.split(separator: "/").last ?? ""
+            return scenario.endpoint.method == "POST" && !last.hasPrefix("{") && scenario.endpoint.path.contains("}/")
+                ? 1 : 0
+        }
+        return scenarios.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(
+            \.element)
     }
 
     // MARK: Scenarios
