@@ -377,6 +377,32 @@ import Testing
         #expect(create.payload?.objectValue?["customer_id"] == .string(plan.seedData[0].uuid))
     }
 
+    /// An id a scenario expects to find that seed_data does not hold is said as such (not
+    /// left to fail as a missing route); absent ids in not_found scenarios are fine.
+    @Test func anUnseededIDIsAFindingOfThePlan() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let plan = try directory.write(
+            "plan.json",
+            """
+            {"seed_data": [{"entity_name": "Product", "uuid": "00000000-0000-4000-8000-000000000001", "fields": {}}],
+             "scenarios": [
+               {"endpoint": "GET /products/{id}", "name": "get_product", "expected_status": 200,
+                "path_params": {"id": "00000000-0000-4000-8000-000000000001"}},
+               {"endpoint": "GET /orders/{id}", "name": "get_order", "expected_status": 200,
+                "path_params": {"id": "00000000-0000-4000-8000-000000000002"}},
+               {"endpoint": "GET /products/{id}", "name": "get_product_not_found", "expected_status": 404,
+                "path_params": {"id": "99999999-9999-4000-8000-000000000001"}}]}
+            """)
+        let coverage = PlanCoverage.check(try SmokePlan.load(from: plan), against: nil)
+        #expect(coverage.findings.map(\.rule) == ["unseeded_id"])
+        #expect(coverage.findings.first?.endpoint == "GET /orders/{id}")
+        #expect(coverage.findings.first?.detail.contains("get_order") == true)
+        let check = try await CommandRunner.run(CommandRunner.repairctl, ["plan", "check", plan.path])
+        #expect(check.status == 1, "findings: exit 1")
+        #expect(check.standardOutput.contains("unseeded_id"), "\(check.standardOutput)\(check.standardError)")
+    }
+
     @Test func coverageFindsWhatIsMissing() throws {
         let spec = try OpenAPISpec.load(
             from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))

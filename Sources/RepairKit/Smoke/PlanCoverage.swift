@@ -7,7 +7,7 @@ import Foundation
 public struct PlanCoverage: Sendable {
     public struct Finding: Sendable, Equatable, Encodable {
         /// `missing_happy_path`, `missing_not_found`, `missing_validation_error`,
-        /// `unknown_endpoint`, `duplicate_name`.
+        /// `unknown_endpoint`, `duplicate_name`, `unseeded_id`.
         public var rule: String
         public var endpoint: String
         public var detail: String
@@ -17,6 +17,30 @@ public struct PlanCoverage: Sendable {
     public var operations: Int
     public var scenarios: Int
     public var isWhole: Bool { findings.isEmpty }
+
+    /// A scenario that expects success with an id in its path that `seed_data` does not hold
+    /// (its entity never seeded, or seeded under another id) can only fail, and the failure
+    /// would read as a missing route: it is a finding of the plan. Plans without `seed_data`
+    /// rely on the app's own data and are not checked.
+    static func unseededIDs(_ plan: SmokePlan) -> [Finding] {
+        let seeded = Set(plan.seedData.map { $0.uuid.lowercased() })
+        guard !seeded.isEmpty else { return [] }
+        var findings: [Finding] = []
+        for scenario in plan.scenarios where scenario.expectedStatus.contains(where: { (200..<300).contains($0) }) {
+            for name in scenario.endpoint.parameterNames {
+                guard let value = scenario.pathParams[name]?.stringValue, UUID(uuidString: value) != nil,
+                    !seeded.contains(value.lowercased())
+                else { continue }
+                findings.append(
+                    Finding(
+                        rule: "unseeded_id", endpoint: scenario.endpoint.description,
+                        detail:
+                            "scenario \"\(scenario.name)\" expects success for {\(name)} = \(value), which seed_data does not hold"
+                    ))
+            }
+        }
+        return findings
+    }
 
     public static func check(_ plan: SmokePlan, against spec: OpenAPISpec?) -> PlanCoverage {
         var findings: [Finding] = []
@@ -31,6 +55,7 @@ public struct PlanCoverage: Sendable {
                         detail: "scenario name \"\(scenario.name)\" is used more than once"))
             }
         }
+        findings += unseededIDs(plan)
         guard let spec else { return PlanCoverage(findings: findings, operations: 0, scenarios: plan.scenarios.count) }
         let generator = PlanGenerator(spec: spec)
         let operations = generator.operations()
