@@ -153,8 +153,16 @@ struct FixProposer: Sendable {
         guard patch.paths.count == 1, let named = patch.paths.first else { return nil }
         let kind = (named as NSString).pathExtension
         var found: [(Patch, (contents: [(path: String, text: String)], diff: String))] = []
+        // Only files holding the change's first line are worth placing it in.
+        let needle = core.edits.lazy.compactMap { edit -> String? in
+            guard case .hunks(let hunks) = edit.change else { return nil }
+            return hunks.lazy.flatMap(\.before).map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+        }.first
         for file in SourceLocator.sourcePaths(in: appDirectory)
         where file != named && (file as NSString).pathExtension == kind {
+            if let needle, SourceText.read(appDirectory.appendingPathComponent(file))?.contains(needle) != true {
+                continue
+            }
             for candidate in [patch, core] {
                 let moved = Patch(
                     edits: candidate.edits.map {
