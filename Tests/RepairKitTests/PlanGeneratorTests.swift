@@ -403,6 +403,62 @@ import Testing
         #expect(check.standardOutput.contains("unseeded_id"), "\(check.standardOutput)\(check.standardError)")
     }
 
+    /// Bodies the generator cannot build (form, multipart, an external $ref) are said, by
+    /// `plan generate` as warnings and by `plan check` as findings — never silently a null payload.
+    @Test func whatCannotBeCoveredIsSaid() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let specFile = try directory.write(
+            "spec.yaml",
+            """
+            openapi: 3.0.3
+            info: {title: t, version: "1"}
+            paths:
+              /forms:
+                post:
+                  requestBody:
+                    content:
+                      application/x-www-form-urlencoded:
+                        schema: {type: object, properties: {name: {type: string}}}
+                  responses: {"201": {description: created}}
+              /uploads:
+                post:
+                  requestBody:
+                    content:
+                      multipart/form-data:
+                        schema: {type: object, properties: {file: {type: string, format: binary}}}
+                  responses: {"201": {description: created}}
+              /things:
+                post:
+                  requestBody: {$ref: "bodies.yaml#/ThingBody"}
+                  responses: {"201": {description: created}}
+              /notes:
+                post:
+                  requestBody:
+                    content:
+                      application/json:
+                        schema: {type: object, properties: {text: {type: string}}}
+                  responses: {"201": {description: created}}
+            """)
+        let uncovered = PlanGenerator(spec: try OpenAPISpec.load(from: specFile)).uncovered()
+        #expect(uncovered.map(\.endpoint) == ["POST /forms", "POST /uploads", "POST /things"])
+        #expect(uncovered[0].problem.contains("application/x-www-form-urlencoded, not JSON"))
+        #expect(uncovered[2].problem.contains("$ref cannot be resolved"))
+
+        let plan = directory.url.appendingPathComponent("plan.json")
+        let generate = try await CommandRunner.run(
+            CommandRunner.repairctl, ["plan", "generate", "--openapi", specFile.path, "--out", plan.path])
+        #expect(generate.status == 0, "\(generate.standardError)")
+        #expect(
+            generate.standardError.contains("warning: POST /uploads: its request body is multipart/form-data, not JSON")
+        )
+        #expect(generate.standardError.components(separatedBy: "warning: ").count == 4)
+        let check = try await CommandRunner.run(
+            CommandRunner.repairctl, ["plan", "check", plan.path, "--openapi", specFile.path, "--json"])
+        #expect(check.status == 1)
+        #expect(check.standardOutput.components(separatedBy: "not_covered").count == 4, "\(check.standardOutput)")
+    }
+
     @Test func coverageFindsWhatIsMissing() throws {
         let spec = try OpenAPISpec.load(
             from: FixtureApps.corpus.appendingPathComponent("openapi/petstore-expanded.yaml"))

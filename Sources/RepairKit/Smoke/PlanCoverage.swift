@@ -7,7 +7,8 @@ import Foundation
 public struct PlanCoverage: Sendable {
     public struct Finding: Sendable, Equatable, Encodable {
         /// `missing_happy_path`, `missing_not_found`, `missing_validation_error`,
-        /// `unknown_endpoint`, `duplicate_name`, `unseeded_id`.
+        /// `unknown_endpoint`, `duplicate_name`, `unseeded_id`, `not_covered` (what the
+        /// generator cannot cover: a body that is not JSON, a `$ref` it cannot resolve).
         public var rule: String
         public var endpoint: String
         public var detail: String
@@ -59,6 +60,9 @@ public struct PlanCoverage: Sendable {
         guard let spec else { return PlanCoverage(findings: findings, operations: 0, scenarios: plan.scenarios.count) }
         let generator = PlanGenerator(spec: spec)
         let operations = generator.operations()
+        for (endpoint, problem) in generator.uncovered() {
+            findings.append(Finding(rule: "not_covered", endpoint: endpoint, detail: problem))
+        }
         func scenarios(of operation: PlanGenerator.Operation) -> [Scenario] {
             plan.scenarios.filter {
                 $0.endpoint.method == operation.method

@@ -283,6 +283,41 @@ public struct PlanGenerator {
     }
 
     /// The JSON schema of the request body, when it has one.
+    /// What the plan cannot cover, by operation — never left silent: a request body that is
+    /// not JSON (form-encoded, multipart) or whose `$ref` cannot be resolved (an external file)
+    /// gets no payload; a parameter whose `$ref` cannot be resolved gets no value.
+    public func uncovered() -> [(endpoint: String, problem: String)] {
+        var result: [(String, String)] = []
+        for operation in operations() {
+            let endpoint = operation.endpoint.description
+            let declared = operation.operation.parameters.count
+            let resolved = operation.operation.parameters.compactMap { try? spec.document.components.lookup($0) }.count
+            if resolved < declared {
+                result.append(
+                    (endpoint, "\(declared - resolved) parameter $ref(s) cannot be resolved; they get no value"))
+            }
+            guard let body = operation.operation.requestBody else { continue }
+            guard let request = try? spec.document.components.lookup(body) else {
+                result.append((endpoint, "its request body's $ref cannot be resolved; the plan sends no payload"))
+                continue
+            }
+            guard let content = jsonContent(request.content) else {
+                let types = request.content.keys.map(\.rawValue).sorted().joined(separator: ", ")
+                result.append(
+                    (
+                        endpoint,
+                        "its request body is \(types.isEmpty ? "empty" : types), not JSON; the plan sends no payload"
+                    ))
+                continue
+            }
+            if let schema = content.schema, (try? spec.document.components.lookup(schema)) == nil {
+                result.append(
+                    (endpoint, "its request body's schema $ref cannot be resolved; the plan sends no payload"))
+            }
+        }
+        return result
+    }
+
     func requestSchema(_ operation: Operation) -> JSONSchema? {
         guard let body = operation.operation.requestBody, let request = try? spec.document.components.lookup(body)
         else { return nil }

@@ -13,14 +13,14 @@ struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Derive a smoke plan from an OpenAPI 3.0 or 3.1 spec (JSON or YAML).",
             discussion: """
-            Per operation: a happy_path scenario with a valid payload built from the schema and \
-            the documented success status; a not_found scenario with absent ids \
-            (99999999-9999-4000-8000-<index>) where the path has parameters; and a \
-            validation_error_<field>_<rule> scenario per constraint of the request body, \
-            expecting 400 or 422. seed_data holds every entity a path parameter needs \
-            (00000000-0000-4000-8000-<index>), parents first. The same spec always gives the \
-            same bytes.
-            """
+                Per operation: a happy_path scenario with a valid payload built from the schema and \
+                the documented success status; a not_found scenario with absent ids \
+                (99999999-9999-4000-8000-<index>) where the path has parameters; and a \
+                validation_error_<field>_<rule> scenario per constraint of the request body, \
+                expecting 400 or 422. seed_data holds every entity a path parameter needs \
+                (00000000-0000-4000-8000-<index>), parents first. The same spec always gives the \
+                same bytes.
+                """
         )
 
         @Option(help: "The OpenAPI spec.", completion: .file())
@@ -46,7 +46,11 @@ struct Plan: ParsableCommand {
                 Terminal.error(error.description)
                 throw ExitCodes.badInput
             }
-            var plan = PlanGenerator(spec: spec).plan()
+            let generator = PlanGenerator(spec: spec)
+            var plan = generator.plan()
+            for (endpoint, problem) in generator.uncovered() {
+                Terminal.progress("warning: \(endpoint): \(problem)")
+            }
             if llm { plan = try await enriched(plan, spec: spec) }
             let data = plan.jsonData()
             guard let out else {
@@ -60,25 +64,31 @@ struct Plan: ParsableCommand {
                 throw ExitCodes.badInput
             }
             let operations = Set(plan.scenarios.map(\.endpoint)).count
-            Terminal.progress("wrote \(out): \(plan.scenarios.count) scenarios over \(operations) operations, \(plan.seedData.count) seeded entities")
+            Terminal.progress(
+                "wrote \(out): \(plan.scenarios.count) scenarios over \(operations) operations, \(plan.seedData.count) seeded entities"
+            )
         }
 
         /// The plan with the LLM's valid extra scenarios appended; the core stays as it is.
         private func enriched(_ core: SmokePlan, spec openAPISpec: OpenAPISpec) async throws -> SmokePlan {
             let specURL = URL(fileURLWithPath: openapi)
-            let configURL = config.map { URL(fileURLWithPath: $0) } ?? specURL.deletingLastPathComponent().appendingPathComponent("repair.toml")
+            let configURL =
+                config.map { URL(fileURLWithPath: $0) }
+                ?? specURL.deletingLastPathComponent().appendingPathComponent("repair.toml")
             let service: LLMService
             let rules: String?
             do {
                 let settings = try RepairConfig.llmSettings(configFile: configURL)
                 guard settings.isConfigured else {
-                    Terminal.error("""
-                    --llm needs an LLM, and none is configured: set [llm] provider and model in \(configURL.path) \
-                    (or REPAIR_LLM_PROVIDER and REPAIR_LLM_MODEL); see the README for OpenAI, Azure OpenAI, Ollama and Anthropic
-                    """)
+                    Terminal.error(
+                        """
+                        --llm needs an LLM, and none is configured: set [llm] provider and model in \(configURL.path) \
+                        (or REPAIR_LLM_PROVIDER and REPAIR_LLM_MODEL); see the README for OpenAI, Azure OpenAI, Ollama and Anthropic
+                        """)
                     throw ExitCodes.badInput
                 }
-                service = try LLMService(config: settings, cache: LLMAnswerCache(directory: LLMAnswerCache.defaultDirectory()))
+                service = try LLMService(
+                    config: settings, cache: LLMAnswerCache(directory: LLMAnswerCache.defaultDirectory()))
                 rules = try spec.map { path in
                     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                         throw ConfigError(source: path, problem: "the prose spec cannot be read")
@@ -106,8 +116,13 @@ struct Plan: ParsableCommand {
                 let label = dropped.name.map { " (\"\($0)\")" } ?? ""
                 Terminal.progress("warning: LLM scenario \(dropped.position)\(label) dropped: \(dropped.reason)")
             }
-            let cost = outcome.response.cached ? "from the cache, no tokens" : "\(outcome.response.tokensIn) tokens in, \(outcome.response.tokensOut) out"
-            Terminal.progress("▶ the LLM added \(outcome.added.count) scenario\(outcome.added.count == 1 ? "" : "s"), \(outcome.dropped.count) dropped (\(cost))")
+            let cost =
+                outcome.response.cached
+                ? "from the cache, no tokens"
+                : "\(outcome.response.tokensIn) tokens in, \(outcome.response.tokensOut) out"
+            Terminal.progress(
+                "▶ the LLM added \(outcome.added.count) scenario\(outcome.added.count == 1 ? "" : "s"), \(outcome.dropped.count) dropped (\(cost))"
+            )
             return outcome.plan
         }
     }
@@ -116,11 +131,11 @@ struct Plan: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a plan's coverage of a spec.",
             discussion: """
-            Rules: every operation has a happy_path; every path with parameters has a \
-            not_found; every request body with constraints has a validation_error; scenarios \
-            whose endpoint is not in the spec are listed; a scenario name used twice on one \
-            endpoint is an error. Exit 0 when the plan is whole, 1 with the list otherwise.
-            """
+                Rules: every operation has a happy_path; every path with parameters has a \
+                not_found; every request body with constraints has a validation_error; scenarios \
+                whose endpoint is not in the spec are listed; a scenario name used twice on one \
+                endpoint is an error. Exit 0 when the plan is whole, 1 with the list otherwise.
+                """
         )
 
         @Argument(help: "The smoke plan.", completion: .file())
@@ -137,7 +152,9 @@ struct Plan: ParsableCommand {
             let spec: OpenAPISpec?
             do {
                 smokePlan = try SmokePlan.load(from: URL(fileURLWithPath: plan), allowDuplicateNames: true)
-                spec = try openapi.map { path throws(SpecError) in try OpenAPISpec.load(from: URL(fileURLWithPath: path)) }
+                spec = try openapi.map { path throws(SpecError) in
+                    try OpenAPISpec.load(from: URL(fileURLWithPath: path))
+                }
             } catch {
                 Terminal.error("\(error)")
                 throw ExitCodes.badInput
@@ -152,7 +169,9 @@ struct Plan: ParsableCommand {
                 }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                let report = Report(whole: coverage.isWhole, operations: coverage.operations, scenarios: coverage.scenarios, findings: coverage.findings)
+                let report = Report(
+                    whole: coverage.isWhole, operations: coverage.operations, scenarios: coverage.scenarios,
+                    findings: coverage.findings)
                 try Terminal.result((try? encoder.encode(report)) ?? Data())
                 print()
             } else if coverage.isWhole {
