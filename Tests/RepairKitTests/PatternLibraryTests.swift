@@ -347,27 +347,6 @@ import Testing
                 .isEmpty)
     }
 
-    /// An app with the same entity but other neighbours gets the learned example as it is,
-    /// then the template filled with its own names.
-    @Test func theSameEntityWithOtherNeighboursGetsTheTemplateToo() throws {
-        let store = try RepairDatabase.inMemory()
-        let group = ViolationGroup(
-            key: "POST /loans 500 x", kind: .crash, method: "POST", route: "/loans", status: 500, fingerprint: "x",
-            violations: [], location: nil, routeDeclarations: [])
-        let learnedOn = PatternLibrary(store, vocabulary: RouteEntities.vocabulary(of: ["/members", "/loans"]))
-        try learnedOn.recordSuccess(
-            diff:
-                "--- a/app/loans.py\n+++ b/app/loans.py\n@@ -1 +1 @@\n-    .where(Loan.member == member_id)\n+    .where(Loan.member_id == member_id)\n",
-            group: group, appDirectory: URL(fileURLWithPath: "/apps/a"))
-        let other = PatternLibrary(store, vocabulary: RouteEntities.vocabulary(of: ["/clients", "/loans"]))
-        let candidates = try other.candidates(for: group)
-        #expect(candidates.map(\.exact) == [true, false])
-        #expect(
-            candidates.last?.patches == [
-                "--- a/app/loans.py\n+++ b/app/loans.py\n@@ -1 +1 @@\n-    .where(Loan.client == client_id)\n+    .where(Loan.client_id == client_id)\n"
-            ])
-    }
-
     func proposer(_ app: TemporaryDirectory) -> (FixProposer, PatchGuard) {
         let config = RepairConfig(app: RepairConfig.App(start: "true"))
         let proposer = FixProposer(

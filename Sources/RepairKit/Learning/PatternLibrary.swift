@@ -53,10 +53,8 @@ public struct PatternLibrary: Sendable {
         for pattern in ranked where pattern.entity == own {
             result.append(Candidate(pattern: pattern, patches: [pattern.exampleDiff], exact: true))
         }
-        // Then every template filled with this app's names — the same entity's too, whose
-        // example may name other entities than this app has (`members` where it has `clients`).
-        for pattern in ranked {
-            let patches = entities.fillings(pattern.template).filter { $0 != pattern.exampleDiff }
+        for pattern in ranked where pattern.entity != own {
+            let patches = entities.fillings(pattern.template)
             if !patches.isEmpty { result.append(Candidate(pattern: pattern, patches: patches, exact: false)) }
         }
         return Array(result.prefix(limit))
