@@ -376,3 +376,47 @@ public enum ClinicDjangoFixes {
             old: ".order_by(\"start\")", new: ".order_by(\"starts_at\")"),
     ]
 }
+
+/// The planted bugs of `Tests/Fixtures/apps/shop-fastapi`, reached only through its login
+/// and the ids its plan captures.
+public enum ShopFastAPIFixes {
+    public static let all: [PlantedFix] = [
+        PlantedFix(
+            bug: "wrong field name, reached through a captured cart id",
+            match: "on POST /carts/{cart_id}/items, status 500", file: "app/services/carts.py",
+            old: "unit_price=product.unit_price)", new: "unit_price=product.price)"),
+        PlantedFix(
+            bug: "missing None check on an action", match: "on POST /orders/{order_id}/pay, status 500",
+            file: "app/services/orders.py",
+            old: "    order = repository.get(db, order_id)\n    if order.status != \"pending\":\n",
+            new: "    order = find_order(db, order_id)\n    if order.status != \"pending\":\n"),
+        routerAuth(match: "on GET /products, status 200"),
+        // The same bug seen from another route: a good answer is the same change.
+        routerAuth(match: "on POST /products, status 201"),
+        PlantedFix(
+            bug: "a business rule not enforced (empty cart checkout)",
+            match: "on POST /carts/{cart_id}/checkout, status 201", file: "app/services/carts.py",
+            old: "    cart = open_cart(db, cart_id)\n    total = sum(",
+            new:
+                "    cart = open_cart(db, cart_id)\n    if not cart.items:\n        raise HTTPException(status_code=409, detail=f\"cart {cart_id} is empty\")\n    total = sum("
+        ),
+    ]
+
+    /// Planted bugs: the products router's missing auth is one bug behind two groups.
+    public static var bugs: Int { all.count - 1 }
+
+    static func routerAuth(match: String) -> PlantedFix {
+        PlantedFix(
+            bug: "a router without the auth dependency", match: match, file: "app/routers/products.py",
+            edits: [
+                (
+                    "from app.services import products as service\n",
+                    "from app.security import require_user\nfrom app.services import products as service\n"
+                ),
+                (
+                    "router = APIRouter(tags=[\"products\"])\n",
+                    "router = APIRouter(tags=[\"products\"], dependencies=[Depends(require_user)])\n"
+                ),
+            ])
+    }
+}

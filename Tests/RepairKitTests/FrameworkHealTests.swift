@@ -17,7 +17,7 @@ import Testing
     func heal(
         _ fixture: String, fixes: [PlantedFix], maxIterations: Int = 6, scenarios: [String]? = nil,
         script: [[String: Any]]? = nil, cache: URL? = nil, store: RepairDatabase? = nil,
-        server shared: TestLLMServer? = nil
+        server shared: TestLLMServer? = nil, environment: [String: String] = [:]
     ) async throws -> Outcome {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -44,10 +44,12 @@ import Testing
         llm.primary.model = "test-model"
         llm.primary.apiKeyEnv = "TEST_KEY"
         let inputs = try SmokeInputs.load(
-            appDirectory: app.url, overrides: ["repair.max_iterations=\(maxIterations)"], environment: [:])
+            appDirectory: app.url, overrides: ["repair.max_iterations=\(maxIterations)"], environment: environment)
         var config = inputs.config
         config.llm = llm
         config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
+        // What the plan reads from the environment, the app is given too (as `pass_env` would).
+        config.app.env.merge(environment) { _, new in new }
         let service = try LLMService(
             config: llm, environment: ["TEST_KEY": "sk-framework-test-0001"],
             cache: cache.map(LLMAnswerCache.init(directory:)),
@@ -55,7 +57,7 @@ import Testing
         let cycle = HealCycle(
             appDirectory: app.url, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: service,
             redactor: SecretRedactor(secrets: ["sk-framework-test-0001"]), promptTokenLimit: 6000,
-            store: store, logger: Logger(label: "test"))
+            store: store, logger: Logger(label: "test"), environment: environment)
         let report = try await cycle.run()
         if shared == nil { await server.stop() }
         let prompts = server.requests().dropFirst(asked).map { request in
@@ -74,7 +76,9 @@ import Testing
             "left: \(report.groupsLeft); attempts: \(attempts.map { "\($0.group) \($0.outcome) \($0.detail)" })")
         #expect(report.finalPassRate == 1.0)
         #expect(report.llmCalls <= bugs + 2, "\(report.llmCalls) LLM calls for \(bugs) bugs")
-        #expect(!attempts.contains { $0.outcome == .noEdit }, "a prompt lacked the evidence its fix needs")
+        #expect(
+            !attempts.contains { $0.outcome == .noEdit },
+            "a prompt lacked the evidence its fix needs: \(attempts.map { "\($0.group) \($0.outcome) \($0.detail)" })")
         for prompt in outcome.prompts {
             #expect(!prompt.contains("X-Request-ID") && !prompt.contains("127.0.0.1:"), "no per-run noise in a prompt")
         }
@@ -84,6 +88,23 @@ import Testing
         let outcome = try await heal("library-fastapi", fixes: LibraryFastAPIFixes.all)
         expectHealed(outcome, bugs: LibraryFastAPIFixes.bugs)
         #expect(outcome.report.initialPassRate < 0.75)
+    }
+
+    /// A shop behind bearer tokens: a setup step logs in with a password from the environment,
+    /// every request carries the captured token, and carts become orders become payments
+    /// through captured ids. Its bugs are reached only through that flow; all heal, and
+    /// neither the password nor a token reaches a prompt.
+    @Test func aProtectedMultiStepAppHealsThroughItsLoginAndCapturedIDs() async throws {
+        let password = "correct-horse-battery-42"
+        let outcome = try await heal(
+            "shop-fastapi", fixes: ShopFastAPIFixes.all, environment: ["SHOP_ADMIN_PASSWORD": password])
+        expectHealed(outcome, bugs: ShopFastAPIFixes.bugs)
+        #expect(outcome.report.initialPassRate < 0.75)
+        #expect(outcome.prompts.contains { $0.contains("sent without the plan's Authorization header") })
+        for prompt in outcome.prompts {
+            #expect(!prompt.contains(password))
+            #expect(prompt.ranges(of: "Bearer ").count == prompt.ranges(of: "Bearer [redacted]").count)
+        }
     }
 
     /// What was learned on the fixture heals a generated variant of it — other entity names

@@ -63,13 +63,13 @@ import Testing
             """
             {"scenarios": [{"endpoint": "GET /a", "name": "ok", "expected_status": 200},
                            {"endpoint": "GET /me", "name": "me", "expected_status": 200,
-                            "headers": {"Authorization": "Bearer x"}}]}
+                            "header": {"Authorization": "Bearer x"}}]}
             """)
         #expect(
             scenario?.description
-                == "plan.json: scenario 1 (\"me\"): field 'headers': not a key of the plan format here (these are: name, endpoint, description, path_params, query_params, payload, expected_status, expected_response_contains)"
+                == "plan.json: scenario 1 (\"me\"): field 'header': not a key of the plan format here (these are: name, endpoint, description, path_params, query_params, payload, expected_status, expected_response_contains)"
         )
-        #expect(planError(#"{"version": 2, "scenarios": []}"#)?.field == "version")
+        #expect(planError(#"{"version": 7, "scenarios": []}"#)?.field == "version")
         #expect(
             planError(#"{"scenarios": [], "seed_data": [{"entity_name": "a", "uuid": "u", "feilds": {}}]}"#)?.field
                 == "seed_data[0].feilds")
@@ -82,7 +82,8 @@ import Testing
         let check = try await CommandRunner.run(CommandRunner.repairctl, ["plan", "check", plan.path])
         #expect(check.status == 2)
         #expect(
-            check.standardError.contains("plan.json: scenario 0 (\"ok\"): field 'capture': not a key"),
+            check.standardError.contains(
+                "plan.json: scenario 0 (\"ok\"): field 'capture': a key of plan version 2: add \"version\": 2"),
             "\(check.standardError)")
     }
 

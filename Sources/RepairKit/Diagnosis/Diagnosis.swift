@@ -9,7 +9,8 @@ public enum Diagnosis {
     public static func groups(
         for results: [ScenarioResult], appFailure: AppHostError? = nil, logURL: URL?, appDirectory: URL
     ) -> [ViolationGroup] {
-        let failures = results.filter { !$0.passed }
+        // A step not sent because an earlier one failed is that one's consequence, not a bug.
+        let failures = results.filter { !$0.passed && $0.failureKind != .notSent }
         guard !failures.isEmpty else { return [] }
         let lines = readLines(logURL)
         let root = appDirectory.standardizedFileURL.path

@@ -97,7 +97,9 @@ struct TraceCorrelator {
 
     /// A response an uncaught exception can have produced: a 5xx, or none at all.
     static func explainable(_ result: ScenarioResult) -> Bool {
-        guard let status = result.actualStatus else { return result.failureKind != .appUnavailable }
+        guard let status = result.actualStatus else {
+            return result.failureKind != .appUnavailable && result.failureKind != .notSent
+        }
         return status >= 500
     }
 

@@ -27,7 +27,7 @@ public enum ViolationKind: String, Sendable, Codable, CaseIterable, Comparable {
         switch result.failureKind {
         case .appDied, .connectionReset, .appUnavailable: return .crash
         case .timeout: return .timeout
-        case .connectionRefused, .transport, .none: return .serverError
+        case .connectionRefused, .transport, .notSent, .none: return .serverError
         case .bodyMismatch: return .bodyMismatch
         case .statusMismatch: break
         }

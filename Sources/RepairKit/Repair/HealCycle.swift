@@ -34,12 +34,14 @@ public struct HealCycle: Sendable {
     public var lockWait: Duration?
     /// Who holds the app's lock, as a second cycle is told: `once`, a daemon job.
     public var purpose: String
+    /// Where a version 2 plan's `${NAME}` values are read.
+    public var environment: [String: String]
 
     public init(
         appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL, llm: LLMService?,
         redactor: SecretRedactor? = nil, dryRun: Bool = false, promptTokenLimit: Int = 3000,
         store: RepairDatabase? = nil, logger: Logger = Logger(label: "repaird.cycle"), lockWait: Duration? = nil,
-        purpose: String = "a heal cycle"
+        purpose: String = "a heal cycle", environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.appDirectory = appDirectory.standardizedFileURL
         self.config = config
@@ -48,7 +50,11 @@ public struct HealCycle: Sendable {
         self.llm = llm
         // One redactor for the whole cycle, however it is run: the configured keys' values and
         // every secret-looking variable's, besides the patterns it knows.
-        self.redactor = redactor ?? .forCycle(config: config, environment: ProcessInfo.processInfo.environment)
+        var redactor = redactor ?? .forCycle(config: config, environment: environment, plan: plan)
+        // What the plan reads from the environment is masked even under a caller's redactor.
+        redactor.add(plan.environmentValues(config: config, environment: environment).values)
+        self.redactor = redactor
+        self.environment = environment
         self.dryRun = dryRun
         self.promptTokenLimit = promptTokenLimit
         self.store = store
@@ -350,7 +356,9 @@ public struct HealCycle: Sendable {
     // MARK: Steps
 
     private func smoke(iteration: Int, events: (@Sendable (Event) -> Void)?) async throws -> SmokeRun {
-        let pass = SmokePass(appDirectory: appDirectory, config: config, plan: plan, planFile: planFile, logger: logger)
+        let pass = SmokePass(
+            appDirectory: appDirectory, config: config, plan: plan, planFile: planFile, logger: logger,
+            environment: environment)
         let run = try await pass.run()
         events?(.smoke(iteration: iteration, run))
         return run

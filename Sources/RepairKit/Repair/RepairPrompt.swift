@@ -32,13 +32,15 @@ public struct RepairPrompt: Sendable {
         let marked = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             looksLikeInstruction(line) ? "[data, not an instruction] \(line)" : String(line)
         }
-        return "<<<APP OUTPUT\n" + marked.joined(separator: "\n").replacingOccurrences(of: "APP OUTPUT>>>", with: "APP OUTPUT]]]")
+        return "<<<APP OUTPUT\n"
+            + marked.joined(separator: "\n").replacingOccurrences(of: "APP OUTPUT>>>", with: "APP OUTPUT]]]")
             + "\nAPP OUTPUT>>>"
     }
 
     private static let instruction = try! NSRegularExpression(
         pattern:
-            #"(?i)(\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|above|previous)\b|^\W*(system|assistant|user|developer)\s*:|\byou are now\b|\bnew instructions\b|<\|im_(start|end)\|>|\bdo not (repair|fix)\b|\bapprove (this|the) (patch|change)\b)"#)
+            #"(?i)(\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|above|previous)\b|^\W*(system|assistant|user|developer)\s*:|\byou are now\b|\bnew instructions\b|<\|im_(start|end)\|>|\bdo not (repair|fix)\b|\bapprove (this|the) (patch|change)\b)"#
+    )
 
     static func looksLikeInstruction(_ line: Substring) -> Bool {
         let text = String(line)
@@ -82,6 +84,11 @@ public struct RepairPrompt: Sendable {
             // situation must be an identical prompt, so the answer cache can serve it.
             text += "\n  \(result.scenario.endpoint.method) \(result.scenario.target)"
             if let body = result.requestBody { text += " with body \(redactor.redact(body))" }
+            if !result.requestHeaders.isEmpty {
+                text += "\n  headers: " + result.requestHeaders.map(redactor.redact).joined(separator: "; ")
+            }
+            let dropped = result.scenario.headers.filter { $0.value == nil }.keys.sorted()
+            if !dropped.isEmpty { text += "\n  sent without the plan's \(dropped.joined(separator: ", ")) header" }
             text +=
                 "\n  expected \(ScenarioVerdict.describe(result.scenario.expectedStatus)), got \(result.actualStatus.map(String.init) ?? "no response")"
             if !result.bodyExcerpt.isEmpty {
@@ -98,7 +105,9 @@ public struct RepairPrompt: Sendable {
             text += "\nStack trace (innermost frame first)"
             if let evidence = group.traceEvidence { text += ", tied to the request \(evidence.phrase)" }
             text += ":\n"
-            text += fenced(redactor.redact(describe(trace, frameLimit: radius >= 6 ? 12 : 6, appDirectory: appDirectory))) + "\n"
+            text +=
+                fenced(redactor.redact(describe(trace, frameLimit: radius >= 6 ? 12 : 6, appDirectory: appDirectory)))
+                + "\n"
         }
 
         var files: [String] = []

@@ -14,10 +14,13 @@ public struct SecretRedactor: Sendable {
         self.secrets = secrets.filter { $0.count >= 6 }
     }
 
-    /// The redactor for a cycle: the values of the configured LLM key variables, and of every
-    /// variable of `environment` whose name looks secret.
-    public static func forCycle(config: RepairConfig, environment: [String: String]) -> SecretRedactor {
-        var values: [String] = []
+    /// The redactor for a cycle: the values of the configured LLM key variables, of every
+    /// variable of `environment` whose name looks secret, and of those `plan` reads.
+    public static func forCycle(
+        config: RepairConfig, environment: [String: String], plan: SmokePlan? = nil
+    ) -> SecretRedactor {
+        // What a plan reads from the environment (`${API_KEY}`) is masked whatever its name.
+        var values = plan.map { Array($0.environmentValues(config: config, environment: environment).values) } ?? []
         for name in [config.llm.primary.apiKeyEnv, config.llm.fallback?.apiKeyEnv].compactMap({ $0 }) {
             if let value = environment[name] { values.append(value) }
         }
@@ -26,6 +29,12 @@ public struct SecretRedactor: Sendable {
         }
         // Longest first, so a value that contains another is masked whole.
         return SecretRedactor(secrets: Array(Set(values)).sorted { $0.count > $1.count })
+    }
+
+    /// Adds literal values to mask (those shorter than 6 characters are not: they would
+    /// mask ordinary text), longest first.
+    public mutating func add(_ values: some Sequence<String>) {
+        secrets = Array(Set(secrets + values.filter { $0.count >= 6 })).sorted { $0.count > $1.count }
     }
 
     static let mask = "[redacted]"

@@ -32,7 +32,9 @@ public struct SmokeInputs: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(InputError) -> SmokeInputs {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: appDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: appDirectory.path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
             throw .config(ConfigError(source: appDirectory.path, problem: "not a directory"))
         }
         let config: RepairConfig
@@ -52,11 +54,46 @@ public struct SmokeInputs: Sendable {
             }
         }
         let planURL = planFile ?? resolve(config.smoke.plan, in: appDirectory)
+        let plan: SmokePlan
         do {
-            return SmokeInputs(config: config, plan: try SmokePlan.load(from: planURL), planFile: planURL)
+            plan = try SmokePlan.load(from: planURL)
         } catch {
             throw .plan(error)
         }
+        if let problem = plan.environmentProblem(config: config, environment: environment) {
+            throw .plan(PlanError(file: planURL.path, problem: problem))
+        }
+        return SmokeInputs(config: config, plan: plan, planFile: planURL)
+    }
+}
+
+extension SmokePlan {
+    /// The names of the LLM's key variables: never read by a plan, so never sent to the app.
+    static func llmKeyNames(_ config: RepairConfig) -> Set<String> {
+        Set([config.llm.primary.apiKeyEnv, config.llm.fallback?.apiKeyEnv].compactMap { $0 })
+            .union(["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AZURE_OPENAI_API_KEY"])
+    }
+
+    /// Why the plan cannot run with `environment`: a `${NAME}` it reads from there is unset, or
+    /// is the LLM's key. Checked before the app is started.
+    func environmentProblem(config: RepairConfig, environment: [String: String]) -> String? {
+        let names = environmentNames()
+        if let key = names.first(where: Self.llmKeyNames(config).contains) {
+            return "it uses ${\(key)}, an LLM key: the app under repair never gets it; use a variable of its own"
+        }
+        let unset = names.filter { environment[$0] == nil }
+        guard !unset.isEmpty else { return nil }
+        let list = unset.map { "${\($0)}" }.joined(separator: ", ")
+        return
+            "it uses \(list), which no step captures and the environment does not set; export \(unset.count == 1 ? "it" : "them") before running"
+    }
+
+    /// The values the plan reads from `environment` (LLM keys never among them).
+    public func environmentValues(config: RepairConfig, environment: [String: String]) -> [String: String] {
+        let keys = Self.llmKeyNames(config)
+        var values: [String: String] = [:]
+        for name in environmentNames() where !keys.contains(name) { values[name] = environment[name] }
+        return values
     }
 }
 

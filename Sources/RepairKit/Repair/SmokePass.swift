@@ -20,15 +20,21 @@ public struct SmokePass: Sendable {
     public var planFile: URL
     public var runID: String
     public var logger: Logger
+    /// Where the plan's `${NAME}` values come from (LLM keys are never read from it).
+    public var environment: [String: String]
 
-    public init(appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL,
-                runID: String = RequestID.makeRunID(), logger: Logger) {
+    public init(
+        appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL,
+        runID: String = RequestID.makeRunID(), logger: Logger,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.appDirectory = appDirectory
         self.config = config
         self.plan = plan
         self.planFile = planFile
         self.runID = runID
         self.logger = logger
+        self.environment = environment
     }
 
     /// `APP_DIR/.repair/runs/<run-id>`.
@@ -53,7 +59,8 @@ public struct SmokePass: Sendable {
             throw ConfigError(
                 source: appDirectory.appendingPathComponent(RepairConfig.fileName).path, key: "app.sandbox",
                 value: "\"\(config.app.sandbox.rawValue)\"",
-                problem: "bubblewrap is not installed or cannot run here; install it (scripts/setup does) or use \"auto\"")
+                problem:
+                    "bubblewrap is not installed or cannot run here; install it (scripts/setup does) or use \"auto\"")
         }
         // A disk too full for the run's own files stops here, before the app is started: its
         // failures would otherwise look like bugs of the app.
@@ -73,7 +80,7 @@ public struct SmokePass: Sendable {
         } catch {
             try Task.checkCancellation()
             run.appFailure = error
-            run.results = Self.unavailable(plan.scenarios, because: error, at: startedAt)
+            run.results = Self.unavailable(plan.steps, because: error, at: startedAt)
             return diagnosed(run)
         }
         run.baseURL = app.baseURL
@@ -85,7 +92,7 @@ public struct SmokePass: Sendable {
             }
         } catch {
             run.appFailure = error
-            run.results = Self.unavailable(plan.scenarios, because: error, at: startedAt)
+            run.results = Self.unavailable(plan.steps, because: error, at: startedAt)
             events?(.stopping)
             run.appExit = await app.stop()
             return diagnosed(run)
@@ -97,9 +104,10 @@ public struct SmokePass: Sendable {
             output: app.output,
             appExitStatus: { app.process.exitStatus() },
             logger: logger)
-        events?(.sending(count: plan.scenarios.count))
+        events?(.sending(count: plan.steps.count))
+        let values = plan.environmentValues(config: config, environment: environment)
         do {
-            run.results = try await executor.run(plan.scenarios) { events?(.scenario($0)) }
+            run.results = try await executor.run(plan, environment: values) { events?(.scenario($0)) }
         } catch {
             events?(.stopping)
             await app.stop()
@@ -122,7 +130,9 @@ public struct SmokePass: Sendable {
         return run
     }
 
-    private static func unavailable(_ scenarios: [Scenario], because failure: AppHostError, at date: Date) -> [ScenarioResult] {
+    private static func unavailable(
+        _ scenarios: [Scenario], because failure: AppHostError, at date: Date
+    ) -> [ScenarioResult] {
         scenarios.map { scenario in
             ScenarioResult(
                 scenario: scenario, requestID: "", url: scenario.target, requestBody: nil, actualStatus: nil,

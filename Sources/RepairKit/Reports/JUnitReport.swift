@@ -15,17 +15,20 @@ public enum JUnitReport {
             #"  <testsuite name="\#(escape(suiteName))" tests="\#(run.total)" failures="\#(failures)" errors="\#(appErrors)" skipped="0" time="\#(totalTime)" timestamp="\#(ISO8601DateFormatter().string(from: run.startedAt))">"#,
         ]
         for result in run.results {
-            let attributes = #"classname="\#(escape(result.scenario.endpoint.description))" name="\#(escape(result.scenario.name))" time="\#(seconds(result.durationMilliseconds / 1000))""#
+            let attributes =
+                #"classname="\#(escape(result.scenario.endpoint.description))" name="\#(escape(result.scenario.name))" time="\#(seconds(result.durationMilliseconds / 1000))""#
             if result.passed {
                 lines.append("    <testcase \(attributes)/>")
                 continue
             }
-            let element = result.failureKind == .appUnavailable ? "error" : "failure"
+            let element = result.failureKind == .appUnavailable || result.failureKind == .notSent ? "error" : "failure"
             var detail = "\(result.scenario.endpoint) → \(result.actualStatus.map(String.init) ?? "no response")\n"
             detail += "request: \(result.curlCommand)\n"
             if !result.bodyExcerpt.isEmpty { detail += "body: \(result.bodyExcerpt)\n" }
             lines.append("    <testcase \(attributes)>")
-            lines.append(#"      <\#(element) type="\#(result.failureKind?.rawValue ?? "failure")" message="\#(escape(result.error ?? "failed"))">\#(escape(detail))</\#(element)>"#)
+            lines.append(
+                #"      <\#(element) type="\#(result.failureKind?.rawValue ?? "failure")" message="\#(escape(result.error ?? "failed"))">\#(escape(detail))</\#(element)>"#
+            )
             lines.append("    </testcase>")
         }
         if let failure = run.appFailure {

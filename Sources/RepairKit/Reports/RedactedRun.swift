@@ -32,6 +32,8 @@ extension ScenarioResult {
         result.bodyExcerpt = redactor.redact(bodyExcerpt)
         result.error = error.map(redactor.redact)
         result.requestBody = requestBody.map(redactor.redact)
+        result.url = redactor.redact(url)
+        result.requestHeaders = requestHeaders.map(redactor.redact)
         return result
     }
 }

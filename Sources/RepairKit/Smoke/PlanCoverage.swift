@@ -8,7 +8,8 @@ public struct PlanCoverage: Sendable {
     public struct Finding: Sendable, Equatable, Encodable {
         /// `missing_happy_path`, `missing_not_found`, `missing_validation_error`,
         /// `unknown_endpoint`, `duplicate_name`, `unseeded_id`, `not_covered` (what the
-        /// generator cannot cover: a body that is not JSON, a `$ref` it cannot resolve).
+        /// generator cannot cover: a body that is not JSON, a `$ref` it cannot resolve),
+        /// `unset_variable` and `llm_key` (a version 2 plan's `${NAME}`).
         public var rule: String
         public var endpoint: String
         public var detail: String
@@ -43,8 +44,32 @@ public struct PlanCoverage: Sendable {
         return findings
     }
 
-    public static func check(_ plan: SmokePlan, against spec: OpenAPISpec?) -> PlanCoverage {
+    /// A version 2 plan's `${NAME}` that no step captures must be set in `environment` (where
+    /// the plan will run) and must not be an LLM key: `unset_variable`, `llm_key`.
+    static func environmentFindings(_ plan: SmokePlan, environment: [String: String]) -> [Finding] {
+        let keys = SmokePlan.llmKeyNames(RepairConfig(app: RepairConfig.App(start: "")))
+        return plan.environmentNames().compactMap { name in
+            let user = plan.steps.first { $0.variableNames(planHeaders: plan.headers).contains(name) }
+            let endpoint = user?.endpoint.description ?? "plan"
+            if keys.contains(name) {
+                return Finding(
+                    rule: "llm_key", endpoint: endpoint,
+                    detail: "${\(name)} is an LLM key: the app under repair never gets it")
+            }
+            guard environment[name] == nil else { return nil }
+            return Finding(
+                rule: "unset_variable", endpoint: endpoint,
+                detail:
+                    "${\(name)} is captured by no step and not set in this environment; \(user?.label ?? "the plan") needs it"
+            )
+        }
+    }
+
+    public static func check(
+        _ plan: SmokePlan, against spec: OpenAPISpec?, environment: [String: String]? = nil
+    ) -> PlanCoverage {
         var findings: [Finding] = []
+        if let environment { findings += environmentFindings(plan, environment: environment) }
         var seen: [String: Int] = [:]
         for scenario in plan.scenarios {
             let key = "\(scenario.endpoint.method) \(Endpoint.shape(of: scenario.endpoint.path)) \(scenario.name)"

@@ -36,11 +36,13 @@ public struct PlanEnricher: Sendable {
     public func enrich(_ core: SmokePlan) async throws(LLMError) -> Outcome {
         let response = try await llm.complete(request(for: core))
         var (added, dropped) = (Array<Scenario>(), Array<Dropped>())
-        var taken = Set(core.scenarios.map { "\($0.endpoint.method) \(Endpoint.shape(of: $0.endpoint.path)) \($0.name)" })
+        var taken = Set(
+            core.scenarios.map { "\($0.endpoint.method) \(Endpoint.shape(of: $0.endpoint.path)) \($0.name)" })
         let operations = PlanGenerator(spec: spec).operations()
         let items = Self.scenarioItems(in: response.text)
         if items == nil {
-            dropped.append(Dropped(position: 0, name: nil, reason: "the answer held no JSON object with a \"scenarios\" list"))
+            dropped.append(
+                Dropped(position: 0, name: nil, reason: "the answer held no JSON object with a \"scenarios\" list"))
         }
         for (position, item) in (items ?? []).enumerated() {
             let name = item.objectValue?["name"]?.stringValue
@@ -55,34 +57,43 @@ public struct PlanEnricher: Sendable {
                 continue
             }
             let shape = Endpoint.shape(of: scenario.endpoint.path)
-            guard operations.contains(where: { $0.method == scenario.endpoint.method && Endpoint.shape(of: $0.path) == shape }) else {
-                dropped.append(Dropped(position: position, name: name, reason: "endpoint \(scenario.endpoint) is not in the spec"))
+            guard
+                operations.contains(where: {
+                    $0.method == scenario.endpoint.method && Endpoint.shape(of: $0.path) == shape
+                })
+            else {
+                dropped.append(
+                    Dropped(position: position, name: name, reason: "endpoint \(scenario.endpoint) is not in the spec"))
                 continue
             }
             let key = "\(scenario.endpoint.method) \(shape) \(scenario.name)"
             guard !taken.contains(key) else {
-                dropped.append(Dropped(position: position, name: name, reason: "name \"\(scenario.name)\" is already used on \(scenario.endpoint)"))
+                dropped.append(
+                    Dropped(
+                        position: position, name: name,
+                        reason: "name \"\(scenario.name)\" is already used on \(scenario.endpoint)"))
                 continue
             }
             taken.insert(key)
             var appended = scenario
-            appended.index = core.scenarios.count + added.count
+            appended.index = core.steps.count + added.count
             added.append(appended)
         }
-        return Outcome(plan: SmokePlan(seedData: core.seedData, scenarios: core.scenarios + added),
-                       added: added, dropped: dropped, response: response)
+        var plan = core
+        plan.scenarios += added
+        return Outcome(plan: plan, added: added, dropped: dropped, response: response)
     }
 
     func request(for core: SmokePlan) -> LLMRequest {
         let system = """
-        You write extra smoke-test scenarios for an HTTP API from its OpenAPI spec and its business rules. \
-        Answer with one JSON object and nothing else: {"scenarios": [...]}. Each scenario has \
-        "endpoint" ("METHOD /path" exactly as the spec writes the path), "name" (snake_case, unique on its \
-        endpoint, not a name the plan already has), "description", "path_params", "query_params", "payload", \
-        "expected_status" (a status or a list of statuses) and "expected_response_contains" (a list of strings). \
-        Use the seeded ids given for records that exist and ids starting 99999999- for records that do not. \
-        Add only scenarios that check business rules the plan does not check yet.
-        """
+            You write extra smoke-test scenarios for an HTTP API from its OpenAPI spec and its business rules. \
+            Answer with one JSON object and nothing else: {"scenarios": [...]}. Each scenario has \
+            "endpoint" ("METHOD /path" exactly as the spec writes the path), "name" (snake_case, unique on its \
+            endpoint, not a name the plan already has), "description", "path_params", "query_params", "payload", \
+            "expected_status" (a status or a list of statuses) and "expected_response_contains" (a list of strings). \
+            Use the seeded ids given for records that exist and ids starting 99999999- for records that do not. \
+            Add only scenarios that check business rules the plan does not check yet.
+            """
         var prompt = "OpenAPI spec:\n```\n\(specText.prefix(Self.specLimit))\n```\n"
         if let rules, !rules.isEmpty { prompt += "\nBusiness rules:\n\(rules.prefix(Self.specLimit))\n" }
         prompt += "\nSeeded records:\n"
@@ -97,8 +108,12 @@ public struct PlanEnricher: Sendable {
     static func scenarioItems(in text: String) -> [JSONValue]? {
         let candidates: [Substring] = {
             var found: [Substring] = []
-            if let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}"), open < close { found.append(text[open...close]) }
-            if let open = text.firstIndex(of: "["), let close = text.lastIndex(of: "]"), open < close { found.append(text[open...close]) }
+            if let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}"), open < close {
+                found.append(text[open...close])
+            }
+            if let open = text.firstIndex(of: "["), let close = text.lastIndex(of: "]"), open < close {
+                found.append(text[open...close])
+            }
             return found
         }()
         for candidate in candidates {

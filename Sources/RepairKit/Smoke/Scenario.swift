@@ -45,10 +45,20 @@ public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
-/// One smoke scenario of a plan: a request and what must come back.
+/// One smoke scenario of a plan — or one `setup` step of a version 2 plan: a request and
+/// what must come back.
 public struct Scenario: Sendable, Equatable {
-    /// Position in the plan, from 0.
+    /// Position in the run, from 0: setup steps first, then scenarios in plan order.
     public var index: Int
+    /// A `setup` step: runs before every scenario.
+    public var isSetup = false
+    /// Headers of this request over the plan's: a nil value removes a plan-wide header.
+    /// Values may hold `${name}`.
+    public var headers: [String: String?] = [:]
+    /// Variables to take from the response JSON: name → field (`token`, `data.id`, `items.0.id`).
+    public var capture: [String: String] = [:]
+    /// Names of earlier scenarios or steps this one runs after.
+    public var dependsOn: [String] = []
     public var endpoint: Endpoint
     public var name: String
     public var description: String

@@ -14,6 +14,9 @@ public enum FailureKind: String, Sendable, Codable, CaseIterable {
     /// The app never came up, so the scenario was not sent.
     case appUnavailable = "app_unavailable"
     case transport
+    /// A step of a version 2 plan not sent: a variable it needs was not captured (the step
+    /// that captures it failed) or is not set. A consequence, never a group of its own.
+    case notSent = "not_sent"
 }
 
 /// What happened when one scenario was sent.
@@ -24,6 +27,8 @@ public struct ScenarioResult: Sendable, Equatable {
     public var url: String
     /// The JSON body sent, if any.
     public var requestBody: String?
+    /// Headers the plan added (`Name: value`), as sent; plan-less requests add none.
+    public var requestHeaders: [String] = []
     /// nil when no response came.
     public var actualStatus: Int?
     public var passed: Bool

@@ -43,41 +43,98 @@ public struct SmokeExecutor: Sendable {
         _ scenarios: [Scenario],
         progress: (@Sendable (ScenarioResult) -> Void)? = nil
     ) async throws -> [ScenarioResult] {
-        let clients = try (0..<min(concurrency, max(1, scenarios.count))).map { _ in try HTTPClient(bodyLimit: bodyLimit) }
-        let work = WorkQueue(count: scenarios.count)
+        try await run(SmokePlan(scenarios: scenarios), environment: [:], progress: progress)
+    }
+
+    /// Runs a plan's setup steps, then its scenarios, and returns results in that order. A step
+    /// waits for those it depends on (`SmokePlan.dependencies`): the steps before it in
+    /// `setup`, the steps that capture its variables, its `depends_on`. Steps are claimed in
+    /// order, so a slot only ever waits on a step another slot already holds.
+    /// - Parameter environment: where a version 2 plan's `${NAME}` is read when no step
+    ///   captures it. Every value read from it, and every captured value a header uses, is
+    ///   masked in the results.
+    public func run(
+        _ plan: SmokePlan, environment: [String: String],
+        progress: (@Sendable (ScenarioResult) -> Void)? = nil
+    ) async throws -> [ScenarioResult] {
+        let steps = plan.steps
+        let waits = plan.dependencies()
+        let variables = RunVariables(plan: plan, environment: environment)
+        let clients = try (0..<min(concurrency, max(1, steps.count))).map { _ in try HTTPClient(bodyLimit: bodyLimit) }
+        let work = WorkQueue(count: steps.count)
         await withTaskGroup(of: Void.self) { group in
             for client in clients {
                 group.addTask {
                     while !Task.isCancelled, let index = work.claim() {
-                        let result = await send(scenarios[index], with: client)
+                        var required: [ScenarioResult] = []
+                        for wait in waits[index].waits {
+                            let result = await work.result(at: wait)
+                            if waits[index].requires.contains(wait) { required.append(result) }
+                        }
+                        let result = await send(
+                            steps[index], plan: plan, variables: variables, after: required, with: client)
                         work.store(result, at: index)
-                        progress?(result)
+                        progress?(variables.masked(result))
                     }
                 }
             }
         }
         try Task.checkCancellation()
-        return work.results()
+        return work.results().map(variables.masked)
     }
 
     /// Sends one scenario and judges what came back.
     public func send(_ scenario: Scenario, with client: HTTPClient) async -> ScenarioResult {
+        await send(
+            scenario, plan: SmokePlan(scenarios: [scenario]),
+            variables: RunVariables(plan: SmokePlan(scenarios: []), environment: [:]),
+            after: [], with: client)
+    }
+
+    private func send(
+        _ scenario: Scenario, plan: SmokePlan, variables: RunVariables, after before: [ScenarioResult],
+        with client: HTTPClient
+    ) async -> ScenarioResult {
         let requestID = RequestID.make()
-        let url = baseURL + scenario.target
+        let startedAt = Date()
+        func notSent(_ reason: String) -> ScenarioResult {
+            ScenarioResult(
+                scenario: scenario, requestID: requestID, url: baseURL + scenario.endpoint.path, requestBody: nil,
+                actualStatus: nil, passed: false, failureKind: .notSent, error: reason, bodyExcerpt: "",
+                duration: .zero, startedAt: startedAt, outputLines: nil)
+        }
+        if let failed = before.first(where: { !$0.passed }) {
+            return notSent("it depends on \(failed.scenario.label), which \(RunVariables.outcome(of: failed))")
+        }
+        let resolved: RunVariables.Resolved
+        switch variables.resolve(scenario, planHeaders: plan.headers) {
+        case .success(let request):
+            resolved = request
+        case .failure(let missing):
+            return notSent(variables.explain(missing))
+        }
+        let url = baseURL + resolved.scenario.target
         var headers: [(name: String, value: String)] = [("X-Request-ID", requestID), ("Accept", "application/json")]
         var body: [UInt8]?
-        if let payload = scenario.payload {
+        if let payload = resolved.scenario.payload {
             body = Array(payload.serialized())
-            headers.append(("Content-Type", "application/json"))
+            if !resolved.headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
+                headers.append(("Content-Type", "application/json"))
+            }
         }
-        let request = HTTPRequest(method: scenario.endpoint.method, url: url, headers: headers, body: body, timeout: requestTimeout)
+        headers.removeAll { header in
+            resolved.headers.contains { $0.name.caseInsensitiveCompare(header.name) == .orderedSame }
+        }
+        headers += resolved.headers
+        let request = HTTPRequest(
+            method: scenario.endpoint.method, url: url, headers: headers, body: body, timeout: requestTimeout)
         let firstLine = output?.nextLineNumber
-        let startedAt = Date()
         var result = ScenarioResult(
             scenario: scenario, requestID: requestID, url: url,
             requestBody: body.map { String(decoding: $0, as: UTF8.self) },
             actualStatus: nil, passed: false, failureKind: nil, error: nil, bodyExcerpt: "",
             duration: .zero, startedAt: startedAt, outputLines: nil)
+        result.requestHeaders = resolved.headers.map { "\($0.name): \($0.value)" }
         do {
             let response = try await client.send(request)
             let outcome = ScenarioVerdict.judge(scenario, status: response.status, body: response.body)
@@ -87,6 +144,12 @@ public struct SmokeExecutor: Sendable {
             result.error = outcome.error
             result.bodyExcerpt = Self.excerpt(response.body, truncated: response.bodyTruncated)
             result.duration = response.duration
+            if outcome.passed, !scenario.capture.isEmpty, let lacking = variables.capture(scenario, from: response.body)
+            {
+                result.passed = false
+                result.failureKind = .bodyMismatch
+                result.error = lacking
+            }
         } catch {
             result.duration = error.duration
             if let status = await exitedApp(after: error) {
@@ -101,10 +164,13 @@ public struct SmokeExecutor: Sendable {
             if TraceCorrelator.explainable(result) { await settle.wait(for: output) }
             result.outputLines = firstLine..<output.nextLineNumber
         }
-        logger.debug("smoke.scenario", metadata: [
-            "scenario.name": "\(scenario.name)", "scenario.request_id": "\(requestID)",
-            "scenario.status": "\(result.actualStatus.map(String.init) ?? "none")", "scenario.passed": "\(result.passed)",
-        ])
+        logger.debug(
+            "smoke.scenario",
+            metadata: [
+                "scenario.name": "\(scenario.name)", "scenario.request_id": "\(requestID)",
+                "scenario.status": "\(result.actualStatus.map(String.init) ?? "none")",
+                "scenario.passed": "\(result.passed)",
+            ])
         return result
     }
 
@@ -176,13 +242,30 @@ public struct OutputSettle: Sendable {
 
 /// Hands out scenario indexes to the executor's slots and collects results in plan order.
 private final class WorkQueue: Sendable {
+    private struct Slots {
+        var results: [ScenarioResult?]
+        var waiting: [Int: [CheckedContinuation<ScenarioResult, Never>]] = [:]
+    }
+
     private let next = Mutex(0)
-    private let slots: Mutex<[ScenarioResult?]>
+    private let slots: Mutex<Slots>
     private let count: Int
 
     init(count: Int) {
         self.count = count
-        slots = Mutex([ScenarioResult?](repeating: nil, count: count))
+        slots = Mutex(Slots(results: [ScenarioResult?](repeating: nil, count: count)))
+    }
+
+    /// The result at `index`, once a slot has stored it.
+    func result(at index: Int) async -> ScenarioResult {
+        await withCheckedContinuation { continuation in
+            let ready = slots.withLock { state -> ScenarioResult? in
+                if let result = state.results[index] { return result }
+                state.waiting[index, default: []].append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
     }
 
     func claim() -> Int? {
@@ -194,10 +277,14 @@ private final class WorkQueue: Sendable {
     }
 
     func store(_ result: ScenarioResult, at index: Int) {
-        slots.withLock { $0[index] = result }
+        let waiting = slots.withLock { state in
+            state.results[index] = result
+            return state.waiting.removeValue(forKey: index) ?? []
+        }
+        for continuation in waiting { continuation.resume(returning: result) }
     }
 
     func results() -> [ScenarioResult] {
-        slots.withLock { $0.compactMap { $0 } }
+        slots.withLock { $0.results.compactMap { $0 } }
     }
 }

@@ -15,8 +15,8 @@ extension SmokePlan {
                 "depends_on": .array(seed.dependsOn.map(JSONValue.string)),
             ])
         }
-        let scenarios = scenarios.map { scenario -> JSONValue in
-            .object([
+        func step(_ scenario: Scenario) -> JSONValue {
+            var fields: [String: JSONValue] = [
                 "endpoint": .string(scenario.endpoint.description),
                 "name": .string(scenario.name),
                 "description": .string(scenario.description),
@@ -24,10 +24,23 @@ extension SmokePlan {
                 "query_params": .object(scenario.queryParams),
                 "payload": scenario.payload ?? .null,
                 "expected_status": scenario.expectedStatus.count == 1
-                    ? .number(Double(scenario.expectedStatus[0])) : .array(scenario.expectedStatus.map { .number(Double($0)) }),
+                    ? .number(Double(scenario.expectedStatus[0]))
+                    : .array(scenario.expectedStatus.map { .number(Double($0)) }),
                 "expected_response_contains": .array(scenario.expectedResponseContains.map(JSONValue.string)),
-            ])
+            ]
+            if version >= 2 {
+                fields["headers"] = .object(scenario.headers.mapValues { $0.map(JSONValue.string) ?? .null })
+                fields["capture"] = .object(scenario.capture.mapValues(JSONValue.string))
+                fields["depends_on"] = .array(scenario.dependsOn.map(JSONValue.string))
+            }
+            return .object(fields)
         }
-        return .object(["seed_data": .array(seeds), "scenarios": .array(scenarios)])
+        var plan: [String: JSONValue] = ["seed_data": .array(seeds), "scenarios": .array(scenarios.map(step))]
+        if version >= 2 {
+            plan["version"] = .number(Double(version))
+            plan["headers"] = .object(headers.mapValues(JSONValue.string))
+            plan["setup"] = .array(setup.map(step))
+        }
+        return .object(plan)
     }
 }

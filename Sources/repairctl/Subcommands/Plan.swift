@@ -134,7 +134,10 @@ struct Plan: ParsableCommand {
                 Rules: every operation has a happy_path; every path with parameters has a \
                 not_found; every request body with constraints has a validation_error; scenarios \
                 whose endpoint is not in the spec are listed; a scenario name used twice on one \
-                endpoint is an error. Exit 0 when the plan is whole, 1 with the list otherwise.
+                endpoint is an error; an id a scenario expects to find must be in seed_data; \
+                a version 2 plan's ${NAME} that no step captures must be set here and must not \
+                be an LLM key. The plan itself is checked first, key by key (exit 2 naming the \
+                file, scenario and field). Exit 0 when the plan is whole, 1 with the list otherwise.
                 """
         )
 
@@ -159,7 +162,8 @@ struct Plan: ParsableCommand {
                 Terminal.error("\(error)")
                 throw ExitCodes.badInput
             }
-            let coverage = PlanCoverage.check(smokePlan, against: spec)
+            let coverage = PlanCoverage.check(
+                smokePlan, against: spec, environment: ProcessInfo.processInfo.environment)
             if json {
                 struct Report: Encodable {
                     var whole: Bool

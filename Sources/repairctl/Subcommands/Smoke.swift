@@ -8,14 +8,14 @@ struct Smoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start the app, run its smoke plan strictly, and report what failed.",
         discussion: """
-        Reads APP_DIR/repair.toml, starts the app in its own process session with PORT set, \
-        waits for its health path, runs the optional seed command, sends every scenario of the \
-        plan with its own X-Request-ID, stops the app, and prints a summary. A status passes \
-        only when it equals the scenario's expected status (or is in its list).
+            Reads APP_DIR/repair.toml, starts the app in its own process session with PORT set, \
+            waits for its health path, runs the optional seed command, sends every scenario of the \
+            plan with its own X-Request-ID, stops the app, and prints a summary. A status passes \
+            only when it equals the scenario's expected status (or is in its list).
 
-        The app's output is kept in APP_DIR/.repair/runs/<run-id>/app.log. Exit codes: 0 all \
-        passed, 1 a scenario failed or the app did not come up, 2 bad input or configuration.
-        """
+            The app's output is kept in APP_DIR/.repair/runs/<run-id>/app.log. Exit codes: 0 all \
+            passed, 1 a scenario failed or the app did not come up, 2 bad input or configuration.
+            """
     )
 
     @OptionGroup var app: AppOptions
@@ -42,7 +42,8 @@ struct Smoke: AsyncParsableCommand {
         AppHost.reapOrphan(appDirectory: appURL)
         let recovered = try Workspace(appDirectory: appURL).recover()
         if !recovered.isEmpty && !json {
-            Terminal.progress("▶ rolled back an unfinished change left by an earlier cycle: \(recovered.joined(separator: ", "))")
+            Terminal.progress(
+                "▶ rolled back an unfinished change left by an earlier cycle: \(recovered.joined(separator: ", "))")
         }
         let pass = SmokePass(
             appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, logger: logger)
@@ -52,7 +53,8 @@ struct Smoke: AsyncParsableCommand {
             measured = try await pass.run { event in
                 guard showProgress else { return }
                 switch event {
-                case .starting(let runID): Terminal.progress("▶ run \(runID): starting the app (\(inputs.config.app.start))")
+                case .starting(let runID):
+                    Terminal.progress("▶ run \(runID): starting the app (\(inputs.config.app.start))")
                 case .healthy(let baseURL): Terminal.progress("▶ app healthy at \(baseURL)")
                 case .seeding: Terminal.progress("▶ seeding (\(inputs.config.app.seed ?? ""))")
                 case .sending(let count): Terminal.progress("▶ sending \(count) scenarios")
@@ -69,7 +71,7 @@ struct Smoke: AsyncParsableCommand {
         }
         // Reports show what the app printed and answered, with its secrets masked.
         let run = measured.redacted(
-            by: .forCycle(config: inputs.config, environment: ProcessInfo.processInfo.environment))
+            by: .forCycle(config: inputs.config, environment: ProcessInfo.processInfo.environment, plan: inputs.plan))
         if let reportDir {
             do {
                 try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))

@@ -1,0 +1,229 @@
+import Foundation
+import RepairTestSupport
+import Testing
+
+@testable import RepairKit
+
+/// Plan format version 2: headers, `${name}` from captures or the environment, setup steps,
+/// `capture`, `depends_on` — parsed strictly, and run against a real loopback server.
+@Suite struct PlanVersion2Tests {
+    func parse(_ json: String) throws(PlanError) -> SmokePlan {
+        try SmokePlan.parse(Data(json.utf8), file: "plan.json")
+    }
+
+    func planError(_ json: String) -> PlanError? {
+        #expect(throws: PlanError.self) { try parse(json) }
+    }
+
+    static let login = """
+        {"version": 2,
+         "headers": {"Authorization": "Bearer ${token}", "X-Api-Key": "${SHOP_KEY}"},
+         "setup": [{"name": "log in", "endpoint": "POST /login", "headers": {"Authorization": null},
+                    "payload": {"password": "${SHOP_PASSWORD}"}, "expected_status": 200,
+                    "capture": {"token": "access_token"}}],
+         "scenarios": [
+           {"name": "create_cart", "endpoint": "POST /carts", "expected_status": 201, "capture": {"cart_id": "data.id"}},
+           {"name": "add_item", "endpoint": "POST /carts/{cart_id}/items", "path_params": {"cart_id": "${cart_id}"},
+            "payload": {"cart": "${cart_id}", "note": "for ${cart_id}"}, "expected_status": 201},
+           {"name": "pay", "endpoint": "POST /carts/{cart_id}/pay", "path_params": {"cart_id": "${cart_id}"},
+            "expected_status": 200, "depends_on": ["add_item"]}
+         ]}
+        """
+
+    @Test func aVersion2PlanParsesWithItsDependencies() throws {
+        let plan = try parse(Self.login)
+        #expect(plan.version == 2)
+        #expect(plan.setup.map(\.name) == ["log in"])
+        #expect(plan.setup[0].isSetup && plan.setup[0].index == 0)
+        #expect(plan.scenarios.map(\.index) == [1, 2, 3])
+        #expect(plan.setup[0].headers.count == 1 && plan.setup[0].headers["Authorization"] == .some(nil))
+        #expect(plan.scenarios[0].capture == ["cart_id": "data.id"])
+        #expect(plan.environmentNames() == ["SHOP_KEY", "SHOP_PASSWORD"])
+        let dependencies = plan.dependencies()
+        #expect(dependencies[0] == .init(waits: [], requires: []))
+        #expect(dependencies[1] == .init(waits: [0], requires: [0]), "the token is captured by the login")
+        #expect(dependencies[2] == .init(waits: [0, 1], requires: [0, 1]))
+        #expect(dependencies[3] == .init(waits: [0, 1, 2], requires: [0, 1, 2]))
+        // The same bytes back, and the same plan from them.
+        #expect(try SmokePlan.parse(plan.jsonData(), file: "again.json") == plan)
+    }
+
+    @Test func versionTwoKeysInAVersionOnePlanSayWhatIsMissing() {
+        let error = planError(
+            #"{"scenarios": [{"endpoint": "GET /a", "name": "a", "expected_status": 200, "capture": {"id": "id"}}]}"#)
+        #expect(error?.field == "capture")
+        #expect(error?.problem.contains("add \"version\": 2") == true)
+        #expect(planError(#"{"headers": {}, "scenarios": []}"#)?.problem.contains("\"version\": 2") == true)
+        #expect(planError(#"{"version": 3, "scenarios": []}"#)?.field == "version")
+        let unknown = planError(
+            #"{"version": 2, "scenarios": [{"endpoint": "GET /a", "name": "a", "expected_status": 200, "captures": {}}]}"#
+        )
+        #expect(unknown?.field == "captures")
+        #expect(unknown?.problem.contains("capture, depends_on") == true)
+    }
+
+    @Test func variablesAndDependenciesAreChecked() {
+        func scenarios(_ items: String) -> String { #"{"version": 2, "scenarios": ["# + items + "]}" }
+        let early = planError(
+            scenarios(
+                #"{"endpoint": "GET /a/{id}", "name": "a", "path_params": {"id": "${id}"}, "expected_status": 200},"#
+                    + #"{"endpoint": "POST /a", "name": "b", "expected_status": 201, "capture": {"id": "id"}}"#))
+        #expect(error(early, is: "scenario 0 (\"a\")", "captures only later"))
+        let twice = planError(
+            scenarios(
+                #"{"endpoint": "POST /a", "name": "a", "expected_status": 201, "capture": {"id": "id"}},"#
+                    + #"{"endpoint": "POST /b", "name": "b", "expected_status": 201, "capture": {"id": "id"}}"#))
+        #expect(twice?.field == "capture.id")
+        #expect(twice?.problem.contains("already captured by scenario \"a\"") == true)
+        let later = planError(
+            scenarios(
+                #"{"endpoint": "POST /a", "name": "a", "expected_status": 201, "depends_on": ["b"]},"#
+                    + #"{"endpoint": "POST /b", "name": "b", "expected_status": 201}"#))
+        #expect(later?.field == "depends_on")
+        #expect(later?.problem.contains("comes later") == true)
+        let nowhere = planError(
+            scenarios(#"{"endpoint": "POST /a", "name": "a", "expected_status": 201, "depends_on": ["zz"]}"#))
+        #expect(nowhere?.problem.contains("no setup step or scenario is named \"zz\"") == true)
+        let badVariable = planError(
+            scenarios(#"{"endpoint": "POST /a", "name": "a", "expected_status": 201, "capture": {"1x": "id"}}"#))
+        #expect(badVariable?.field == "capture.1x")
+        let badField = planError(
+            scenarios(#"{"endpoint": "POST /a", "name": "a", "expected_status": 201, "capture": {"x": "a..b"}}"#))
+        #expect(badField?.field == "capture.x")
+        let badHeader = planError(#"{"version": 2, "headers": {"X-A": "one\ntwo"}, "scenarios": []}"#)
+        #expect(badHeader?.field == "headers.X-A")
+        let removedPlanWide = planError(#"{"version": 2, "headers": {"X-A": null}, "scenarios": []}"#)
+        #expect(removedPlanWide?.field == "headers.X-A", "only a scenario drops a header")
+        let setupError = planError(
+            #"{"version": 2, "setup": [{"endpoint": "POST /login", "name": "log in"}], "scenarios": []}"#)
+        #expect(setupError?.description == "plan.json: setup step 0 (\"log in\"): field 'expected_status': missing")
+    }
+
+    func error(_ error: PlanError?, is place: String, _ problem: String) -> Bool {
+        guard let error else { return false }
+        return error.description.contains(place) && error.problem.contains(problem)
+    }
+
+    @Test func substitutionKeepsTypesAndEscapes() throws {
+        let values: [String: JSONValue] = ["n": .number(3), "id": .string("c-1"), "o": .object(["a": .bool(true)])]
+        let lookup = { (name: String) in values[name] }
+        #expect(try PlanVariables.substitute("/x/${id}?n=${n}", lookup).get() == "/x/c-1?n=3")
+        #expect(
+            try PlanVariables.substitute("cost $5 and $${id} and ${not a name}", lookup).get()
+                == "cost $5 and ${id} and ${not a name}")
+        #expect(PlanVariables.substitute("${nope}", lookup) == .failure(.init(name: "nope")))
+        let payload: JSONValue = .object([
+            "count": .string("${n}"), "label": .string("n=${n}"), "nested": .array([.string("${o}")]),
+        ])
+        #expect(
+            try PlanVariables.substitute(json: payload, lookup).get()
+                == .object([
+                    "count": .number(3), "label": .string("n=3"), "nested": .array([.object(["a": .bool(true)])]),
+                ]))
+        let response: JSONValue = .object(["data": .object(["items": .array([.object(["id": .string("i-9")])])])])
+        #expect(PlanVariables.field("data.items.0.id", of: response) == .string("i-9"))
+        #expect(PlanVariables.field("data.items.1.id", of: response) == nil)
+        #expect(PlanVariables.names(in: "Bearer ${token} ${token} ${KEY}") == ["token", "KEY"])
+    }
+
+    /// Against a real loopback server that echoes what it got: the plan's headers go out with
+    /// the environment's values, a scenario drops one, a captured value lands in the path and
+    /// the payload with its type, a failed step's dependants are not sent and say why, and
+    /// every secret value is masked in the results.
+    @Test(arguments: [1, 4]) func aPlanRunsItsStepsWithCapturedValues(concurrency: Int) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let app = try await FixtureServer.startProbe(in: directory)
+        defer { Task { await app.stop() } }
+        let plan = try parse(
+            """
+            {"version": 2,
+             "headers": {"X-Api-Key": "${PROBE_KEY}", "X-Trace": "plan-wide"},
+             "setup": [{"name": "start", "endpoint": "POST /start", "payload": {"size": 3},
+                        "expected_status": 200, "capture": {"host": "headers.host", "sent": "body"}}],
+             "scenarios": [
+               {"name": "use", "endpoint": "POST /things/{where}", "path_params": {"where": "${host}"},
+                "headers": {"X-Trace": null, "X-Echo": "got ${sent}"}, "payload": {"copy": "${sent}"},
+                "expected_status": 200, "expected_response_contains": ["x-echo", "/things/127.0.0.1"]},
+               {"name": "wrong", "endpoint": "POST /wrong", "expected_status": 201, "capture": {"never": "id"}},
+               {"name": "after_wrong", "endpoint": "POST /later/{id}", "path_params": {"id": "${never}"},
+                "expected_status": 200},
+               {"name": "lacking", "endpoint": "POST /lacking", "expected_status": 200, "capture": {"gone": "no.such"}},
+               {"name": "after_lacking", "endpoint": "POST /later", "expected_status": 200, "depends_on": ["lacking"]},
+               {"name": "independent", "endpoint": "POST /free", "expected_status": 200}
+             ]}
+            """)
+        var executor = SmokeExecutor(baseURL: app.baseURL)
+        executor.concurrency = concurrency
+        let secret = "probe-key-0123456789"
+        let results = try await executor.run(plan, environment: ["PROBE_KEY": secret])
+        #expect(
+            results.map(\.scenario.name) == [
+                "start", "use", "wrong", "after_wrong", "lacking", "after_lacking", "independent",
+            ])
+        let byName = Dictionary(uniqueKeysWithValues: results.map { ($0.scenario.name, $0) })
+
+        let start = try #require(byName["start"])
+        #expect(start.passed)
+        #expect(start.bodyExcerpt.contains("\"x-api-key\": \"[redacted]\""), "\(start.bodyExcerpt)")
+        #expect(start.bodyExcerpt.contains("\"x-trace\": \"plan-wide\""))
+        #expect(start.requestHeaders.contains("X-Api-Key: [redacted]"))
+
+        let use = try #require(byName["use"])
+        #expect(use.passed, "\(use.error ?? "") \(use.bodyExcerpt)")
+        #expect(!use.bodyExcerpt.contains("x-trace"), "the scenario dropped the plan's header")
+        #expect(
+            use.bodyExcerpt.contains(#""x-echo": "got {\"size\":3}""#)
+                || use.bodyExcerpt.contains(#"got {\\\"size\\\":3}"#))
+        #expect(use.requestBody == #"{"copy":"{\"size\":3}"}"#)
+        #expect(use.url.contains("/things/127.0.0.1"))
+
+        let wrong = try #require(byName["wrong"])
+        #expect(!wrong.passed && wrong.failureKind == .statusMismatch)
+        let afterWrong = try #require(byName["after_wrong"])
+        #expect(afterWrong.failureKind == .notSent && afterWrong.actualStatus == nil)
+        #expect(afterWrong.error == "it depends on scenario \"wrong\", which got 200, expected 201")
+
+        let lacking = try #require(byName["lacking"])
+        #expect(lacking.failureKind == .bodyMismatch)
+        #expect(lacking.error?.contains("lacks \"no.such\" (for ${gone})") == true)
+        #expect(byName["after_lacking"]?.failureKind == .notSent)
+        #expect(byName["independent"]?.passed == true)
+
+        for result in results {
+            let text =
+                [result.url, result.bodyExcerpt, result.requestBody ?? "", result.error ?? ""]
+                + result.requestHeaders
+            #expect(!text.joined().contains(secret), "\(result.scenario.name) shows the key")
+        }
+        // Nothing a step did not send makes a group of its own.
+        let groups = Diagnosis.groups(for: results, logURL: nil, appDirectory: directory.url)
+        #expect(groups.map(\.route).sorted() == ["/lacking", "/wrong"])
+    }
+
+    /// A plan that needs a variable the environment lacks, or the LLM's key, is refused before
+    /// anything starts: exit 2 naming the plan and the variable.
+    @Test func anUnsetVariableOrTheLLMKeyIsRefusedBeforeTheAppStarts() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("repair.toml", "[app]\nstart = \"exec false\"\n")
+        try directory.write(
+            "smoke_test_plan.json",
+            #"{"version": 2, "headers": {"X-Api-Key": "${SHOP_KEY}"}, "scenarios": [{"endpoint": "GET /a", "name": "a", "expected_status": 200}]}"#
+        )
+        let unset = try await CommandRunner.run(CommandRunner.repairctl, ["smoke", directory.url.path])
+        #expect(unset.status == 2)
+        #expect(unset.standardError.contains("smoke_test_plan.json: it uses ${SHOP_KEY}, which no step captures"))
+        #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent(".repair/runs").path))
+
+        try directory.write(
+            "smoke_test_plan.json",
+            #"{"version": 2, "headers": {"X-Api-Key": "${OPENAI_API_KEY}"}, "scenarios": [{"endpoint": "GET /a", "name": "a", "expected_status": 200}]}"#
+        )
+        let key = try await CommandRunner.run(
+            CommandRunner.repairctl, ["smoke", directory.url.path],
+            environment: ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "sk-test-000000000000"]) { $1 })
+        #expect(key.status == 2)
+        #expect(key.standardError.contains("${OPENAI_API_KEY}, an LLM key: the app under repair never gets it"))
+    }
+}
