@@ -420,3 +420,34 @@ public enum ShopFastAPIFixes {
             ])
     }
 }
+
+/// Bugs of `Tests/Fixtures/apps/events-express` that only robustness checks reach.
+public enum EventsExpressRobustnessFixes {
+    public static let all: [PlantedFix] = [
+        PlantedFix(
+            bug: "an optional field read as if present", match: "missing_field on POST /venues, status 500",
+            file: "src/validation.js",
+            old: "city: body.city.trim(),", new: "city: (body.city || '').trim(),"),
+        PlantedFix(
+            bug: "a unique name surfacing as 500", match: "duplicate_unique on POST /venues, status 500",
+            file: "src/services/venues.js",
+            edits: [
+                (
+                    "const { notFound, conflict } = require('../errors');\n",
+                    "const { notFound, conflict } = require('../errors');\nconst { ConstraintError } = require('../db');\n"
+                ),
+                (
+                    "  return toResponse(await repository.create(validateVenue(body)));\n",
+                    """
+                      try {
+                        return toResponse(await repository.create(validateVenue(body)));
+                      } catch (error) {
+                        if (error instanceof ConstraintError) throw conflict('a venue of that name exists');
+                        throw error;
+                      }
+
+                    """
+                ),
+            ]),
+    ]
+}

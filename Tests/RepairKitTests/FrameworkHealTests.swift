@@ -17,7 +17,7 @@ import Testing
     func heal(
         _ fixture: String, fixes: [PlantedFix], maxIterations: Int = 6, scenarios: [String]? = nil,
         script: [[String: Any]]? = nil, cache: URL? = nil, store: RepairDatabase? = nil,
-        server shared: TestLLMServer? = nil, environment: [String: String] = [:]
+        server shared: TestLLMServer? = nil, environment: [String: String] = [:], overrides: [String] = []
     ) async throws -> Outcome {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -44,7 +44,8 @@ import Testing
         llm.primary.model = "test-model"
         llm.primary.apiKeyEnv = "TEST_KEY"
         let inputs = try SmokeInputs.load(
-            appDirectory: app.url, overrides: ["repair.max_iterations=\(maxIterations)"], environment: environment)
+            appDirectory: app.url, overrides: ["repair.max_iterations=\(maxIterations)"] + overrides,
+            environment: environment)
         var config = inputs.config
         config.llm = llm
         config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
@@ -105,6 +106,21 @@ import Testing
             #expect(!prompt.contains(password))
             #expect(prompt.ranges(of: "Bearer ").count == prompt.ranges(of: "Bearer [redacted]").count)
         }
+    }
+
+    /// Bugs only robustness checks reach heal like any other: the prompt says what the check
+    /// sent and why the answer must not be a 5xx, and each kind is its own group.
+    @Test func bugsFoundByRobustnessChecksHeal() async throws {
+        let outcome = try await heal(
+            "events-express", fixes: EventsExpressRobustnessFixes.all, scenarios: ["create_venue"],
+            overrides: ["smoke.robustness=true"])
+        expectHealed(outcome, bugs: EventsExpressRobustnessFixes.all.count)
+        #expect(outcome.report.initialPassRate < 1)
+        #expect(
+            outcome.prompts.contains {
+                $0.contains("The body without \"city\" must be accepted or refused with a 4xx, never a 5xx")
+            })
+        #expect(outcome.prompts.contains { $0.contains("expected no 5xx, got 500") })
     }
 
     /// What was learned on the fixture heals a generated variant of it — other entity names

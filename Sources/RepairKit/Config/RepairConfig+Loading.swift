@@ -15,7 +15,8 @@ extension RepairConfig {
     ) throws(ConfigError) -> RepairConfig {
         let file = configFile ?? appDirectory.appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: file.path) else {
-            let problem = FileManager.default.fileExists(atPath: file.path)
+            let problem =
+                FileManager.default.fileExists(atPath: file.path)
                 ? "cannot be read"
                 : "not found (give the app's config with --config FILE)"
             throw ConfigError(source: file.path, problem: problem)
@@ -26,10 +27,15 @@ extension RepairConfig {
 
     /// The `[llm]` settings for a command that has no app to start (`plan generate --llm`):
     /// from `configFile` when it exists, else from `REPAIR_LLM_*` variables alone.
-    public static func llmSettings(configFile: URL?, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws(ConfigError) -> RepairConfig.LLM {
+    public static func llmSettings(
+        configFile: URL?, environment: [String: String] = ProcessInfo.processInfo.environment
+    )
+        throws(ConfigError) -> RepairConfig.LLM
+    {
         if let configFile, FileManager.default.fileExists(atPath: configFile.path) {
-            return try load(appDirectory: configFile.deletingLastPathComponent(), configFile: configFile, environment: environment).llm
+            return try load(
+                appDirectory: configFile.deletingLastPathComponent(), configFile: configFile, environment: environment
+            ).llm
         }
         return try parse("[app]\nstart = \"none\"\n", source: "environment", environment: environment).llm
     }
@@ -47,7 +53,8 @@ extension RepairConfig {
         } catch let error as TOMLParseError {
             throw ConfigError(
                 source: source,
-                problem: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)"
+                problem:
+                    "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)"
             )
         } catch {
             throw ConfigError(source: source, problem: "not valid TOML: \(error)")
@@ -61,7 +68,8 @@ extension RepairConfig {
             let variable = ConfigSchema.environmentName(for: key)
             guard let text = environment[variable] else { continue }
             guard let value = ConfigSchema.parse(text, as: type) else {
-                throw ConfigError(source: "environment \(variable)", key: key, value: text, problem: "expected \(type.name)")
+                throw ConfigError(
+                    source: "environment \(variable)", key: key, value: text, problem: "expected \(type.name)")
             }
             values[key] = value
             sources[key] = "environment \(variable)"
@@ -142,16 +150,20 @@ extension RepairConfig {
     }
 
     /// Fills the struct from checked values, then checks ranges and required keys.
-    private static func build(from values: [String: ConfigValue], source: String, sources: [String: String])
+    private static func build(
+        from values: [String: ConfigValue], source: String, sources: [String: String]
+    )
         throws(ConfigError) -> RepairConfig
     {
         let reader = ValueReader(values: values)
         if let version = reader.integer("version"), version != currentVersion {
-            throw ConfigError(source: sources["version"] ?? source, key: "version", value: String(version),
-                              problem: "unsupported version; this repaird reads version \(currentVersion)")
+            throw ConfigError(
+                source: sources["version"] ?? source, key: "version", value: String(version),
+                problem: "unsupported version; this repaird reads version \(currentVersion)")
         }
         guard let start = reader.string("app.start"), !start.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw ConfigError(source: source, key: "app.start", problem: "required: the shell command that starts the app")
+            throw ConfigError(
+                source: source, key: "app.start", problem: "required: the shell command that starts the app")
         }
         var config = RepairConfig(app: App(start: start))
         config.app.host = reader.string("app.host") ?? config.app.host
@@ -176,8 +188,10 @@ extension RepairConfig {
         config.app.seedTimeout = reader.number("app.seed_timeout") ?? config.app.seedTimeout
         config.smoke.plan = reader.string("smoke.plan") ?? config.smoke.plan
         config.smoke.openapi = reader.string("smoke.openapi").flatMap(nonEmpty)
+        config.smoke.spec = reader.string("smoke.spec").flatMap(nonEmpty)
         config.smoke.requestTimeout = reader.number("smoke.request_timeout") ?? config.smoke.requestTimeout
         config.smoke.concurrency = reader.integer("smoke.concurrency") ?? config.smoke.concurrency
+        config.smoke.robustness = reader.boolean("smoke.robustness") ?? config.smoke.robustness
         config.repair.triggerPassRate = reader.number("repair.trigger_pass_rate") ?? config.repair.triggerPassRate
         config.repair.targetPassRate = reader.number("repair.target_pass_rate") ?? config.repair.targetPassRate
         config.repair.maxIterations = reader.integer("repair.max_iterations") ?? config.repair.maxIterations
@@ -205,7 +219,9 @@ extension RepairConfig {
         }
         // Every number goes through the one checked conversion: a value that would trap later
         // (`inf`, `1e300`) or is out of range is refused here, naming its key.
-        func check<T>(_ key: String, _ value: CustomStringConvertible, _ result: Result<T, CheckedNumber.Refusal>)
+        func check<T>(
+            _ key: String, _ value: CustomStringConvertible, _ result: Result<T, CheckedNumber.Refusal>
+        )
             throws(ConfigError)
         {
             if case .failure(let refusal) = result { throw fail(key, value, refusal.description) }
@@ -224,10 +240,12 @@ extension RepairConfig {
             "repair.target_pass_rate", repair.targetPassRate, CheckedNumber.number(repair.targetPassRate, in: 0...1))
         try check("repair.max_iterations", repair.maxIterations, CheckedNumber.whole(repair.maxIterations, in: 1...100))
         try check(
-            "repair.token_budget", repair.tokenBudget, CheckedNumber.whole(repair.tokenBudget, in: 0...Self.largestBudget))
+            "repair.token_budget", repair.tokenBudget,
+            CheckedNumber.whole(repair.tokenBudget, in: 0...Self.largestBudget))
         for (prefix, endpoint) in [("llm", llm.primary), ("llm.fallback", llm.fallback ?? LLMEndpoint())] {
             guard Self.providers.contains(endpoint.provider) else {
-                throw fail("\(prefix).provider", "\"\(endpoint.provider)\"", "must be one of openai, azure, ollama, anthropic")
+                throw fail(
+                    "\(prefix).provider", "\"\(endpoint.provider)\"", "must be one of openai, azure, ollama, anthropic")
             }
         }
     }
@@ -247,6 +265,11 @@ private struct ValueReader {
 
     func string(_ key: String) -> String? {
         if case .string(let value) = values[key] { return value }
+        return nil
+    }
+
+    func boolean(_ key: String) -> Bool? {
+        if case .boolean(let value) = values[key] { return value }
         return nil
     }
 

@@ -61,10 +61,15 @@ public struct RepairConfig: Sendable, Codable, Equatable {
         public var plan = "smoke_test_plan.json"
         /// Path of an OpenAPI document to derive the plan from, when set.
         public var openapi: String?
+        /// Path of an OpenAPI document whose response schemas responses are checked against,
+        /// when the plan is not derived from one (`openapi` is checked against too).
+        public var spec: String?
         /// Seconds one scenario's request may take.
         public var requestTimeout = 10.0
         /// Scenarios in flight at once.
         public var concurrency = 1
+        /// Adds robustness checks derived from the plan (`RobustnessChecks`).
+        public var robustness = false
     }
 
     /// `[repair]`: when the heal cycle runs and when it stops.

@@ -13,6 +13,22 @@ public enum ViolationKind: String, Sendable, Codable, CaseIterable, Comparable {
     case wrongSuccessStatus = "wrong_success_status"
     /// Any other unexpected status (a 4xx on a valid request, a 404 for a seeded record).
     case wrongStatus = "wrong_status"
+    /// Robustness checks (`RobustnessCheck`): a 5xx for a body that is not an object…
+    case nonObjectBody = "non_object_body"
+    /// … for a body that is not UTF-8 …
+    case invalidUTF8 = "invalid_utf8"
+    /// … for an integer beyond 64 bits …
+    case integerOverflow = "integer_overflow"
+    /// … for a body lacking one of its fields …
+    case missingField = "missing_field"
+    /// … for a create sent twice (a unique value repeated).
+    case duplicateUnique = "duplicate_unique"
+    /// What a create answered with cannot be read back.
+    case notReadableAfterCreate = "not_readable_after_create"
+    /// What was deleted can still be read.
+    case readableAfterDelete = "readable_after_delete"
+    /// The status was right, the body breaks the spec's response schema.
+    case schemaMismatch = "schema_mismatch"
     /// The status was right, the body lacked an expected entry.
     case bodyMismatch = "body_mismatch"
 
@@ -29,8 +45,10 @@ public enum ViolationKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .timeout: return .timeout
         case .connectionRefused, .transport, .notSent, .none: return .serverError
         case .bodyMismatch: return .bodyMismatch
+        case .schemaMismatch: return .schemaMismatch
         case .statusMismatch: break
         }
+        if let check = result.scenario.check { return check.violationKind }
         guard let status = result.actualStatus else { return .serverError }
         let expected = result.scenario.expectedStatus
         if status >= 500 { return hasTrace ? .crash : .serverError }

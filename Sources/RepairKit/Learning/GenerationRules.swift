@@ -90,6 +90,17 @@ public struct GenerationRules: Sendable {
         case "missing_validation":
             return
                 "Validate \(endpoint)'s input against the spec's bounds and formats, and refuse invalid input with a 4xx, in the schema or validator the handler uses."
+        case "non_object_body", "invalid_utf8", "integer_overflow", "missing_field":
+            return
+                "Let \(endpoint) parse its body through the framework's validation (a schema, a validator), so a body that is not an object, not UTF-8, holds an integer beyond 64 bits or lacks a field is refused with a 4xx before any handler code runs."
+        case "duplicate_unique":
+            return
+                "Where \(endpoint) creates a row with a unique value, check for it or catch the constraint error and answer 409 Conflict."
+        case "not_readable_after_create":
+            return
+                "Answer \(endpoint) with the id under which the created resource is read back, and commit it before answering."
+        case "readable_after_delete":
+            return "Make \(endpoint) delete for real (and commit), so a read after it answers 404."
         case "wrong_status":
             return
                 "Answer \(endpoint) with the status the spec documents for this case (404 for an unknown id, 409 for a conflict)."

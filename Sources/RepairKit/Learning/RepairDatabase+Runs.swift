@@ -18,7 +18,7 @@ extension RepairDatabase {
                 var record = ScenarioResultRecord(
                     id: nil, runId: runID, iteration: iteration, scenarioIndex: result.scenario.index,
                     endpoint: result.scenario.endpoint.description, name: result.scenario.name,
-                    expectedStatus: ScenarioVerdict.describe(result.scenario.expectedStatus), actualStatus: result.actualStatus,
+                    expectedStatus: result.scenario.expectation, actualStatus: result.actualStatus,
                     passed: result.passed, failureKind: result.failureKind?.rawValue, requestID: result.requestID,
                     durationMilliseconds: result.durationMilliseconds, error: result.error.map(redactor.redact))
                 try record.insert(db)

@@ -90,7 +90,10 @@ public struct RepairPrompt: Sendable {
             let dropped = result.scenario.headers.filter { $0.value == nil }.keys.sorted()
             if !dropped.isEmpty { text += "\n  sent without the plan's \(dropped.joined(separator: ", ")) header" }
             text +=
-                "\n  expected \(ScenarioVerdict.describe(result.scenario.expectedStatus)), got \(result.actualStatus.map(String.init) ?? "no response")"
+                "\n  expected \(result.scenario.expectation), got \(result.actualStatus.map(String.init) ?? "no response")"
+            if result.failureKind == .bodyMismatch || result.failureKind == .schemaMismatch, let error = result.error {
+                text += "\n  but \(redactor.redact(error))"
+            }
             if !result.bodyExcerpt.isEmpty {
                 let body = stableIDs(
                     in: withoutAddress(String(result.bodyExcerpt.prefix(300)), of: result.url),

@@ -53,6 +53,14 @@ public struct SmokeInputs: Sendable {
                 throw .spec(error)
             }
         }
+        // A spec to check responses against is read now: a broken one stops here, not mid-run.
+        if let spec = config.smoke.spec {
+            do {
+                _ = try OpenAPISpec.load(from: resolve(spec, in: appDirectory))
+            } catch {
+                throw .spec(error)
+            }
+        }
         let planURL = planFile ?? resolve(config.smoke.plan, in: appDirectory)
         let plan: SmokePlan
         do {

@@ -73,6 +73,8 @@ public struct SmokePass: Sendable {
         } catch {
             throw StorageError(path: planCopy.path, reason: error.localizedDescription)
         }
+        // Robustness checks are derived per run, never written into the plan's copy.
+        let plan = config.smoke.robustness ? RobustnessChecks.adding(to: plan) : plan
         events?(.starting(runID: runID))
         let app: RunningApp
         do {
@@ -97,7 +99,7 @@ public struct SmokePass: Sendable {
             run.appExit = await app.stop()
             return diagnosed(run)
         }
-        let executor = SmokeExecutor(
+        var executor = SmokeExecutor(
             baseURL: app.baseURL,
             requestTimeout: CheckedNumber.duration(seconds: config.smoke.requestTimeout),
             concurrency: config.smoke.concurrency,
@@ -106,6 +108,10 @@ public struct SmokePass: Sendable {
             logger: logger)
         events?(.sending(count: plan.steps.count))
         let values = plan.environmentValues(config: config, environment: environment)
+        // With a spec, what the app answers is checked against the schemas it documents.
+        executor.responseSchemas = (config.smoke.spec ?? config.smoke.openapi).flatMap {
+            try? ResponseSchemas(spec: OpenAPISpec.load(from: resolve($0, in: appDirectory)))
+        }
         do {
             run.results = try await executor.run(plan, environment: values) { events?(.scenario($0)) }
         } catch {

@@ -43,7 +43,7 @@ public enum HTMLReport {
         for result in run.results {
             let mark = result.passed ? "<span class=\"pass\">✔</span>" : "<span class=\"fail\">✘</span>"
             page += "<tr><td>\(mark)</td><td><code>\(escape(result.scenario.endpoint.description))</code></td>"
-            page += "<td>\(escape(result.scenario.name))</td><td>\(ScenarioVerdict.describe(result.scenario.expectedStatus))</td>"
+            page += "<td>\(escape(result.scenario.name))</td><td>\(result.scenario.expectation)</td>"
             page += "<td>\(result.actualStatus.map(String.init) ?? "—")</td><td>\(String(format: "%.1f ms", result.durationMilliseconds))</td>"
             page += "<td>\(escape(result.failureKind.map { "\($0.rawValue): \(result.error ?? "")" } ?? ""))</td></tr>\n"
         }

@@ -32,11 +32,14 @@ public struct SmokeReport: Encodable, Sendable {
         var bodyExcerpt: String
         /// The key of the violation group the scenario belongs to.
         var group: String?
+        /// The robustness check the scenario is (`non_object_body`, …), nil for the plan's own;
+        /// checks that refuse only a 5xx have an empty `expected_status`.
+        var check: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case endpoint, name, expectedStatus = "expected_status", actualStatus = "actual_status", passed
             case failureKind = "failure_kind", requestID = "request_id", durationMilliseconds = "duration_ms", error
-            case url, bodyExcerpt = "body_excerpt", group
+            case url, bodyExcerpt = "body_excerpt", group, check
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -58,6 +61,7 @@ public struct SmokeReport: Encodable, Sendable {
             try container.encode(url, forKey: .url)
             try container.encode(bodyExcerpt, forKey: .bodyExcerpt)
             try container.encode(group, forKey: .group)
+            try container.encode(check, forKey: .check)
         }
     }
 
@@ -170,7 +174,8 @@ public struct SmokeReport: Encodable, Sendable {
                 expectedStatus: result.scenario.expectedStatus, actualStatus: result.actualStatus,
                 passed: result.passed, failureKind: result.failureKind?.rawValue, requestID: result.requestID,
                 durationMilliseconds: Self.rounded(result.durationMilliseconds), error: result.error,
-                url: result.url, bodyExcerpt: result.bodyExcerpt, group: groupOfScenario[result.scenario.index])
+                url: result.url, bodyExcerpt: result.bodyExcerpt, group: groupOfScenario[result.scenario.index],
+                check: result.scenario.check?.rawValue)
         }
     }
 

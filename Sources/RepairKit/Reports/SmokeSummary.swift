@@ -22,7 +22,7 @@ public enum SmokeSummary {
             for result in results {
                 let mark = result.passed ? "✅" : "❌"
                 let tint = result.passed ? green : red
-                let expected = ScenarioVerdict.describe(result.scenario.expectedStatus)
+                let expected = result.scenario.expectation
                 let actual = result.actualStatus.map(String.init) ?? "—"
                 let statusText = result.passed ? actual : "\(actual) (expected \(expected))"
                 let name = padded(result.scenario.name, to: nameWidth)

@@ -16,7 +16,7 @@ final class RunVariables: Sendable {
         var secrets: Set<String> = []
     }
 
-    private let substitutes: Bool
+    private let version: Int
     private let environment: [String: String]
     /// Variables some header uses: their captured values are credentials.
     private let headerVariables: Set<String>
@@ -24,7 +24,7 @@ final class RunVariables: Sendable {
     private let state = Mutex(State())
 
     init(plan: SmokePlan, environment: [String: String]) {
-        substitutes = plan.version >= 2
+        version = plan.version
         self.environment = environment
         var headerVariables = Set(plan.headers.values.flatMap(PlanVariables.names(in:)))
         var capturers: [String: String] = [:]
@@ -33,6 +33,7 @@ final class RunVariables: Sendable {
                 headerVariables.formUnion(PlanVariables.names(in: value))
             }
             for variable in step.capture.keys { capturers[variable] = step.label }
+            for variable in step.softCapture.keys { capturers[variable] = step.label }
         }
         self.headerVariables = headerVariables
         self.capturers = capturers
@@ -52,7 +53,10 @@ final class RunVariables: Sendable {
     /// (version 2 plans only), or the first name nothing defines.
     func resolve(_ scenario: Scenario, planHeaders: [String: String]) -> Result<Resolved, PlanVariables.Missing> {
         let headers = scenario.mergedHeaders(planHeaders)
-        guard substitutes else { return .success(Resolved(scenario: scenario, headers: headers)) }
+        // Version 1 plans hold no variables; derived checks may, whatever the version.
+        guard version >= 2 || scenario.check != nil else {
+            return .success(Resolved(scenario: scenario, headers: headers))
+        }
         var resolved = scenario
         do {
             for (name, value) in scenario.pathParams {
@@ -77,9 +81,17 @@ final class RunVariables: Sendable {
     }
 
     /// Takes the step's `capture` fields from a response body; a sentence naming what the
-    /// body lacks when it lacks some (then nothing is captured).
+    /// body lacks when it lacks some (then nothing is captured). `softCapture` fields are
+    /// taken when present.
     func capture(_ step: Scenario, from body: [UInt8]) -> String? {
         let json = JSONValue.parse(Data(body))
+        if let json, !step.softCapture.isEmpty {
+            state.withLock { state in
+                for (variable, field) in step.softCapture {
+                    if let value = PlanVariables.field(field, of: json) { state.captured[variable] = value }
+                }
+            }
+        }
         var found: [String: JSONValue] = [:]
         var lacking: [String] = []
         for (variable, field) in step.capture.sorted(by: { $0.key < $1.key }) {
@@ -115,7 +127,7 @@ final class RunVariables: Sendable {
     static func outcome(of result: ScenarioResult) -> String {
         if result.failureKind == .notSent { return "was not sent either" }
         if let status = result.actualStatus, result.failureKind == .statusMismatch {
-            return "got \(status), expected \(ScenarioVerdict.describe(result.scenario.expectedStatus))"
+            return "got \(status), expected \(result.scenario.expectation)"
         }
         return "failed: \(result.error ?? result.failureKind?.rawValue ?? "no response")"
     }

@@ -59,6 +59,26 @@ public struct Scenario: Sendable, Equatable {
     public var capture: [String: String] = [:]
     /// Names of earlier scenarios or steps this one runs after.
     public var dependsOn: [String] = []
+    /// A robustness check derived from the plan (never written in one): what it asserts.
+    public var check: RobustnessCheck?
+    /// Bytes sent as the body instead of `payload` (a derived check's malformed JSON).
+    public var rawBody: [UInt8]?
+    /// Variables taken from the response when present, with no failure when absent.
+    public var softCapture: [String: String] = [:]
+    /// Positions in the run of steps this one requires to have passed (derived checks).
+    public var requiresSteps: [Int] = []
+
+    /// Whether `status` is what this scenario expects.
+    public func accepts(_ status: Int) -> Bool {
+        if let check, check.onlyRefusesServerErrors { return status < 500 }
+        return expectedStatus.contains(status)
+    }
+
+    /// What must come back, for people: `201`, `400 or 422`, `no 5xx`.
+    public var expectation: String {
+        if let check, check.onlyRefusesServerErrors { return "no 5xx" }
+        return ScenarioVerdict.describe(expectedStatus)
+    }
     public var endpoint: Endpoint
     public var name: String
     public var description: String

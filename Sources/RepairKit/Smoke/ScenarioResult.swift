@@ -6,6 +6,8 @@ public enum FailureKind: String, Sendable, Codable, CaseIterable {
     case statusMismatch = "status_mismatch"
     /// The status was right but an `expected_response_contains` entry was missing.
     case bodyMismatch = "body_mismatch"
+    /// The status was right but the body breaks the schema the spec documents for it.
+    case schemaMismatch = "schema_mismatch"
     case connectionRefused = "connection_refused"
     case connectionReset = "connection_reset"
     case timeout

@@ -13,9 +13,10 @@ public enum ScenarioVerdict {
     }
 
     public static func judge(_ scenario: Scenario, status: Int, body: [UInt8]) -> Outcome {
-        guard scenario.expectedStatus.contains(status) else {
-            return Outcome(passed: false, failureKind: .statusMismatch,
-                           error: "expected \(describe(scenario.expectedStatus)), got \(status)")
+        guard scenario.accepts(status) else {
+            return Outcome(
+                passed: false, failureKind: .statusMismatch,
+                error: "expected \(scenario.expectation), got \(status)")
         }
         let missing = missingEntries(scenario.expectedResponseContains, in: body)
         guard missing.isEmpty else {

@@ -17,6 +17,8 @@ public struct SmokeExecutor: Sendable {
     public var logger: Logger
     /// How long to let the app's output settle after a response an exception may have caused.
     public var settle = OutputSettle()
+    /// The spec's response schemas: a passing response must match its own.
+    public var responseSchemas: ResponseSchemas?
 
     public init(
         baseURL: String,
@@ -74,13 +76,19 @@ public struct SmokeExecutor: Sendable {
                         let result = await send(
                             steps[index], plan: plan, variables: variables, after: required, with: client)
                         work.store(result, at: index)
-                        progress?(variables.masked(result))
+                        if !Self.uncounted(result) { progress?(variables.masked(result)) }
                     }
                 }
             }
         }
         try Task.checkCancellation()
-        return work.results().map(variables.masked)
+        return work.results().filter { !Self.uncounted($0) }.map(variables.masked)
+    }
+
+    /// A derived check that was not sent (what it follows did not pass, or answered no id)
+    /// says nothing of the app: it is left out of the results.
+    static func uncounted(_ result: ScenarioResult) -> Bool {
+        result.scenario.check != nil && result.failureKind == .notSent
     }
 
     /// Sends one scenario and judges what came back.
@@ -116,7 +124,10 @@ public struct SmokeExecutor: Sendable {
         let url = baseURL + resolved.scenario.target
         var headers: [(name: String, value: String)] = [("X-Request-ID", requestID), ("Accept", "application/json")]
         var body: [UInt8]?
-        if let payload = resolved.scenario.payload {
+        if let raw = resolved.scenario.rawBody {
+            body = raw
+            headers.append(("Content-Type", "application/json"))
+        } else if let payload = resolved.scenario.payload {
             body = Array(payload.serialized())
             if !resolved.headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
                 headers.append(("Content-Type", "application/json"))
@@ -144,7 +155,15 @@ public struct SmokeExecutor: Sendable {
             result.error = outcome.error
             result.bodyExcerpt = Self.excerpt(response.body, truncated: response.bodyTruncated)
             result.duration = response.duration
-            if outcome.passed, !scenario.capture.isEmpty, let lacking = variables.capture(scenario, from: response.body)
+            if outcome.passed, let schemas = responseSchemas,
+                let mismatch = schemas.mismatch(response.body, endpoint: scenario.endpoint, status: response.status)
+            {
+                result.passed = false
+                result.failureKind = .schemaMismatch
+                result.error = "the body does not match the spec's schema for \(response.status): \(mismatch)"
+            }
+            if result.passed, !scenario.capture.isEmpty || !scenario.softCapture.isEmpty,
+                let lacking = variables.capture(scenario, from: response.body)
             {
                 result.passed = false
                 result.failureKind = .bodyMismatch

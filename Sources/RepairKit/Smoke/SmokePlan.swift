@@ -302,9 +302,10 @@ public struct SmokePlan: Sendable, Equatable {
         var capturedBy: [String: Int] = [:]
         for (position, step) in all.enumerated() {
             for variable in step.capture.keys { capturedBy[variable] = position }
+            for variable in step.softCapture.keys { capturedBy[variable] = position }
         }
         return all.enumerated().map { position, step in
-            var requires = Set<Int>()
+            var requires = Set(step.requiresSteps.filter { $0 < position })
             for variable in step.variableNames(planHeaders: headers) {
                 if let capturer = capturedBy[variable], capturer < position { requires.insert(capturer) }
             }

@@ -11,8 +11,9 @@ class ValidationError(Exception):
 
 
 def body(request) -> dict:
+    text = request.body.decode("utf-8") if request.body else "{}"
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = json.loads(text)
     except ValueError:
         raise ValidationError("body", "is not JSON")
     if not isinstance(payload, dict):

@@ -11,7 +11,7 @@ function requireFields(body, ...fields) {
 function validateVenue(body) {
   requireFields(body, 'name', 'capacity');
   if (!Number.isInteger(body.capacity) || body.capacity < 1) throw invalid('capacity must be a positive whole number');
-  return { name: body.name, city: body.city || '', capacity: body.capacity };
+  return { name: body.name, city: body.city.trim(), capacity: body.capacity };
 }
 
 function validateEvent(body) {

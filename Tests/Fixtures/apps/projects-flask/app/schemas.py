@@ -55,5 +55,8 @@ def validate_task_update(payload: dict) -> dict:
 
 
 def validate_comment(payload: dict) -> dict:
-    require(payload, "author_id", "body")
-    return {"author_id": payload["author_id"], "body": payload["body"]}
+    body = (payload.get("body") or "").strip()
+    if not body:
+        raise ValidationError("body", "is required")
+    require(payload, "author_id")
+    return {"author_id": payload["author_id"], "body": body}

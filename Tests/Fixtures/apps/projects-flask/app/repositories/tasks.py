@@ -35,7 +35,7 @@ def delete(task: Task) -> None:
     for comment in comments_of(task.id):
         db_session.delete(comment)
     db_session.delete(task)
-    db_session.commit()
+    db_session.flush()
 
 
 def comments_of(task_id: str) -> list[Comment]:

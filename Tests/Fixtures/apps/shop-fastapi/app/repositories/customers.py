@@ -17,6 +17,13 @@ def by_email(db: Session, email: str) -> Customer | None:
     return db.scalar(select(Customer).where(Customer.email == email))
 
 
+def add(db: Session, customer: Customer) -> Customer:
+    db.add(customer)
+    db.flush()
+    db.refresh(customer)
+    return customer
+
+
 def save(db: Session, customer: Customer) -> Customer:
     db.add(customer)
     db.commit()

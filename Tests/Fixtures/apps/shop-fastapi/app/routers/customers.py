@@ -10,9 +10,10 @@ from app.services import customers as service
 router = APIRouter(tags=["customers"], dependencies=[Depends(require_user)])
 
 
-@router.get("", response_model=list[CustomerOut])
+@router.get("")
 def list_customers(db: Session = Depends(get_db)):
-    return service.list_customers(db)
+    customers = service.list_customers(db)
+    return {"items": [CustomerOut.model_validate(customer) for customer in customers], "count": len(customers)}
 
 
 @router.post("", response_model=CustomerOut, status_code=201)

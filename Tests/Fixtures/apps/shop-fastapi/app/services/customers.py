@@ -21,7 +21,7 @@ def find_customer(db: Session, customer_id: str) -> Customer:
 def create_customer(db: Session, payload: CustomerCreate) -> Customer:
     if repository.by_email(db, payload.email) is not None:
         raise HTTPException(status_code=409, detail=f"{payload.email} is already registered")
-    return repository.save(db, Customer(**payload.model_dump()))
+    return repository.add(db, Customer(**payload.model_dump()))
 
 
 def update_customer(db: Session, customer_id: str, payload: CustomerUpdate) -> Customer:
