@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RepairTestSupport
 import Testing
 
@@ -225,5 +226,65 @@ import Testing
             environment: ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "sk-test-000000000000"]) { $1 })
         #expect(key.status == 2)
         #expect(key.standardError.contains("${OPENAI_API_KEY}, an LLM key: the app under repair never gets it"))
+    }
+}
+
+/// A plan generated from a spec with security schemes sends the credentials from the
+/// environment and checks that each secured operation refuses a request without them — here
+/// on the spec a FastAPI app served (its bearer scheme), against that app under uvicorn.
+@Suite(.serialized) struct GeneratedCredentialsTests {
+    @Test func aGeneratedPlanSendsTheSchemesCredentialsAndChecksTheirAbsence() async throws {
+        let app = try FixtureApps.copy("shop-fastapi")
+        defer { app.remove() }
+        let spec = try OpenAPISpec.load(from: app.url.appendingPathComponent("openapi.json"))
+        let generator = PlanGenerator(spec: spec)
+        var plan = generator.plan()
+        #expect(plan.version == 2)
+        #expect(plan.headers == ["Authorization": "Bearer ${HTTP_BEARER_TOKEN}"])
+        #expect(generator.credentialNotes().count == 1)
+        #expect(generator.credentialNotes()[0].contains("${HTTP_BEARER_TOKEN}"))
+        let unauthorized = plan.scenarios.filter { $0.name == "unauthorized" }
+        #expect(unauthorized.contains { $0.endpoint == Endpoint("DELETE /products/{product_id}") })
+        #expect(!unauthorized.contains { $0.endpoint == Endpoint("POST /auth/login") }, "the login is open")
+        #expect(
+            unauthorized.allSatisfy { $0.expectedStatus == [401, 403] && $0.headers["Authorization"] == .some(nil) })
+        // The catalogue and the customers: what this app's seed script loads.
+        plan.scenarios = plan.scenarios.filter { scenario in
+            ["/products", "/customers", "/auth/me"].contains { scenario.endpoint.path.hasPrefix($0) }
+        }
+        plan.seedData = plan.seedData.filter { ["product", "customer"].contains($0.entityName) }
+        for index in plan.scenarios.indices { plan.scenarios[index].index = index }
+
+        let token = "service-token-0123456789"
+        let environment = ["HTTP_BEARER_TOKEN": token]
+        let inputs = try SmokeInputs.load(
+            appDirectory: app.url,
+            overrides: [
+                "smoke.request_timeout=\(FixtureApps.testRequestTimeout)",
+                "app.startup_timeout=\(FixtureApps.testStartupTimeout)",
+            ],
+            environment: ["SHOP_ADMIN_PASSWORD": "unused-password"])
+        var config = inputs.config
+        config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
+        config.app.env["SHOP_API_TOKEN"] = token
+        let run = try await SmokePass(
+            appDirectory: app.url, config: config, plan: plan, planFile: inputs.planFile,
+            logger: Logger(label: "test"), environment: environment
+        ).run()
+        #expect(run.appFailure == nil)
+        // The token went out: nothing that expects success was refused for want of it.
+        let refused = run.results.filter { $0.actualStatus == 401 && !$0.scenario.expectedStatus.contains(401) }
+        #expect(refused.isEmpty, "\(refused.map { "\($0.scenario.endpoint) \($0.scenario.name)" })")
+        // Without it, the secured routers refuse; the products router, which forgot its
+        // dependency, is found.
+        let anonymous = run.results.filter { $0.scenario.name == "unauthorized" }
+        #expect(
+            Set(anonymous.filter { !$0.passed }.map(\.scenario.endpoint.description))
+                == [
+                    "GET /products", "POST /products", "GET /products/{product_id}", "PATCH /products/{product_id}",
+                    "DELETE /products/{product_id}",
+                ])
+        #expect(anonymous.filter { $0.scenario.endpoint.path.hasPrefix("/customers") }.allSatisfy { $0.passed })
+        #expect(run.results.allSatisfy { !$0.url.contains(token) && !$0.requestHeaders.joined().contains(token) })
     }
 }

@@ -51,9 +51,12 @@ public struct PlanGenerator {
         for operation in operations {
             scenarios += self.scenarios(for: operation, entities: entities)
         }
-        scenarios = Self.destructiveLast(scenarios, seeded: entities.values.map(\.seededID))
-        for index in scenarios.indices { scenarios[index].index = index }
-        return SmokePlan(seedData: seedData(entities, operations: operations), scenarios: scenarios)
+        var plan = secured(
+            SmokePlan(seedData: seedData(entities, operations: operations), scenarios: scenarios),
+            operations: operations, entities: entities)
+        plan.scenarios = Self.destructiveLast(plan.scenarios, seeded: entities.values.map(\.seededID))
+        for index in plan.scenarios.indices { plan.scenarios[index].index = index }
+        return plan
     }
 
     /// Every operation whose method a smoke scenario can send, in the spec's order.

@@ -51,6 +51,7 @@ struct Plan: ParsableCommand {
             for (endpoint, problem) in generator.uncovered() {
                 Terminal.progress("warning: \(endpoint): \(problem)")
             }
+            for note in generator.credentialNotes() { Terminal.progress("note: \(note)") }
             if llm { plan = try await enriched(plan, spec: spec) }
             let data = plan.jsonData()
             guard let out else {

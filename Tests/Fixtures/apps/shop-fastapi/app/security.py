@@ -1,4 +1,5 @@
-"""Bearer tokens: one admin account, its password from SHOP_ADMIN_PASSWORD."""
+"""Bearer tokens: those the admin account logs in for (its password from SHOP_ADMIN_PASSWORD),
+and the service token SHOP_API_TOKEN for machine clients."""
 import hmac
 import os
 import secrets
@@ -24,6 +25,9 @@ def require_user(credentials: HTTPAuthorizationCredentials | None = Depends(_bea
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(status_code=401, detail="not authenticated", headers={"WWW-Authenticate": "Bearer"})
     username = _tokens.get(credentials.credentials)
+    service_token = os.environ.get("SHOP_API_TOKEN", "")
+    if username is None and service_token and hmac.compare_digest(credentials.credentials, service_token):
+        username = "service"
     if username is None:
         raise HTTPException(status_code=401, detail="invalid token", headers={"WWW-Authenticate": "Bearer"})
     return username

@@ -1,0 +1,162 @@
+import Foundation
+import OpenAPIKit
+
+/// How a generated plan sends a spec's security schemes: each as a header, a query parameter or
+/// a cookie whose value comes from an environment variable named after the scheme.
+extension PlanGenerator {
+    struct Credential: Equatable {
+        enum Place: Equatable { case header, query }
+        var place: Place
+        /// The header (`Authorization`, `X-Api-Key`, `Cookie`) or the query parameter.
+        var name: String
+        /// `Bearer ${HTTP_BEARER_TOKEN}`, `${API_KEY}`, `session=${SESSION}`.
+        var value: String
+        /// The scheme's name in the spec, and the variable read.
+        var scheme: String
+        var variable: String
+        /// `http bearer`, `apiKey in header`: for notes.
+        var kind: String
+    }
+
+    /// The credentials `operation` needs: those of its first security requirement (its own, or
+    /// the document's). None when it needs none, or when one requirement is empty (optional).
+    func credentials(for operation: Operation) -> [Credential] {
+        let requirements = operation.operation.security ?? spec.document.security
+        guard let first = requirements.first, !requirements.contains(where: \.isEmpty) else { return [] }
+        return first.keys.compactMap { reference -> Credential? in
+            guard let name = reference.name, let scheme = try? spec.document.components.lookup(reference) else {
+                return nil
+            }
+            return Self.credential(scheme.type, named: name)
+        }.sorted { $0.scheme < $1.scheme }
+    }
+
+    static func credential(_ type: OpenAPI.SecurityScheme.SecurityType, named scheme: String) -> Credential? {
+        let base = environmentName(scheme)
+        switch type {
+        case .apiKey(let name, let location):
+            switch location {
+            case .header:
+                return Credential(
+                    place: .header, name: name, value: "${\(base)}", scheme: scheme, variable: base,
+                    kind: "apiKey in header")
+            case .query:
+                return Credential(
+                    place: .query, name: name, value: "${\(base)}", scheme: scheme, variable: base,
+                    kind: "apiKey in query")
+            case .cookie:
+                return Credential(
+                    place: .header, name: "Cookie", value: "\(name)=${\(base)}", scheme: scheme, variable: base,
+                    kind: "apiKey in cookie")
+            }
+        case .http(let httpScheme, _):
+            if httpScheme.lowercased() == "basic" {
+                let variable = base + "_CREDENTIALS"
+                return Credential(
+                    place: .header, name: "Authorization", value: "Basic ${\(variable)}", scheme: scheme,
+                    variable: variable, kind: "http basic (base64 of user:password)")
+            }
+            let variable = base + "_TOKEN"
+            return Credential(
+                place: .header, name: "Authorization", value: "Bearer ${\(variable)}", scheme: scheme,
+                variable: variable, kind: "http \(httpScheme.lowercased())")
+        case .oauth2, .openIdConnect:
+            let variable = base + "_TOKEN"
+            return Credential(
+                place: .header, name: "Authorization", value: "Bearer ${\(variable)}", scheme: scheme,
+                variable: variable, kind: "an OAuth 2 / OpenID Connect access token")
+        case .mutualTLS:
+            return nil
+        }
+    }
+
+    /// `HTTPBearer` → `HTTP_BEARER`, `api_key` → `API_KEY`, `petstore-auth` → `PETSTORE_AUTH`.
+    static func environmentName(_ scheme: String) -> String {
+        var words: [String] = []
+        var current = ""
+        let characters = Array(scheme)
+        for (position, character) in characters.enumerated() {
+            guard character.isLetter || character.isNumber else {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+                continue
+            }
+            let next = position + 1 < characters.count ? characters[position + 1] : nil
+            let startsWord =
+                character.isUppercase && !current.isEmpty
+                && (current.last!.isLowercase || current.last!.isNumber || next?.isLowercase == true)
+            if startsWord {
+                words.append(current)
+                current = ""
+            }
+            current.append(character)
+        }
+        if !current.isEmpty { words.append(current) }
+        let name = words.joined(separator: "_").uppercased()
+        return name.first?.isNumber == true ? "_" + name : (name.isEmpty ? "API_CREDENTIAL" : name)
+    }
+
+    /// The plan with credentials: plan-wide headers for every header credential, query
+    /// credentials on the scenarios of the operations that need them, and per secured
+    /// operation an `unauthorized` scenario without them expecting 401 or 403. Version 2 when
+    /// any operation is secured; the plan as it was otherwise.
+    func secured(_ plan: SmokePlan, operations: [Operation], entities: [String: Entity]) -> SmokePlan {
+        var byEndpoint: [Endpoint: [Credential]] = [:]
+        for operation in operations {
+            let needed = credentials(for: operation)
+            if !needed.isEmpty { byEndpoint[operation.endpoint] = needed }
+        }
+        guard !byEndpoint.isEmpty else { return plan }
+        var plan = plan
+        plan.version = 2
+        for credentials in byEndpoint.values {
+            for credential in credentials where credential.place == .header && plan.headers[credential.name] == nil {
+                plan.headers[credential.name] = credential.value
+            }
+        }
+        var scenarios: [Scenario] = []
+        for var scenario in plan.scenarios {
+            let needed = byEndpoint[scenario.endpoint] ?? []
+            for credential in needed where credential.place == .query {
+                scenario.queryParams[credential.name] = .string(credential.value)
+            }
+            scenarios.append(scenario)
+            guard scenario.name == "happy_path", !needed.isEmpty else { continue }
+            var anonymous = scenario
+            anonymous.name = "unauthorized"
+            anonymous.description =
+                "\(scenario.endpoint): no credentials (\(needed.map(\.scheme).joined(separator: ", ")))"
+            anonymous.expectedStatus = [401, 403]
+            anonymous.expectedResponseContains = []
+            for credential in needed {
+                switch credential.place {
+                case .header: anonymous.headers[credential.name] = .some(nil)
+                case .query: anonymous.queryParams.removeValue(forKey: credential.name)
+                }
+            }
+            // An absent id: an app that forgets the check must not change a seeded entity.
+            if let operation = operations.first(where: { $0.endpoint == scenario.endpoint }),
+                let (parameter, name) = operation.pathEntities.last, let entity = entities[name]
+            {
+                anonymous.pathParams[parameter] = entity.absentID
+            }
+            scenarios.append(anonymous)
+        }
+        plan.scenarios = scenarios
+        return plan
+    }
+
+    /// What a run of the generated plan reads from the environment, one line per variable.
+    public func credentialNotes() -> [String] {
+        var seen = Set<String>()
+        var notes: [String] = []
+        for operation in operations() {
+            for credential in credentials(for: operation) where seen.insert(credential.variable).inserted {
+                notes.append(
+                    "the plan reads ${\(credential.variable)} from the environment for the \(credential.scheme) scheme (\(credential.kind)); set it before a run"
+                )
+            }
+        }
+        return notes
+    }
+}
