@@ -127,6 +127,44 @@ import Testing
         #expect(PlanVariables.names(in: "Bearer ${token} ${token} ${KEY}") == ["token", "KEY"])
     }
 
+    @Test func formAndMultipartPayloadsAreEncodedAsTheirTypesSay() throws {
+        let payload: JSONValue = .object([
+            "name": .string("a b&c"), "tags": .array([.string("x"), .string("y")]), "n": .number(2),
+            "photo": .object([
+                "filename": .string("p.txt"), "content": .string("hello"), "content_type": .string("text/plain"),
+            ]),
+        ])
+        let form = PayloadEncoding.form.encode(payload)
+        #expect(form.contentType == "application/x-www-form-urlencoded")
+        #expect(
+            String(decoding: form.body, as: UTF8.self)
+                == "n=2&name=a%20b%26c&photo=%7B%22content%22%3A%22hello%22%2C%22content_type%22%3A%22text%2Fplain%22%2C%22filename%22%3A%22p.txt%22%7D&tags=x&tags=y"
+        )
+        let multipart = PayloadEncoding.multipart.encode(payload)
+        #expect(multipart.contentType == "multipart/form-data; boundary=repaird-form-boundary-7d3f2a")
+        let text = String(decoding: multipart.body, as: UTF8.self)
+        #expect(
+            text.contains(
+                "Content-Disposition: form-data; name=\"photo\"; filename=\"p.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+            ))
+        #expect(text.contains("Content-Disposition: form-data; name=\"tags\"\r\n\r\ny\r\n"))
+        #expect(text.hasSuffix("--repaird-form-boundary-7d3f2a--\r\n"))
+
+        let plan = try parse(
+            #"{"version": 2, "scenarios": [{"endpoint": "POST /a", "name": "a", "expected_status": 201, "payload": {"x": 1}, "payload_encoding": "form"}]}"#
+        )
+        #expect(plan.scenarios[0].payloadEncoding == .form)
+        #expect(try SmokePlan.parse(plan.jsonData(), file: "again.json") == plan)
+        #expect(
+            planError(
+                #"{"version": 2, "scenarios": [{"endpoint": "POST /a", "name": "a", "expected_status": 201, "payload": [1], "payload_encoding": "form"}]}"#
+            )?.field == "payload")
+        #expect(
+            planError(
+                #"{"version": 2, "scenarios": [{"endpoint": "POST /a", "name": "a", "expected_status": 201, "payload_encoding": "xml"}]}"#
+            )?.field == "payload_encoding")
+    }
+
     /// Against a real loopback server that echoes what it got: the plan's headers go out with
     /// the environment's values, a scenario drops one, a captured value lands in the path and
     /// the payload with its type, a failed step's dependants are not sent and say why, and
@@ -229,49 +267,66 @@ import Testing
     }
 }
 
-/// A plan generated from a spec with security schemes sends the credentials from the
-/// environment and checks that each secured operation refuses a request without them — here
-/// on the spec a FastAPI app served (its bearer scheme), against that app under uvicorn.
+/// A plan generated from a spec with security schemes logs in or sends the credentials from
+/// the environment and checks that each secured operation refuses a request without them —
+/// here on the spec a FastAPI app served (an OAuth 2 password flow at a form endpoint, a
+/// multipart upload), against that app under uvicorn.
 @Suite(.serialized) struct GeneratedCredentialsTests {
-    @Test func aGeneratedPlanSendsTheSchemesCredentialsAndChecksTheirAbsence() async throws {
+    @Test func aGeneratedPlanLogsInSendsTheTokenAndChecksItsAbsence() async throws {
         let app = try FixtureApps.copy("shop-fastapi")
         defer { app.remove() }
         let spec = try OpenAPISpec.load(from: app.url.appendingPathComponent("openapi.json"))
         let generator = PlanGenerator(spec: spec)
         var plan = generator.plan()
         #expect(plan.version == 2)
-        #expect(plan.headers == ["Authorization": "Bearer ${HTTP_BEARER_TOKEN}"])
+        #expect(plan.headers == ["Authorization": "Bearer ${OAUTH2_PASSWORD_BEARER_TOKEN}"])
+        #expect(plan.setup.map(\.endpoint) == [Endpoint("POST /auth/token")])
+        #expect(plan.setup.first?.payloadEncoding == .form)
+        #expect(plan.setup.first?.capture == ["OAUTH2_PASSWORD_BEARER_TOKEN": "access_token"])
+        #expect(Set(plan.environmentNames()) == ["OAUTH2_PASSWORD_BEARER_USERNAME", "OAUTH2_PASSWORD_BEARER_PASSWORD"])
         #expect(generator.credentialNotes().count == 1)
-        #expect(generator.credentialNotes()[0].contains("${HTTP_BEARER_TOKEN}"))
+        let upload = try #require(
+            plan.scenarios.first {
+                $0.endpoint == Endpoint("POST /products/{product_id}/image") && $0.name == "happy_path"
+            })
+        #expect(upload.payloadEncoding == .multipart)
+        #expect(upload.payload?.objectValue?["image"]?.objectValue?["filename"] == .string("image.txt"))
         let unauthorized = plan.scenarios.filter { $0.name == "unauthorized" }
         #expect(unauthorized.contains { $0.endpoint == Endpoint("DELETE /products/{product_id}") })
-        #expect(!unauthorized.contains { $0.endpoint == Endpoint("POST /auth/login") }, "the login is open")
+        #expect(!unauthorized.contains { $0.endpoint == Endpoint("POST /auth/token") }, "the login is open")
         #expect(
             unauthorized.allSatisfy { $0.expectedStatus == [401, 403] && $0.headers["Authorization"] == .some(nil) })
-        // The catalogue and the customers: what this app's seed script loads.
+        // The catalogue, the customers and the login: what this app's seed script loads.
         plan.scenarios = plan.scenarios.filter { scenario in
-            ["/products", "/customers", "/auth/me"].contains { scenario.endpoint.path.hasPrefix($0) }
+            ["/products", "/customers", "/auth/me", "/auth/token"].contains { scenario.endpoint.path.hasPrefix($0) }
         }
         plan.seedData = plan.seedData.filter { ["product", "customer"].contains($0.entityName) }
-        for index in plan.scenarios.indices { plan.scenarios[index].index = index }
+        for index in plan.scenarios.indices { plan.scenarios[index].index = plan.setup.count + index }
 
-        let token = "service-token-0123456789"
-        let environment = ["HTTP_BEARER_TOKEN": token]
+        let password = "generated-plan-password-42"
+        let environment = ["OAUTH2_PASSWORD_BEARER_USERNAME": "admin", "OAUTH2_PASSWORD_BEARER_PASSWORD": password]
         let inputs = try SmokeInputs.load(
             appDirectory: app.url,
             overrides: [
                 "smoke.request_timeout=\(FixtureApps.testRequestTimeout)",
                 "app.startup_timeout=\(FixtureApps.testStartupTimeout)",
             ],
-            environment: ["SHOP_ADMIN_PASSWORD": "unused-password"])
+            environment: ["SHOP_ADMIN_PASSWORD": password])
         var config = inputs.config
         config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
-        config.app.env["SHOP_API_TOKEN"] = token
+        config.app.env["SHOP_ADMIN_PASSWORD"] = password
         let run = try await SmokePass(
             appDirectory: app.url, config: config, plan: plan, planFile: inputs.planFile,
             logger: Logger(label: "test"), environment: environment
         ).run()
         #expect(run.appFailure == nil)
+        let byName = { (endpoint: String, name: String) in
+            run.results.first { $0.scenario.endpoint.description == endpoint && $0.scenario.name == name }
+        }
+        #expect(byName("POST /auth/token", "log_in")?.passed == true, "the form login")
+        #expect(byName("POST /auth/token", "happy_path")?.passed == true)
+        #expect(byName("POST /products/{product_id}/image", "happy_path")?.passed == true, "the multipart upload")
+        #expect(byName("POST /products/{product_id}/image", "validation_error_alt_required")?.passed == true)
         // The token went out: nothing that expects success was refused for want of it.
         let refused = run.results.filter { $0.actualStatus == 401 && !$0.scenario.expectedStatus.contains(401) }
         #expect(refused.isEmpty, "\(refused.map { "\($0.scenario.endpoint) \($0.scenario.name)" })")
@@ -282,9 +337,12 @@ import Testing
             Set(anonymous.filter { !$0.passed }.map(\.scenario.endpoint.description))
                 == [
                     "GET /products", "POST /products", "GET /products/{product_id}", "PATCH /products/{product_id}",
-                    "DELETE /products/{product_id}",
+                    "DELETE /products/{product_id}", "POST /products/{product_id}/image",
                 ])
         #expect(anonymous.filter { $0.scenario.endpoint.path.hasPrefix("/customers") }.allSatisfy { $0.passed })
-        #expect(run.results.allSatisfy { !$0.url.contains(token) && !$0.requestHeaders.joined().contains(token) })
+        for result in run.results {
+            let shown = [result.url, result.requestBody ?? "", result.bodyExcerpt] + result.requestHeaders
+            #expect(!shown.joined().contains(password), "\(result.scenario.name) shows the password")
+        }
     }
 }

@@ -91,6 +91,6 @@ import FoundationXML
 
     @Test func curlCommandReproducesTheRequest() {
         let result = sampleRun().results[1]
-        #expect(result.curlCommand == #"curl -i -X POST 'http://127.0.0.1:9/products' -H 'X-Request-ID: req-1' -H 'Content-Type: application/json' --data '{"name":"O'\''Brien"}'"#)
+        #expect(result.curlCommand == #"curl -i -X POST 'http://127.0.0.1:9/products' -H 'X-Request-ID: req-1' -H 'Content-Type: application/json' --data-binary '{"name":"O'\''Brien"}'"#)
     }
 }

@@ -16,6 +16,9 @@ extension PlanGenerator {
         var variable: String
         /// `http bearer`, `apiKey in header`: for notes.
         var kind: String
+        /// For an OAuth 2 password flow: the token URL's path, where a setup step logs in with
+        /// `${…_USERNAME}` and `${…_PASSWORD}` and captures the token into `variable`.
+        var tokenPath: String? = nil
     }
 
     /// The credentials `operation` needs: those of its first security requirement (its own, or
@@ -60,7 +63,18 @@ extension PlanGenerator {
             return Credential(
                 place: .header, name: "Authorization", value: "Bearer ${\(variable)}", scheme: scheme,
                 variable: variable, kind: "http \(httpScheme.lowercased())")
-        case .oauth2, .openIdConnect:
+        case .oauth2(let flows, _):
+            let variable = base + "_TOKEN"
+            var credential = Credential(
+                place: .header, name: "Authorization", value: "Bearer ${\(variable)}", scheme: scheme,
+                variable: variable, kind: "an OAuth 2 access token")
+            if let url = flows.password?.tokenUrl {
+                let path = url.path.isEmpty ? "/" : (url.path.hasPrefix("/") ? url.path : "/" + url.path)
+                credential.tokenPath = path
+                credential.kind = "an OAuth 2 password flow: the plan logs in at POST \(path)"
+            }
+            return credential
+        case .openIdConnect:
             let variable = base + "_TOKEN"
             return Credential(
                 place: .header, name: "Authorization", value: "Bearer ${\(variable)}", scheme: scheme,
@@ -82,9 +96,12 @@ extension PlanGenerator {
                 continue
             }
             let next = position + 1 < characters.count ? characters[position + 1] : nil
+            // A capital starts a word after a small letter or a digit (`apiKey`, `OAuth2Password`),
+            // or ends an acronym before a word (`HTTPBearer`), but not after one capital (`OAuth`).
             let startsWord =
                 character.isUppercase && !current.isEmpty
-                && (current.last!.isLowercase || current.last!.isNumber || next?.isLowercase == true)
+                && (current.last!.isLowercase || current.last!.isNumber
+                    || (next?.isLowercase == true && current.count > 1))
             if startsWord {
                 words.append(current)
                 current = ""
@@ -109,10 +126,22 @@ extension PlanGenerator {
         guard !byEndpoint.isEmpty else { return plan }
         var plan = plan
         plan.version = 2
-        for credentials in byEndpoint.values {
-            for credential in credentials where credential.place == .header && plan.headers[credential.name] == nil {
+        for operation in operations {
+            for credential in byEndpoint[operation.endpoint] ?? []
+            where credential.place == .header && plan.headers[credential.name] == nil {
                 plan.headers[credential.name] = credential.value
+                if let path = credential.tokenPath { plan.setup.append(Self.logIn(at: path, for: credential)) }
             }
+        }
+        // The token URL's own happy path logs in as the setup step does.
+        for step in plan.setup {
+            guard
+                let index = plan.scenarios.firstIndex(where: { $0.endpoint == step.endpoint && $0.name == "happy_path" }
+                ),
+                case .object(var members)? = plan.scenarios[index].payload, case .object(let login)? = step.payload
+            else { continue }
+            for field in ["username", "password"] where members[field] != nil { members[field] = login[field] }
+            plan.scenarios[index].payload = .object(members)
         }
         var scenarios: [Scenario] = []
         for var scenario in plan.scenarios {
@@ -146,12 +175,37 @@ extension PlanGenerator {
         return plan
     }
 
+    /// The setup step of an OAuth 2 password flow: a form with the user and password from the
+    /// environment, the token captured for every request after it.
+    static func logIn(at path: String, for credential: Credential) -> Scenario {
+        let base = String(credential.variable.dropLast("_TOKEN".count))
+        var step = Scenario(
+            index: 0, endpoint: Endpoint("POST \(path)") ?? Endpoint("POST /token")!, name: "log_in",
+            description: "Logs in with the \(credential.scheme) password flow",
+            payload: .object([
+                "grant_type": .string("password"), "username": .string("${\(base)_USERNAME}"),
+                "password": .string("${\(base)_PASSWORD}"),
+            ]), expectedStatus: [200])
+        step.isSetup = true
+        step.payloadEncoding = .form
+        step.headers[credential.name] = .some(nil)
+        step.capture = [credential.variable: "access_token"]
+        return step
+    }
+
     /// What a run of the generated plan reads from the environment, one line per variable.
     public func credentialNotes() -> [String] {
         var seen = Set<String>()
         var notes: [String] = []
         for operation in operations() {
             for credential in credentials(for: operation) where seen.insert(credential.variable).inserted {
+                if let path = credential.tokenPath {
+                    let base = String(credential.variable.dropLast("_TOKEN".count))
+                    notes.append(
+                        "the plan logs in at POST \(path) (the \(credential.scheme) password flow) with ${\(base)_USERNAME} and ${\(base)_PASSWORD} from the environment; set them before a run"
+                    )
+                    continue
+                }
                 notes.append(
                     "the plan reads ${\(credential.variable)} from the environment for the \(credential.scheme) scheme (\(credential.kind)); set it before a run"
                 )

@@ -54,8 +54,11 @@ public struct PlanGenerator {
         var plan = secured(
             SmokePlan(seedData: seedData(entities, operations: operations), scenarios: scenarios),
             operations: operations, entities: entities)
+        // A form or multipart body is a key of plan version 2.
+        if plan.scenarios.contains(where: { $0.payloadEncoding != .json }) { plan.version = 2 }
         plan.scenarios = Self.destructiveLast(plan.scenarios, seeded: entities.values.map(\.seededID))
-        for index in plan.scenarios.indices { plan.scenarios[index].index = index }
+        for index in plan.setup.indices { plan.setup[index].index = index }
+        for index in plan.scenarios.indices { plan.scenarios[index].index = plan.setup.count + index }
         return plan
     }
 
@@ -239,11 +242,30 @@ public struct PlanGenerator {
             queryParams[parameter.name] =
                 parameterSchema(parameter).flatMap { sampler.sample($0, name: parameter.name) } ?? .string("example")
         }
-        let bodySchema = requestSchema(operation)
+        let body = requestBody(operation)
+        let bodySchema = body?.schema
         var payload = bodySchema.flatMap { sampler.sample($0, name: "body") }
         if case .object(var members)? = payload {
             for (field, _) in members {
                 if let entity = Self.referencedEntity(field, among: entities) { members[field] = entity.seededID }
+            }
+            if body?.encoding == .multipart, let bodySchema {
+                // A binary field of a multipart body is a file.
+                for property in sampler.properties(of: bodySchema) ?? [] where members[property.name] != nil {
+                    var stack: [String] = []
+                    let resolved = sampler.resolve(property.schema, stack: &stack)
+                    let format = resolved?.formatString
+                    var isFile = format == "binary" || format == "base64"
+                    if case .string(_, let context)? = resolved?.value, context.contentMediaType != nil {
+                        isFile = true
+                    }
+                    if isFile {
+                        members[property.name] = .object([
+                            "filename": .string("\(property.name).txt"), "content": .string("example file content"),
+                            "content_type": .string("text/plain"),
+                        ])
+                    }
+                }
             }
             payload = .object(members)
         }
@@ -268,7 +290,8 @@ public struct PlanGenerator {
         if let bodySchema, case .object(let members)? = payload {
             for property in sampler.properties(of: bodySchema) ?? []
             where members[property.name] != nil || property.required {
-                for (rule, value) in sampler.violations(of: property) {
+                // A form sends every value as text: a wrong type cannot be said there.
+                for (rule, value) in sampler.violations(of: property) where body?.encoding == .json || rule != "type" {
                     var broken = members
                     broken[property.name] = value
                     if value == nil { broken.removeValue(forKey: property.name) }
@@ -281,6 +304,9 @@ public struct PlanGenerator {
                             expectedStatus: [400, 422]))
                 }
             }
+        }
+        if let encoding = body?.encoding, encoding != .json {
+            for index in scenarios.indices { scenarios[index].payloadEncoding = encoding }
         }
         return scenarios
     }
@@ -304,6 +330,7 @@ public struct PlanGenerator {
                 result.append((endpoint, "its request body's $ref cannot be resolved; the plan sends no payload"))
                 continue
             }
+            if let found = requestBody(operation), found.encoding != .json { continue }
             guard let content = jsonContent(request.content) else {
                 let types = request.content.keys.map(\.rawValue).sorted().joined(separator: ", ")
                 result.append(
@@ -322,9 +349,28 @@ public struct PlanGenerator {
     }
 
     func requestSchema(_ operation: Operation) -> JSONSchema? {
+        requestBody(operation).flatMap { $0.encoding == .json ? $0.schema : nil }
+    }
+
+    /// The request body's schema and how it is sent: JSON when the spec offers it, else a form
+    /// or multipart form data.
+    func requestBody(_ operation: Operation) -> (schema: JSONSchema, encoding: PayloadEncoding)? {
         guard let body = operation.operation.requestBody, let request = try? spec.document.components.lookup(body)
         else { return nil }
-        return jsonContent(request.content)?.schema.flatMap { try? spec.document.components.lookup($0) }
+        if let schema = jsonContent(request.content)?.schema.flatMap({ try? spec.document.components.lookup($0) }) {
+            return (schema, .json)
+        }
+        for (type, encoding) in [
+            ("application/x-www-form-urlencoded", PayloadEncoding.form), ("multipart/form-data", .multipart),
+        ] {
+            let entry = request.content.first { $0.key.rawValue.lowercased() == type }?.value
+            if let content = entry.flatMap({ try? spec.document.components.lookup($0) }),
+                let schema = content.schema.flatMap({ try? spec.document.components.lookup($0) })
+            {
+                return (schema, encoding)
+            }
+        }
+        return nil
     }
 
     /// The lowest documented 2xx (a `2XX` range or only `default` count as 200) and its schema.

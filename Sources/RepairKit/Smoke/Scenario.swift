@@ -59,6 +59,8 @@ public struct Scenario: Sendable, Equatable {
     public var capture: [String: String] = [:]
     /// Names of earlier scenarios or steps this one runs after.
     public var dependsOn: [String] = []
+    /// How `payload` is sent: JSON, a form, or multipart form data.
+    public var payloadEncoding: PayloadEncoding = .json
     /// A robustness check derived from the plan (never written in one): what it asserts.
     public var check: RobustnessCheck?
     /// Bytes sent as the body instead of `payload` (a derived check's malformed JSON).
@@ -146,5 +148,59 @@ public struct SeedEntity: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case entityName = "entity_name", uuid, fields, dependsOn = "depends_on"
+    }
+}
+
+/// How a scenario's `payload` (an object for forms) goes on the wire.
+public enum PayloadEncoding: String, Sendable, Equatable, CaseIterable {
+    /// `application/json`.
+    case json
+    /// `application/x-www-form-urlencoded`: members sorted by name, a list as the name repeated,
+    /// an object as its JSON text.
+    case form
+    /// `multipart/form-data`: a part per member; a member that is an object with a `filename`
+    /// is a file (`content`, `content_type`).
+    case multipart
+
+    static let boundary = "repaird-form-boundary-7d3f2a"
+
+    /// The body and its `Content-Type` for `payload`.
+    public func encode(_ payload: JSONValue) -> (body: [UInt8], contentType: String) {
+        switch self {
+        case .json:
+            return (Array(payload.serialized()), "application/json")
+        case .form:
+            let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+            func escape(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text }
+            let pairs = Self.fields(of: payload).map { "\(escape($0.name))=\(escape($0.value.parameterText))" }
+            return (Array(pairs.joined(separator: "&").utf8), "application/x-www-form-urlencoded")
+        case .multipart:
+            var body: [UInt8] = []
+            for (name, value) in Self.fields(of: payload) {
+                body += Array("--\(Self.boundary)\r\n".utf8)
+                if case .object(let file) = value, let filename = file["filename"]?.stringValue {
+                    let type = file["content_type"]?.stringValue ?? "application/octet-stream"
+                    body += Array(
+                        "Content-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: \(type)\r\n\r\n"
+                            .utf8)
+                    body += Array((file["content"]?.parameterText ?? "").utf8)
+                } else {
+                    body += Array("Content-Disposition: form-data; name=\"\(name)\"\r\n\r\n".utf8)
+                    body += Array(value.parameterText.utf8)
+                }
+                body += Array("\r\n".utf8)
+            }
+            body += Array("--\(Self.boundary)--\r\n".utf8)
+            return (body, "multipart/form-data; boundary=\(Self.boundary)")
+        }
+    }
+
+    /// The form's fields in order: members by name, a list's items under its name.
+    static func fields(of payload: JSONValue) -> [(name: String, value: JSONValue)] {
+        guard case .object(let members) = payload else { return [("body", payload)] }
+        return members.keys.sorted().flatMap { name -> [(name: String, value: JSONValue)] in
+            if case .array(let items) = members[name]! { return items.map { (name, $0) } }
+            return [(name, members[name]!)]
+        }
     }
 }

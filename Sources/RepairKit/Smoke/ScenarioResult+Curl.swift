@@ -3,8 +3,13 @@ extension ScenarioResult {
     public var curlCommand: String {
         var parts = ["curl", "-i", "-X", scenario.endpoint.method, shellQuoted(url)]
         parts += ["-H", shellQuoted("X-Request-ID: \(requestID)")]
+        for header in requestHeaders { parts += ["-H", shellQuoted(header)] }
         if let requestBody {
-            parts += ["-H", shellQuoted("Content-Type: application/json"), "--data", shellQuoted(requestBody)]
+            let type = scenario.payloadEncoding.encode(.object([:])).contentType
+            if !requestHeaders.contains(where: { $0.lowercased().hasPrefix("content-type:") }) {
+                parts += ["-H", shellQuoted("Content-Type: \(type)")]
+            }
+            parts += ["--data-binary", shellQuoted(requestBody)]
         }
         return parts.joined(separator: " ")
     }

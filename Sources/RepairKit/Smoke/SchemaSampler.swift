@@ -217,11 +217,25 @@ struct SchemaSampler {
         default: value = "example \(name.replacingOccurrences(of: "_", with: " "))" + (variant.map { " \($0)" } ?? "")
         }
         if let pattern = context.pattern, !matches(value, pattern) {
-            value = patternCandidates.first { matches($0, pattern) } ?? value
+            value = Self.literal(of: pattern) ?? patternCandidates.first { matches($0, pattern) } ?? value
         }
         if value.count < context.minLength { value += String(repeating: "x", count: context.minLength - value.count) }
         if let maxLength = context.maxLength, value.count > maxLength { value = String(value.prefix(maxLength)) }
         return value
+    }
+
+    /// The text a pattern spells out: `^password$` → `password`, `^(card|invoice)$` → `card`;
+    /// nil for a pattern with anything but literal characters and one group of alternatives.
+    static func literal(of pattern: String) -> String? {
+        var body = Substring(pattern)
+        if body.hasPrefix("^") { body = body.dropFirst() }
+        if body.hasSuffix("$") { body = body.dropLast() }
+        if body.hasPrefix("("), body.hasSuffix(")") { body = body.dropFirst().dropLast() }
+        let first = body.split(separator: "|", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let special = CharacterSet(charactersIn: "\\.*+?[](){}|^$")
+        guard !first.isEmpty, first.unicodeScalars.allSatisfy({ !special.contains($0) }), matches(first, pattern)
+        else { return nil }
+        return first
     }
 
     static let patternCandidates = [

@@ -128,9 +128,10 @@ public struct SmokeExecutor: Sendable {
             body = raw
             headers.append(("Content-Type", "application/json"))
         } else if let payload = resolved.scenario.payload {
-            body = Array(payload.serialized())
+            let encoded = scenario.payloadEncoding.encode(payload)
+            body = encoded.body
             if !resolved.headers.contains(where: { $0.name.caseInsensitiveCompare("Content-Type") == .orderedSame }) {
-                headers.append(("Content-Type", "application/json"))
+                headers.append(("Content-Type", encoded.contentType))
             }
         }
         headers.removeAll { header in

@@ -213,6 +213,15 @@ public struct SmokePlan: Sendable, Equatable {
             }
             scenario.capture[variable] = path
         }
+        if let value = fields["payload_encoding"], value != .null {
+            guard let text = value.stringValue, let encoding = PayloadEncoding(rawValue: text) else {
+                throw fail("payload_encoding", "expected \"json\", \"form\" or \"multipart\", found \(render(value))")
+            }
+            if encoding != .json, let payload = scenario.payload, payload.objectValue == nil {
+                throw fail("payload", "a \(text) payload is an object of fields, found \(payload.typeName)")
+            }
+            scenario.payloadEncoding = encoding
+        }
         if let value = fields["depends_on"], value != .null {
             guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue?.isEmpty == false }) else {
                 throw fail("depends_on", "expected a list of scenario names, found \(render(value))")
@@ -346,7 +355,7 @@ public struct SmokePlan: Sendable, Equatable {
         "name", "endpoint", "description", "path_params", "query_params", "payload", "expected_status",
         "expected_response_contains",
     ]
-    static let scenarioKeys2 = ["headers", "capture", "depends_on"]
+    static let scenarioKeys2 = ["headers", "capture", "depends_on", "payload_encoding"]
     static let needsVersion2 = "a key of plan version 2: add \"version\": 2 at the top of the plan"
     static let seedKeys = ["entity_name", "uuid", "fields", "depends_on"]
 

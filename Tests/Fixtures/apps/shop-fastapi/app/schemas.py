@@ -37,6 +37,13 @@ class ProductOut(BaseModel):
     stock: int
 
 
+class ImageOut(BaseModel):
+    product_id: str
+    filename: str
+    size: int
+    alt: str
+
+
 class CustomerCreate(BaseModel):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     name: str = Field(min_length=1, max_length=200)

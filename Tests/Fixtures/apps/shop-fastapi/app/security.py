@@ -1,15 +1,15 @@
-"""Bearer tokens: those the admin account logs in for (its password from SHOP_ADMIN_PASSWORD),
-and the service token SHOP_API_TOKEN for machine clients."""
+"""Bearer tokens from the OAuth 2 password flow: one admin account, its password from
+SHOP_ADMIN_PASSWORD, logged in at /auth/login (JSON) or /auth/token (a form)."""
 import hmac
 import os
 import secrets
 
 from fastapi import Depends, HTTPException
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import OAuth2PasswordBearer
 
 ADMIN_USERNAME = "admin"
 _tokens: dict[str, str] = {}
-_bearer = HTTPBearer(auto_error=False)
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
 def issue_token(username: str, password: str) -> str:
@@ -21,13 +21,10 @@ def issue_token(username: str, password: str) -> str:
     return token
 
 
-def require_user(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+def require_user(token: str | None = Depends(_bearer)) -> str:
+    if token is None:
         raise HTTPException(status_code=401, detail="not authenticated", headers={"WWW-Authenticate": "Bearer"})
-    username = _tokens.get(credentials.credentials)
-    service_token = os.environ.get("SHOP_API_TOKEN", "")
-    if username is None and service_token and hmac.compare_digest(credentials.credentials, service_token):
-        username = "service"
+    username = _tokens.get(token)
     if username is None:
         raise HTTPException(status_code=401, detail="invalid token", headers={"WWW-Authenticate": "Bearer"})
     return username

@@ -1,9 +1,9 @@
 """Routes for products (mounted under /products by app.main)."""
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from sqlalchemy.orm import Session
 
 from app.database import get_db
-from app.schemas import ProductCreate, ProductOut, ProductUpdate
+from app.schemas import ImageOut, ProductCreate, ProductOut, ProductUpdate
 from app.services import products as service
 
 router = APIRouter(tags=["products"])
@@ -27,6 +27,13 @@ def get_product(product_id: str, db: Session = Depends(get_db)):
 @router.patch("/{product_id}", response_model=ProductOut)
 def update_product(product_id: str, payload: ProductUpdate, db: Session = Depends(get_db)):
     return service.update_product(db, product_id, payload)
+
+
+@router.post("/{product_id}/image", response_model=ImageOut, status_code=201)
+async def upload_image(product_id: str, image: UploadFile = File(...), alt: str = Form(min_length=1),
+                       db: Session = Depends(get_db)):
+    content = await image.read()
+    return service.attach_image(db, product_id, image.filename or "image", len(content), alt)
 
 
 @router.delete("/{product_id}", status_code=204)

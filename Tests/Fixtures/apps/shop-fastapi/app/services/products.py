@@ -31,5 +31,12 @@ def update_product(db: Session, product_id: str, payload: ProductUpdate) -> Prod
     return repository.save(db, product)
 
 
+def attach_image(db: Session, product_id: str, filename: str, size: int, alt: str) -> dict:
+    product = find_product(db, product_id)
+    if size == 0:
+        raise HTTPException(status_code=422, detail="the image is empty")
+    return {"product_id": product.id, "filename": filename, "size": size, "alt": alt}
+
+
 def delete_product(db: Session, product_id: str) -> None:
     repository.delete(db, find_product(db, product_id))
