@@ -405,6 +405,45 @@ public enum ShopFastAPIFixes {
     /// Planted bugs: the products router's missing auth is one bug behind two groups.
     public static var bugs: Int { all.count - 1 }
 
+    /// The bugs only robustness and schema checks reach, fixed.
+    public static let checked: [PlantedFix] = [
+        PlantedFix(
+            bug: "a create that is never committed", match: "not_readable_after_create on GET /customers/{customer_id}",
+            file: "app/services/customers.py",
+            old: "return repository.add(db, Customer(", new: "return repository.save(db, Customer("),
+        PlantedFix(
+            bug: "an envelope where the spec says a list", match: "schema_mismatch on GET /customers",
+            file: "app/routers/customers.py",
+            old: """
+                @router.get("")
+                def list_customers(db: Session = Depends(get_db)):
+                    customers = service.list_customers(db)
+                    return {"items": [CustomerOut.model_validate(customer) for customer in customers], "count": len(customers)}
+                """,
+            new: """
+                @router.get("", response_model=list[CustomerOut])
+                def list_customers(db: Session = Depends(get_db)):
+                    return service.list_customers(db)
+                """),
+    ]
+
+    /// Applies `fixes` to the app in `directory`, as a kept patch would.
+    public static func apply(_ fixes: [PlantedFix], in directory: URL) throws {
+        for fix in fixes {
+            let url = directory.appendingPathComponent(fix.file)
+            var text = try String(contentsOf: url, encoding: .utf8)
+            for edit in fix.edits {
+                if text.contains(edit.old) {
+                    text = text.replacingOccurrences(of: edit.old, with: edit.new)
+                } else if !text.contains(edit.new) {
+                    throw CocoaError(
+                        .fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(fix.file) lacks: \(edit.old)"])
+                }
+            }
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+    }
+
     static func routerAuth(match: String) -> PlantedFix {
         PlantedFix(
             bug: "a router without the auth dependency", match: match, file: "app/routers/products.py",

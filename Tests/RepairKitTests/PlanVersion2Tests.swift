@@ -345,4 +345,39 @@ import Testing
             #expect(!shown.joined().contains(password), "\(result.scenario.name) shows the password")
         }
     }
+
+    /// On the app with its bugs fixed, the whole plan generated from its spec — login, token,
+    /// uploads, carts to orders to payments, actions and deletes with reseeds — passes, its
+    /// responses checked against the spec: a generated plan makes no false failure.
+    @Test func aGeneratedPlanPassesWholeOnTheFixedApp() async throws {
+        let app = try FixtureApps.copy("shop-fastapi")
+        defer { app.remove() }
+        try ShopFastAPIFixes.apply(ShopFastAPIFixes.all + ShopFastAPIFixes.checked, in: app.url)
+        let spec = try OpenAPISpec.load(from: app.url.appendingPathComponent("openapi.json"))
+        let plan = PlanGenerator(spec: spec).plan()
+        #expect(plan.scenarios.contains { $0.reseed }, "an order cancelled after it was paid is reseeded first")
+        let password = "generated-plan-password-43"
+        let environment = ["OAUTH2_PASSWORD_BEARER_USERNAME": "admin", "OAUTH2_PASSWORD_BEARER_PASSWORD": password]
+        let inputs = try SmokeInputs.load(
+            appDirectory: app.url,
+            overrides: [
+                "smoke.spec=openapi.json", "smoke.request_timeout=\(FixtureApps.testRequestTimeout)",
+                "app.startup_timeout=\(FixtureApps.testStartupTimeout)",
+            ],
+            environment: ["SHOP_ADMIN_PASSWORD": password])
+        var config = inputs.config
+        config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
+        config.app.env["SHOP_ADMIN_PASSWORD"] = password
+        let run = try await SmokePass(
+            appDirectory: app.url, config: config, plan: plan, planFile: inputs.planFile,
+            logger: Logger(label: "test"), environment: environment
+        ).run()
+        #expect(run.appFailure == nil)
+        let failed = run.results.filter { !$0.passed }
+        #expect(
+            failed.isEmpty,
+            "\(failed.map { "\($0.scenario.endpoint) \($0.scenario.name): \($0.error ?? "") \($0.bodyExcerpt.prefix(120))" })"
+        )
+        #expect(run.results.count == plan.steps.count)
+    }
 }

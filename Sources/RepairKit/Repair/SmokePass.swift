@@ -108,6 +108,17 @@ public struct SmokePass: Sendable {
             logger: logger)
         events?(.sending(count: plan.steps.count))
         let values = plan.environmentValues(config: config, environment: environment)
+        if config.app.seed != nil {
+            let seedJSON = plan.seedJSON()
+            executor.reseed = {
+                do {
+                    try await host.seed(app, seedJSON: seedJSON)
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+        }
         // With a spec, what the app answers is checked against the schemas it documents.
         executor.responseSchemas = (config.smoke.spec ?? config.smoke.openapi).flatMap {
             try? ResponseSchemas(spec: OpenAPISpec.load(from: resolve($0, in: appDirectory)))

@@ -47,8 +47,11 @@ public struct OpenAPISpec: @unchecked Sendable {
             if version.hasPrefix("3.0") {
                 let document =
                     isJSON
-                    ? try JSONDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: data)
-                    : try YAMLDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: text)
+                    ? try jsonDecoder(OpenAPIKit30.VendorExtensionsConfiguration.enabledKey).decode(
+                        OpenAPIKit30.OpenAPI.Document.self, from: data)
+                    : try YAMLDecoder().decode(
+                        OpenAPIKit30.OpenAPI.Document.self, from: text,
+                        userInfo: [OpenAPIKit30.VendorExtensionsConfiguration.enabledKey: false])
                 return OpenAPISpec(
                     document: document.convert(to: .v3_1_0), file: file, keyOrder: isJSON ? KeyOrder(json: data) : nil)
             }
@@ -58,8 +61,11 @@ public struct OpenAPISpec: @unchecked Sendable {
             }
             let document =
                 isJSON
-                ? try JSONDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: data)
-                : try YAMLDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: text)
+                ? try jsonDecoder(OpenAPIKit.VendorExtensionsConfiguration.enabledKey).decode(
+                    OpenAPIKit.OpenAPI.Document.self, from: data)
+                : try YAMLDecoder().decode(
+                    OpenAPIKit.OpenAPI.Document.self, from: text,
+                    userInfo: [OpenAPIKit.VendorExtensionsConfiguration.enabledKey: false])
             return OpenAPISpec(document: document, file: file, keyOrder: isJSON ? KeyOrder(json: data) : nil)
         } catch let error as SpecError {
             throw error
@@ -74,6 +80,14 @@ public struct OpenAPISpec: @unchecked Sendable {
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
             throw SpecError(file: file, pointer: pointer, problem: problem)
         }
+    }
+
+    /// A decoder that skips vendor extensions (`x-…`): nothing here reads them, and reading
+    /// them decodes every object of the spec a second time.
+    private static func jsonDecoder(_ extensionsKey: CodingUserInfoKey) -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.userInfo[extensionsKey] = false
+        return decoder
     }
 
     private static func describe(_ error: Error) -> String {

@@ -133,15 +133,20 @@ extension PlanGenerator {
                 if let path = credential.tokenPath { plan.setup.append(Self.logIn(at: path, for: credential)) }
             }
         }
-        // The token URL's own happy path logs in as the setup step does.
-        for step in plan.setup {
-            guard
-                let index = plan.scenarios.firstIndex(where: { $0.endpoint == step.endpoint && $0.name == "happy_path" }
-                ),
-                case .object(var members)? = plan.scenarios[index].payload, case .object(let login)? = step.payload
-            else { continue }
-            for field in ["username", "password"] where members[field] != nil { members[field] = login[field] }
-            plan.scenarios[index].payload = .object(members)
+        // Every login's happy path (the token URL's, and any other body with a username and a
+        // password) logs in with the credentials the setup step uses.
+        if case .object(let login)? = plan.setup.first?.payload {
+            for index in plan.scenarios.indices where plan.scenarios[index].name == "happy_path" {
+                guard case .object(var members)? = plan.scenarios[index].payload, members["username"] != nil,
+                    members["password"] != nil
+                else { continue }
+                for field in ["username", "password"] { members[field] = login[field] }
+                plan.scenarios[index].payload = .object(members)
+            }
+        }
+        var absentTarget: [Endpoint: (parameter: String, entity: String)] = [:]
+        for operation in operations {
+            if let last = operation.pathEntities.last { absentTarget[operation.endpoint] = last }
         }
         var scenarios: [Scenario] = []
         for var scenario in plan.scenarios {
@@ -164,9 +169,7 @@ extension PlanGenerator {
                 }
             }
             // An absent id: an app that forgets the check must not change a seeded entity.
-            if let operation = operations.first(where: { $0.endpoint == scenario.endpoint }),
-                let (parameter, name) = operation.pathEntities.last, let entity = entities[name]
-            {
+            if let (parameter, name) = absentTarget[scenario.endpoint], let entity = entities[name] {
                 anonymous.pathParams[parameter] = entity.absentID
             }
             scenarios.append(anonymous)

@@ -213,6 +213,8 @@ public struct PlanGenerator {
     /// The scenarios in spec order, except those that change a seeded entity for the ones
     /// after them: actions on it (`POST /orders/{id}/cancel`) come after everything else, and
     /// deleting it comes last — so no scenario meets a seeded entity already cancelled or gone.
+    /// One that changes an entity an earlier one already changed (cancelling a paid order,
+    /// removing an item from a cart checked out) gets `reseed`: the seed runs again first.
     static func destructiveLast(_ scenarios: [Scenario], seeded: [JSONValue]) -> [Scenario] {
         func touchesSeeded(_ scenario: Scenario) -> Bool {
             scenario.pathParams.values.contains { seeded.contains($0) }
@@ -226,8 +228,19 @@ public struct PlanGenerator {
             return scenario.endpoint.method == "POST" && !last.hasPrefix("{") && scenario.endpoint.path.contains("}/")
                 ? 1 : 0
         }
-        return scenarios.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(
-            \.element)
+        var ordered = scenarios.enumerated().sorted {
+            (rank($0.element), $0.offset) < (rank($1.element), $1.offset)
+        }.map(\.element)
+        var changed = Set<String>()
+        for index in ordered.indices where rank(ordered[index]) > 0 {
+            let ids = Set(ordered[index].pathParams.values.filter { seeded.contains($0) }.map(\.parameterText))
+            if !changed.isDisjoint(with: ids) {
+                ordered[index].reseed = true
+                changed = []
+            }
+            changed.formUnion(ids)
+        }
+        return ordered
     }
 
     // MARK: Scenarios

@@ -61,6 +61,8 @@ public struct Scenario: Sendable, Equatable {
     public var dependsOn: [String] = []
     /// How `payload` is sent: JSON, a form, or multipart form data.
     public var payloadEncoding: PayloadEncoding = .json
+    /// The `[app] seed` command runs again before this step, once every step before it ended.
+    public var reseed = false
     /// A robustness check derived from the plan (never written in one): what it asserts.
     public var check: RobustnessCheck?
     /// Bytes sent as the body instead of `payload` (a derived check's malformed JSON).

@@ -218,6 +218,13 @@ struct SchemaSampler {
         }
         if let pattern = context.pattern, !matches(value, pattern) {
             value = Self.literal(of: pattern) ?? patternCandidates.first { matches($0, pattern) } ?? value
+            // A seeded entity keeps a value of its own (`user2@example.com`) where the pattern
+            // allows, so a create in the plan never collides with it on a unique column.
+            if !suffix.isEmpty {
+                let own =
+                    value.firstIndex(of: "@").map { value[..<$0] + suffix + value[$0...] } ?? value + suffix
+                if matches(own, pattern) { value = own }
+            }
         }
         if value.count < context.minLength { value += String(repeating: "x", count: context.minLength - value.count) }
         if let maxLength = context.maxLength, value.count > maxLength { value = String(value.prefix(maxLength)) }

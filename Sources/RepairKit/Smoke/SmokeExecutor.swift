@@ -19,6 +19,8 @@ public struct SmokeExecutor: Sendable {
     public var settle = OutputSettle()
     /// The spec's response schemas: a passing response must match its own.
     public var responseSchemas: ResponseSchemas?
+    /// Runs the app's seed again, for steps marked `reseed`; what went wrong, or nil.
+    public var reseed: (@Sendable () async -> String?)?
 
     public init(
         baseURL: String,
@@ -113,6 +115,9 @@ public struct SmokeExecutor: Sendable {
         }
         if let failed = before.first(where: { !$0.passed }) {
             return notSent("it depends on \(failed.scenario.label), which \(RunVariables.outcome(of: failed))")
+        }
+        if scenario.reseed, let reseed, let problem = await reseed() {
+            return notSent("the seed before it failed: \(problem)")
         }
         let resolved: RunVariables.Resolved
         switch variables.resolve(scenario, planHeaders: plan.headers) {

@@ -32,6 +32,7 @@ extension SmokePlan {
                 fields["headers"] = .object(scenario.headers.mapValues { $0.map(JSONValue.string) ?? .null })
                 fields["capture"] = .object(scenario.capture.mapValues(JSONValue.string))
                 fields["depends_on"] = .array(scenario.dependsOn.map(JSONValue.string))
+                if scenario.reseed { fields["reseed"] = .bool(true) }
                 if scenario.payloadEncoding != .json {
                     fields["payload_encoding"] = .string(scenario.payloadEncoding.rawValue)
                 }

@@ -222,6 +222,12 @@ public struct SmokePlan: Sendable, Equatable {
             }
             scenario.payloadEncoding = encoding
         }
+        if let value = fields["reseed"], value != .null {
+            guard case .bool(let reseed) = value else {
+                throw fail("reseed", "expected true or false, found \(render(value))")
+            }
+            scenario.reseed = reseed
+        }
         if let value = fields["depends_on"], value != .null {
             guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue?.isEmpty == false }) else {
                 throw fail("depends_on", "expected a list of scenario names, found \(render(value))")
@@ -321,7 +327,10 @@ public struct SmokePlan: Sendable, Equatable {
             for (earlier, other) in all[..<position].enumerated() where step.dependsOn.contains(other.name) {
                 requires.insert(earlier)
             }
-            let waits = requires.union(0..<(step.isSetup ? position : setup.count))
+            var waits = requires.union(0..<(step.isSetup ? position : setup.count))
+            // A reseed waits for everything before it; everything after waits for the reseed.
+            if step.reseed { waits.formUnion(0..<position) }
+            if let reseed = all[..<position].lastIndex(where: \.reseed) { waits.insert(reseed) }
             return Dependencies(waits: waits.sorted(), requires: requires.sorted())
         }
     }
@@ -355,7 +364,7 @@ public struct SmokePlan: Sendable, Equatable {
         "name", "endpoint", "description", "path_params", "query_params", "payload", "expected_status",
         "expected_response_contains",
     ]
-    static let scenarioKeys2 = ["headers", "capture", "depends_on", "payload_encoding"]
+    static let scenarioKeys2 = ["headers", "capture", "depends_on", "payload_encoding", "reseed"]
     static let needsVersion2 = "a key of plan version 2: add \"version\": 2 at the top of the plan"
     static let seedKeys = ["entity_name", "uuid", "fields", "depends_on"]
 
