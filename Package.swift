@@ -111,7 +111,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PlanBenchmark",
-            dependencies: ["RepairKit", "RepairTestSupport"],
+            dependencies: ["RepairKit", "RepairTestSupport", .product(name: "Yams", package: "Yams")],
             path: "Benchmarks/PlanBenchmark"
         ),
         .executableTarget(
@@ -175,6 +175,7 @@ let package = Package(
             dependencies: [
                 "RepairKit", "RepairTestSupport", "DaemonCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ],

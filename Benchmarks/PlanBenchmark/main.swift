@@ -1,97 +1,120 @@
-// Plan generation on a generated OpenAPI spec of 1,000 operations: time and peak memory,
-// beside decoding the same spec alone (the baseline, measured in the same run).
+// Plan generation and plan check on a real spec of about a thousand operations (the LiteLLM
+// proxy's, Tests/Fixtures/specs/litellm-proxy), as JSON and as the same document in YAML,
+// each beside a plain parse of the same text measured in the same run (the baseline):
+// JSONSerialization for JSON, Yams' node tree for YAML.
 //
-//   swift run -c release PlanBenchmark [operations=1000]
+//   swift run -c release PlanBenchmark [SPEC.json] [REPORT.md]
 //
-// Target (issue 4): under one second.
+// Target (issue 15): generate and check each under one second, JSON and YAML.
 import Foundation
 import RepairKit
 import RepairTestSupport
+import Yams
 
-let operations = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 1000
-
-/// A spec of `operations` operations: resources with a collection (GET, POST) and an item
-/// path (GET, PUT, PATCH, DELETE... as many as needed), schemas with constraints and refs.
-func makeSpec(operations: Int) -> Data {
-    var paths: [String] = []
-    var schemas: [String] = []
-    var count = 0
-    var resource = 0
-    while count < operations {
-        resource += 1
-        let name = "Resource\(resource)"
-        schemas.append("""
-        "\(name)Create": {"type": "object", "required": ["name", "quantity"], "properties": {
-          "name": {"type": "string", "minLength": 2, "maxLength": 80, "pattern": "^[A-Za-z ]+$"},
-          "quantity": {"type": "integer", "minimum": 1, "maximum": 500},
-          "status": {"type": "string", "enum": ["draft", "active", "archived"]},
-          "owner_id": {"type": "string", "format": "uuid"},
-          "tags": {"type": "array", "items": {"type": "string"}},
-          "meta": {"$ref": "#/components/schemas/Meta"}}},
-        "\(name)": {"allOf": [{"$ref": "#/components/schemas/\(name)Create"}, {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "format": "uuid", "readOnly": true}}}]}
-        """)
-        let body = ##""requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/\##(name)Create"}}}}"##
-        let one = ##""content": {"application/json": {"schema": {"$ref": "#/components/schemas/\##(name)"}}}"##
-        let collection = [
-            #""get": {"operationId": "list\#(name)", "responses": {"200": {"description": "ok"}}}"#,
-            #""post": {"operationId": "create\#(name)", \#(body), "responses": {"201": {"description": "created", \#(one)}, "422": {"description": "invalid"}}}"#,
-        ]
-        let item = [
-            #""get": {"operationId": "get\#(name)", "responses": {"200": {"description": "ok", \#(one)}, "404": {"description": "missing"}}}"#,
-            #""put": {"operationId": "replace\#(name)", \#(body), "responses": {"200": {"description": "ok", \#(one)}}}"#,
-            #""patch": {"operationId": "update\#(name)", \#(body), "responses": {"200": {"description": "ok", \#(one)}}}"#,
-            #""delete": {"operationId": "delete\#(name)", "responses": {"204": {"description": "gone"}}}"#,
-        ]
-        let takeCollection = min(collection.count, operations - count)
-        paths.append("\"/resources\(resource)\": {\(collection.prefix(takeCollection).joined(separator: ","))}")
-        count += takeCollection
-        let takeItem = min(item.count, operations - count)
-        if takeItem > 0 {
-            let parameter = #""parameters": [{"name": "resource\#(resource)_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]"#
-            paths.append("\"/resources\(resource)/{resource\(resource)_id}\": {\(parameter), \(item.prefix(takeItem).joined(separator: ","))}")
-            count += takeItem
-        }
-    }
-    schemas.append(##""Meta": {"type": "object", "properties": {"note": {"type": "string"}, "parent": {"$ref": "#/components/schemas/Meta"}}}"##)
-    return Data("""
-    {"openapi": "3.0.3", "info": {"title": "Generated", "version": "1"},
-     "paths": {\(paths.joined(separator: ",\n"))},
-     "components": {"schemas": {\(schemas.joined(separator: ",\n"))}}}
-    """.utf8)
-}
-
+let arguments = Array(CommandLine.arguments.dropFirst())
+let specURL =
+    arguments.first.map { URL(fileURLWithPath: $0) }
+    ?? FixtureApps.repositoryRoot.appendingPathComponent("Tests/Fixtures/specs/litellm-proxy/openapi.json")
+let reportURL = arguments.count > 1 ? URL(fileURLWithPath: arguments[1]) : nil
 let seconds = BenchmarkSupport.seconds
+let rounds = 3
 
-let peakMemoryMegabytes = BenchmarkSupport.peakMemoryMegabytes
-
-let data = makeSpec(operations: operations)
-print(String(format: "PlanBenchmark: spec of %d operations, %.1f MB of JSON", operations, Double(data.count) / 1_000_000))
-let memoryBefore = peakMemoryMegabytes()
-var decodeBest = Double.infinity, generateBest = Double.infinity
-var scenarios = 0, bytes = 0
-var parts = (decode: 0.0, generate: 0.0, encode: 0.0)
-for _ in 0..<3 {
-    var started = ContinuousClock.now
-    let spec = try OpenAPISpec.parse(data, file: "generated.json")
-    decodeBest = min(decodeBest, seconds(ContinuousClock.now - started))
-    started = ContinuousClock.now
-    let fullSpec = try OpenAPISpec.parse(data, file: "generated.json")
-    let decoded = ContinuousClock.now
-    let plan = PlanGenerator(spec: fullSpec).plan()
-    let generated = ContinuousClock.now
-    let encoded = plan.jsonData()
-    let total = seconds(ContinuousClock.now - started)
-    if total < generateBest {
-        generateBest = total
-        parts = (seconds(decoded - started), seconds(generated - decoded), seconds(ContinuousClock.now - generated))
-    }
-    scenarios = plan.scenarios.count
-    bytes = encoded.count
-    _ = spec
+let json = try Data(contentsOf: specURL)
+// JSON is YAML: composed and serialized again, it is the same document in block YAML, keys in
+// the same order.
+let yaml = Data(try Yams.serialize(node: try Yams.compose(yaml: String(decoding: json, as: UTF8.self))!).utf8)
+let tree = try JSONSerialization.jsonObject(with: json) as! [String: Any]
+let operationCount = (tree["paths"] as? [String: [String: Any]] ?? [:]).values.reduce(0) { count, item in
+    count + item.keys.filter { ["get", "post", "put", "patch", "delete", "head", "options"].contains($0) }.count
 }
-let memoryAfter = peakMemoryMegabytes()
-print(String(format: "  decode the spec only (baseline)   %7.3f s", decodeBest))
-print(String(format: "  decode + generate + encode plan   %7.3f s   %d scenarios, %.1f MB   ratio to decode %.2f", generateBest, scenarios, Double(bytes) / 1_000_000, generateBest / decodeBest))
-print(String(format: "    of which: decode %.3f s, generate %.3f s, encode %.3f s", parts.decode, parts.generate, parts.encode))
-print(String(format: "  peak memory                       %.1f MB (%.1f MB before)", memoryAfter, memoryBefore))
-print(generateBest < 1 ? "target met (under one second)" : String(format: "target missed: %.3f s ≥ 1 s", generateBest))
+
+/// The best of `rounds` runs of `work`, in seconds.
+func best(_ work: () throws -> Void) rethrows -> Double {
+    var fastest = Double.infinity
+    for _ in 0..<rounds {
+        let started = ContinuousClock.now
+        try work()
+        fastest = min(fastest, seconds(ContinuousClock.now - started))
+    }
+    return fastest
+}
+
+struct Row {
+    var format: String
+    var bytes: Int
+    var baseline: Double
+    var parse: Double
+    var generate: Double
+    var check: Double
+    var scenarios: Int
+    var planBytes: Data
+    var plan: Double
+    var write: Double
+}
+
+func measure(_ format: String, _ data: Data) throws -> Row {
+    let baseline: Double =
+        format == "JSON"
+        ? try best { _ = try JSONSerialization.jsonObject(with: data) }
+        : try best { _ = try Yams.compose(yaml: String(decoding: data, as: UTF8.self)) }
+    let parse = try best { _ = try OpenAPISpec.parse(data, file: "spec.\(format.lowercased())") }
+    var planBytes = Data()
+    var scenarios = 0
+    var parts = (plan: Double.infinity, write: Double.infinity)
+    // What `plan generate` does: read the spec, generate, write the plan.
+    let generate = try best {
+        let spec = try OpenAPISpec.parse(data, file: "spec.\(format.lowercased())")
+        let started = ContinuousClock.now
+        let plan = PlanGenerator(spec: spec).plan()
+        let generated = ContinuousClock.now
+        planBytes = plan.jsonData()
+        parts.plan = min(parts.plan, seconds(generated - started))
+        parts.write = min(parts.write, seconds(ContinuousClock.now - generated))
+        scenarios = plan.steps.count
+    }
+    // What `plan check --openapi` does: read the plan and the spec, apply the rules.
+    let check = try best {
+        let plan = try SmokePlan.parse(planBytes, file: "plan.json", allowDuplicateNames: true)
+        let spec = try OpenAPISpec.parse(data, file: "spec.\(format.lowercased())")
+        _ = PlanCoverage.check(plan, against: spec)
+    }
+    return Row(
+        format: format, bytes: data.count, baseline: baseline, parse: parse, generate: generate, check: check,
+        scenarios: scenarios, planBytes: planBytes, plan: parts.plan, write: parts.write)
+}
+
+BenchmarkSupport.quietLogging()
+let rows = [try measure("JSON", json), try measure("YAML", yaml)]
+let samePlan = rows[0].planBytes == rows[1].planBytes
+var report = """
+    # Plan generation on a real large spec
+
+    Produced by `scripts/bench-plan` on \(ProcessInfo.processInfo.activeProcessorCount) cores; best of \(rounds) runs each.
+    Spec: `\(specURL.lastPathComponent)` of the LiteLLM proxy (`Tests/Fixtures/specs/litellm-proxy`, MIT):
+    \(operationCount) operations. The YAML is the same document serialized as block YAML.
+    Baseline: a plain parse of the same text in the same run (JSONSerialization; Yams' node tree).
+
+    | format | size | baseline parse | spec read | generate (read + plan + write) | ratio to baseline | check (plan + spec + rules) | ratio to baseline |
+    |---|---|---|---|---|---|---|---|
+
+    """
+for row in rows {
+    report += String(
+        format: "| %@ | %.1f MB | %.3f s | %.3f s | %.3f s | %.1f× | %.3f s | %.1f× |\n", row.format,
+        Double(row.bytes) / 1_000_000, row.baseline, row.parse, row.generate, row.generate / row.baseline, row.check,
+        row.check / row.baseline)
+}
+report +=
+    "\nOf generate, besides reading the spec: "
+    + rows.map { String(format: "%@ %.3f s to plan and %.3f s to write", $0.format, $0.plan, $0.write) }.joined(
+        separator: "; ") + ".\n"
+report +=
+    "\n\(rows[0].scenarios) steps generated; the JSON and the YAML give \(samePlan ? "the same plan, byte for byte" : "different plans") .\n"
+let missed = rows.filter { $0.generate >= 1 || $0.check >= 1 }.map(\.format)
+report +=
+    missed.isEmpty
+    ? "Target met: generate and check under one second for JSON and YAML.\n"
+    : "Target missed for \(missed.joined(separator: " and ")): generate and check must each take under one second.\n"
+report = report.replacingOccurrences(of: " .\n", with: ".\n")
+print(report, terminator: "")
+if let reportURL { try Data(report.utf8).write(to: reportURL, options: .atomic) }

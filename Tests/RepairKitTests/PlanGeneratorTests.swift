@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RepairTestSupport
 import Testing
+import Yams
 
 @testable import RepairKit
 
@@ -522,5 +523,82 @@ import Testing
         }
         let saved = try SmokePlan.load(from: run.runDirectory.appendingPathComponent("smoke_test_plan.json"))
         #expect(saved == inputs.plan, "the run keeps the plan it used")
+    }
+}
+
+/// What real specs hold that a strict reader refuses, and a real large spec read both ways.
+@Suite struct RealSpecTests {
+    /// An integer bounded by 2^64 written as a float (as pydantic writes it) and response codes
+    /// quoted in YAML (`'200':`) are read, not refused.
+    @Test func floatBoundsAndQuotedCodesAreRead() throws {
+        let json = #"""
+            {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+             "paths": {"/items": {"post": {
+               "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                 "properties": {"count": {"type": "integer", "minimum": 0, "maximum": 1.8446744073709552e+19}}}}}},
+               "responses": {"201": {"description": "created"}}}}}}
+            """#
+        let fromJSON = try OpenAPISpec.parse(Data(json.utf8), file: "spec.json")
+        #expect(PlanGenerator(spec: fromJSON).plan().scenarios.contains { $0.name == "happy_path" })
+        let yaml = """
+            openapi: 3.1.0
+            info: {title: t, version: "1"}
+            paths:
+              /items:
+                post:
+                  requestBody:
+                    content:
+                      application/json:
+                        schema:
+                          type: object
+                          properties:
+                            count: {type: integer, minimum: 0, maximum: 1.8446744073709552e+19}
+                  responses:
+                    '201': {description: created}
+                    "422": {description: invalid}
+            """
+        let fromYAML = try OpenAPISpec.parse(Data(yaml.utf8), file: "spec.yaml")
+        #expect(PlanGenerator(spec: fromYAML).plan() == PlanGenerator(spec: fromJSON).plan())
+    }
+
+    /// The LiteLLM proxy's spec (984 operations, served by its FastAPI app) gives one plan,
+    /// byte for byte, from its JSON and from the same document as YAML.
+    @Test func aLargeRealSpecGivesOnePlanFromJSONAndYAML() throws {
+        let url = FixtureApps.repositoryRoot.appendingPathComponent("Tests/Fixtures/specs/litellm-proxy/openapi.json")
+        let json = try Data(contentsOf: url)
+        let yaml = Data(
+            try Yams.serialize(node: try #require(try Yams.compose(yaml: String(decoding: json, as: UTF8.self)))).utf8)
+        let fromJSON = PlanGenerator(spec: try OpenAPISpec.parse(json, file: "openapi.json")).plan()
+        let fromYAML = PlanGenerator(spec: try OpenAPISpec.parse(yaml, file: "openapi.yaml")).plan()
+        #expect(fromJSON.jsonData() == fromYAML.jsonData())
+        #expect(Set(fromJSON.scenarios.map(\.endpoint)).count == 984)
+        // Its two security schemes, each sent from the environment.
+        #expect(
+            fromJSON.headers == [
+                "Authorization": "Bearer ${HTTP_BEARER_TOKEN}", "x-litellm-api-key": "${API_KEY_HEADER}",
+            ])
+    }
+
+    /// `plan generate --seed FILE` writes the seed data as the app's seed command reads it,
+    /// parents before children.
+    @Test func generateWritesTheSeedFileParentsFirst() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let spec = FixtureApps.source("shop-fastapi").appendingPathComponent("openapi.json")
+        let plan = directory.url.appendingPathComponent("plan.json")
+        let seed = directory.url.appendingPathComponent("seed.json")
+        let generate = try await CommandRunner.run(
+            CommandRunner.repairctl,
+            ["plan", "generate", "--openapi", spec.path, "--out", plan.path, "--seed", seed.path])
+        #expect(generate.status == 0, "\(generate.standardError)")
+        let entities = try JSONDecoder().decode([SeedEntity].self, from: Data(contentsOf: seed))
+        #expect(entities == (try SmokePlan.load(from: plan)).seedData)
+        for (position, entity) in entities.enumerated() {
+            let earlier = Set(entities[..<position].map(\.entityName))
+            #expect(entity.dependsOn.allSatisfy(earlier.contains), "\(entity.entityName) before its parents")
+        }
+        #expect(
+            entities.map(\.entityName).contains("cart")
+                && entities.first { $0.entityName == "cart" }?.dependsOn == ["customer"])
     }
 }

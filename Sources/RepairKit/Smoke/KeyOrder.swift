@@ -4,10 +4,20 @@ import Foundation
 /// (a spec decoded twice, in two processes, lists its paths in two orders), so what is
 /// generated from a JSON spec is put back into the text's order through this: an object is
 /// found by its set of keys, and the first object of the text with that set gives the order.
-/// YAML keeps its order when decoded and needs none.
+/// A YAML text's order is recorded as its node tree is written out as JSON (`YAMLAsJSON`).
 public struct KeyOrder: Sendable {
     /// Each object's set of keys to the keys as written.
     private var orders: [Set<String>: [String]] = [:]
+
+    /// No order known yet: filled by `record`.
+    init() {}
+
+    /// Notes one object's keys as written; the first object with a set of keys gives its order.
+    mutating func record(_ keys: [String]) {
+        guard keys.count > 1 else { return }
+        let set = Set(keys)
+        if orders[set] == nil { orders[set] = keys }
+    }
 
     /// One pass over the text; a text that is not JSON gives what was read before the fault.
     public init(json data: Data) {

@@ -88,14 +88,15 @@ public struct PlanCoverage: Sendable {
         for (endpoint, problem) in generator.uncovered() {
             findings.append(Finding(rule: "not_covered", endpoint: endpoint, detail: problem))
         }
-        func scenarios(of operation: PlanGenerator.Operation) -> [Scenario] {
-            plan.scenarios.filter {
-                $0.endpoint.method == operation.method
-                    && Endpoint.shape(of: $0.endpoint.path) == Endpoint.shape(of: operation.path)
-            }
+        // Scenarios by method and route shape, read once: a plan of thousands of scenarios meets
+        // a spec of a thousand operations.
+        func key(_ method: String, _ path: String) -> String { "\(method) \(Endpoint.shape(of: path))" }
+        var byOperation: [String: [Scenario]] = [:]
+        for scenario in plan.scenarios {
+            byOperation[key(scenario.endpoint.method, scenario.endpoint.path), default: []].append(scenario)
         }
         for operation in operations {
-            let own = scenarios(of: operation)
+            let own = byOperation[key(operation.method, operation.path)] ?? []
             let endpoint = operation.endpoint.description
             if !own.contains(where: { $0.name.hasPrefix("happy_path") }) {
                 findings.append(
@@ -121,18 +122,20 @@ public struct PlanCoverage: Sendable {
                         detail: "the request body has constraints but no validation_error scenario"))
             }
         }
-        for scenario in plan.scenarios
-        where !operations.contains(where: {
-            $0.method == scenario.endpoint.method
-                && Endpoint.shape(of: $0.path) == Endpoint.shape(of: scenario.endpoint.path)
-        }) {
+        let specified = Set(operations.map { key($0.method, $0.path) })
+        for scenario in plan.scenarios where !specified.contains(key(scenario.endpoint.method, scenario.endpoint.path))
+        {
             findings.append(
                 Finding(
                     rule: "unknown_endpoint", endpoint: scenario.endpoint.description,
                     detail: "scenario \"\(scenario.name)\" names an endpoint the spec does not have"))
         }
         var unique: [Finding] = []
-        for finding in findings where !unique.contains(finding) { unique.append(finding) }
+        var seenFindings = Set<String>()
+        for finding in findings
+        where seenFindings.insert("\(finding.rule)\u{0}\(finding.endpoint)\u{0}\(finding.detail)").inserted {
+            unique.append(finding)
+        }
         return PlanCoverage(findings: unique, operations: operations.count, scenarios: plan.scenarios.count)
     }
 }

@@ -14,6 +14,7 @@ public struct PlanGenerator {
     static let notFoundMethods: Set<String> = ["GET", "PUT", "PATCH", "DELETE", "POST"]
     let spec: OpenAPISpec
     let sampler: SchemaSampler
+    private let operationCache = OperationCache()
 
     public init(spec: OpenAPISpec) {
         self.spec = spec
@@ -62,8 +63,15 @@ public struct PlanGenerator {
         return plan
     }
 
-    /// Every operation whose method a smoke scenario can send, in the spec's order.
+    /// Every operation whose method a smoke scenario can send, in the spec's order (read once).
     func operations() -> [Operation] {
+        if let known = operationCache.operations() { return known }
+        let found = readOperations()
+        operationCache.store(found)
+        return found
+    }
+
+    private func readOperations() -> [Operation] {
         var result: [Operation] = []
         let paths =
             spec.keyOrder?.ordered(spec.document.paths.map { ($0.key, $0.value) }, name: \.rawValue)
@@ -134,12 +142,23 @@ public struct PlanGenerator {
 
     func seedData(_ entities: [String: Entity], operations: [Operation]) -> [SeedEntity] {
         var seeds: [SeedEntity] = []
+        // Read once for all entities: what each is created from, its parents, its key parameters.
+        let schemas = entitySchemas(operations)
+        var parents: [String: [String]] = [:]
+        var keyParameters: [String: Set<String>] = [:]
+        for operation in operations {
+            let chain = operation.pathEntities.map(\.entity)
+            for (position, name) in chain.enumerated() where position > 0 {
+                parents[name, default: []] += chain[..<position]
+            }
+            for (parameter, name) in operation.pathEntities { keyParameters[name, default: []].insert(parameter) }
+        }
         for entity in entities.values.sorted(by: { $0.index < $1.index }) {
             var fields: [String: JSONValue] = [:]
             var dependsOn: [String] = []
             var seedSampler = sampler
             seedSampler.variant = entity.index
-            if let schema = entitySchema(entity.name, operations: operations),
+            if let schema = schemas[entity.name],
                 case .object(let members)? = seedSampler.sample(schema, name: entity.name)
             {
                 fields = members
@@ -151,16 +170,11 @@ public struct PlanGenerator {
                 }
             }
             // A nested path makes the outer entity a parent: /users/{userId}/posts/{id}.
-            for operation in operations {
-                let chain = operation.pathEntities.map(\.entity)
-                if let position = chain.firstIndex(of: entity.name), position > 0 { dependsOn += chain[..<position] }
-            }
+            dependsOn += parents[entity.name] ?? []
             if entity.integerID { fields["id"] = entity.seededID }
             // The entity's key as the paths use it (`username`, `slug`) holds the seeded id.
-            for operation in operations {
-                for (parameter, name) in operation.pathEntities where name == entity.name && fields[parameter] != nil {
-                    fields[parameter] = entity.seededID
-                }
+            for parameter in keyParameters[entity.name] ?? [] where fields[parameter] != nil {
+                fields[parameter] = entity.seededID
             }
             let uuid = String(format: "00000000-0000-4000-8000-%012d", entity.index)
             seeds.append(
@@ -181,24 +195,23 @@ public struct PlanGenerator {
         return ordered
     }
 
-    /// The schema of an entity: what its collection's POST accepts, else what its item GET returns.
-    func entitySchema(_ name: String, operations: [Operation]) -> JSONSchema? {
-        for operation in operations where operation.method == "POST" {
-            if let last = operation.path.split(separator: "/").last, !last.hasPrefix("{"),
-                Self.singular(String(last)) == name,
-                let schema = requestSchema(operation)
-            {
-                return schema
-            }
-        }
-        for operation in operations where operation.method == "GET" {
-            if operation.pathEntities.last?.entity == name, operation.path.hasSuffix("}"),
+    /// The schema of each entity: what its collection's first POST accepts, else what its first
+    /// item GET returns.
+    func entitySchemas(_ operations: [Operation]) -> [String: JSONSchema] {
+        var created: [String: JSONSchema] = [:]
+        var read: [String: JSONSchema] = [:]
+        for operation in operations {
+            if operation.method == "POST", let last = operation.path.split(separator: "/").last, !last.hasPrefix("{") {
+                let name = Self.singular(String(last))
+                if created[name] == nil, let schema = requestSchema(operation) { created[name] = schema }
+            } else if operation.method == "GET", operation.path.hasSuffix("}"),
+                let name = operation.pathEntities.last?.entity, read[name] == nil,
                 let schema = successResponse(operation)?.schema
             {
-                return schema
+                read[name] = schema
             }
         }
-        return nil
+        return created.merging(read) { own, _ in own }
     }
 
     /// `customer_id` / `customerId` → the `customer` entity, when there is one.
@@ -429,4 +442,14 @@ public struct PlanGenerator {
         let entry = content[.json] ?? content.first { $0.key.rawValue.hasSuffix("json") }?.value
         return entry.flatMap { try? spec.document.components.lookup($0) }
     }
+}
+
+/// A generator's operations, read from the spec once.
+final class OperationCache: @unchecked Sendable {
+    // @unchecked: operations hold OpenAPIKit values (not declared Sendable); under the lock.
+    private let lock = NSLock()
+    private var known: [PlanGenerator.Operation]?
+
+    func operations() -> [PlanGenerator.Operation]? { lock.withLock { known } }
+    func store(_ operations: [PlanGenerator.Operation]) { lock.withLock { known = operations } }
 }

@@ -11,6 +11,8 @@ struct SchemaSampler {
     /// never collides with a seeded row on a unique column.
     var variant: Int?
     static let depthLimit = 8
+    /// Properties of named schemas, shared by the copies of this sampler.
+    let propertyCache = PropertyCache()
 
     /// One property of an object schema, after `$ref` and `allOf` are resolved.
     struct Property {
@@ -37,6 +39,18 @@ struct SchemaSampler {
 
     /// The properties of an object schema (merging `allOf`), in declaration order.
     func properties(of schema: JSONSchema, stack: [String] = []) -> [Property]? {
+        // A named schema's properties are read once: a large spec names the same few many times.
+        if stack.isEmpty, case .reference(let reference, _) = schema.value {
+            let key = reference.absoluteString
+            if let known = propertyCache.value(for: key) { return known.properties }
+            let found = uncachedProperties(of: schema, stack: stack)
+            propertyCache.store(found, for: key)
+            return found
+        }
+        return uncachedProperties(of: schema, stack: stack)
+    }
+
+    private func uncachedProperties(of schema: JSONSchema, stack: [String]) -> [Property]? {
         var stack = stack
         guard let resolved = resolve(schema, stack: &stack) else { return nil }
         switch resolved.value {
@@ -134,7 +148,8 @@ struct SchemaSampler {
             if context.minLength > 0 {
                 cases.append(("min_length", .string(String(repeating: "x", count: context.minLength - 1))))
             }
-            if let maxLength = context.maxLength {
+            // A bound too large to matter (a 64-bit limit) has no violation worth sending.
+            if let maxLength = context.maxLength, maxLength < 100_000 {
                 cases.append(("max_length", .string(String(repeating: "x", count: maxLength + 1))))
             }
             if let pattern = context.pattern, let bad = Self.notMatching(pattern) {
@@ -142,11 +157,14 @@ struct SchemaSampler {
             }
         case .integer(_, let context):
             cases.append(("type", .string("not-a-number")))
+            // Past a bound by one, unless the bound is the end of the 64-bit range.
             if let minimum = context.minimum {
-                cases.append(("minimum", .number(Double(minimum.exclusive ? minimum.value : minimum.value - 1))))
+                let (below, overflow) = minimum.value.subtractingReportingOverflow(minimum.exclusive ? 0 : 1)
+                if !overflow, below > -(1 << 53) { cases.append(("minimum", .number(Double(below)))) }
             }
             if let maximum = context.maximum {
-                cases.append(("maximum", .number(Double(maximum.exclusive ? maximum.value : maximum.value + 1))))
+                let (above, overflow) = maximum.value.addingReportingOverflow(maximum.exclusive ? 0 : 1)
+                if !overflow, above < 1 << 53 { cases.append(("maximum", .number(Double(above)))) }
             }
         case .number(_, let context):
             cases.append(("type", .string("not-a-number")))
@@ -281,5 +299,22 @@ final class RegexCache: @unchecked Sendable {
             expressions[pattern] = compiled
             return compiled
         }
+    }
+}
+
+/// The properties of named schemas, as `SchemaSampler.properties(of:)` read them.
+final class PropertyCache: @unchecked Sendable {
+    // @unchecked: the properties hold OpenAPIKit schemas (value types not declared Sendable);
+    // every access is under the lock.
+    struct Entry { var properties: [SchemaSampler.Property]? }
+    private let lock = NSLock()
+    private var entries: [String: Entry] = [:]
+
+    func value(for key: String) -> Entry? {
+        lock.withLock { entries[key] }
+    }
+
+    func store(_ properties: [SchemaSampler.Property]?, for key: String) {
+        lock.withLock { entries[key] = Entry(properties: properties) }
     }
 }

@@ -18,8 +18,10 @@ struct Plan: ParsableCommand {
                 (99999999-9999-4000-8000-<index>) where the path has parameters; and a \
                 validation_error_<field>_<rule> scenario per constraint of the request body, \
                 expecting 400 or 422. seed_data holds every entity a path parameter needs \
-                (00000000-0000-4000-8000-<index>), parents first. The same spec always gives the \
-                same bytes.
+                (00000000-0000-4000-8000-<index>), parents first. Operations behind a security \
+                scheme send its credentials from the environment and get an unauthorized \
+                scenario; an OAuth 2 password flow becomes a setup step that logs in. The same \
+                spec always gives the same bytes, JSON or YAML.
                 """
         )
 
@@ -28,6 +30,12 @@ struct Plan: ParsableCommand {
 
         @Option(help: "Write the plan here (atomically) instead of to stdout.")
         var out: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Also write the seed data here, as the [app] seed command reads it from REPAIR_SEED_FILE.",
+                valueName: "file"))
+        var seed: String?
 
         @Flag(help: "Ask the configured LLM for business-rule scenarios on top of the generated ones.")
         var llm = false
@@ -53,6 +61,14 @@ struct Plan: ParsableCommand {
             }
             for note in generator.credentialNotes() { Terminal.progress("note: \(note)") }
             if llm { plan = try await enriched(plan, spec: spec) }
+            if let seed {
+                do {
+                    try plan.seedJSON().write(to: URL(fileURLWithPath: seed), options: .atomic)
+                } catch {
+                    Terminal.error("cannot write \(seed): \(error.localizedDescription)")
+                    throw ExitCodes.badInput
+                }
+            }
             let data = plan.jsonData()
             guard let out else {
                 try Terminal.result(data)
