@@ -139,3 +139,40 @@ import Testing
         #expect(own.count == inputs.plan.steps.count)
     }
 }
+
+/// A 404 from a route the app declares is the app's own answer — an id it does not hold — and
+/// is reported as such, on the real server, not as a missing route.
+@Suite(.serialized) struct DeclaredRouteTests {
+    @Test func aDeclaredRouteAnsweringNotFoundIsNotAMissingRoute() async throws {
+        let app = try FixtureApps.copy("library-fastapi")
+        defer { app.remove() }
+        try Data(
+            #"""
+            {"scenarios": [
+              {"endpoint": "GET /books/{book_id}", "name": "get_unseeded_book", "expected_status": 200,
+               "path_params": {"book_id": "12345678-1234-4234-8234-123456789012"}},
+              {"endpoint": "GET /publishers/{publisher_id}", "name": "get_publisher", "expected_status": 200,
+               "path_params": {"publisher_id": "12345678-1234-4234-8234-123456789012"}}
+            ]}
+            """#.utf8
+        ).write(to: app.url.appendingPathComponent("smoke_test_plan.json"))
+        let inputs = try SmokeInputs.load(
+            appDirectory: app.url,
+            overrides: [
+                "smoke.request_timeout=\(FixtureApps.testRequestTimeout)",
+                "app.startup_timeout=\(FixtureApps.testStartupTimeout)",
+            ], environment: [:])
+        var config = inputs.config
+        config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
+        let run = try await SmokePass(
+            appDirectory: app.url, config: config, plan: inputs.plan, planFile: inputs.planFile,
+            logger: Logger(label: "test")
+        ).run()
+        let book = try #require(run.groups.first { $0.route == "/books/{book_id}" })
+        #expect(book.kind == .wrongStatus, "\(book.displayName)")
+        #expect(book.location?.file == "app/routers/books.py")
+        #expect(book.location?.note.contains("the route is declared") == true)
+        let publisher = try #require(run.groups.first { $0.route == "/publishers/{publisher_id}" })
+        #expect(publisher.kind == .routeMissing, "nothing declares /publishers")
+    }
+}

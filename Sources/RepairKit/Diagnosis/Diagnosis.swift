@@ -78,6 +78,14 @@ public enum Diagnosis {
             let endpoint = Endpoint("\(group.method) \(group.route)")!
             if let trace = group.trace, let frame = trace.rootCause.topInAppFrame ?? trace.topInAppFrame {
                 group.location = sourceLocator().location(of: frame, note: "raised here")
+            } else if group.kind == .routeMissing, group.status == 404,
+                var handler = sourceLocator().handler(for: endpoint)
+            {
+                // The app declares this route: its 404 is its own (an id it does not hold, a
+                // lookup that fails), not a missing route.
+                group.kind = .wrongStatus
+                handler.note = "handler of \(endpoint): the route is declared, so the 404 comes from the app"
+                group.location = handler
             } else if group.kind == .routeMissing {
                 group.routeDeclarations = sourceLocator().routeDeclarations(near: endpoint)
                 group.location = group.routeDeclarations.first.map {

@@ -5,7 +5,8 @@ public enum ViolationKind: String, Sendable, Codable, CaseIterable, Comparable {
     /// A 5xx without a trace, or no response for another reason.
     case serverError = "server_error"
     case timeout
-    /// 404 or 405 on a route the plan expects, which never answered anything else.
+    /// 404 or 405 on a route the plan expects, which never answered anything else (a 404 from
+    /// a route the app's source declares becomes `wrongStatus` in diagnosis).
     case routeMissing = "route_missing"
     /// A 2xx where the plan expected a 4xx: the input was not checked.
     case missingValidation = "missing_validation"
