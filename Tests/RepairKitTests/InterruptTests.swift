@@ -159,8 +159,14 @@ import Testing
         let text = once.output.tailText(200)
         let said = signal == SIGINT ? "interrupted;" : "terminated;"
         #expect(text.contains("\(said) the app was stopped"), "\(text)")
+        // On a loaded machine the signal can land later than the instant aimed at (an app start
+        // is also the verifying rerun's): what is said follows where the cycle really was.
         if instant == .verifying {
             #expect(text.contains("unjudged changes rolled back: shop/services.py"), "\(text)")
+        } else if text.contains("verifying") {
+            #expect(
+                text.contains("unjudged changes rolled back: shop/services.py")
+                    || text.contains("no unjudged change was left"), "\(text)")
         } else {
             #expect(text.contains("no unjudged change was left"), "\(text)")
         }
