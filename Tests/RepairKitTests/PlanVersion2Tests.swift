@@ -304,21 +304,9 @@ import Testing
         for index in plan.scenarios.indices { plan.scenarios[index].index = plan.setup.count + index }
 
         let password = "generated-plan-password-42"
-        let environment = ["OAUTH2_PASSWORD_BEARER_USERNAME": "admin", "OAUTH2_PASSWORD_BEARER_PASSWORD": password]
-        let inputs = try SmokeInputs.load(
-            appDirectory: app.url,
-            overrides: [
-                "smoke.request_timeout=\(FixtureApps.testRequestTimeout)",
-                "app.startup_timeout=\(FixtureApps.testStartupTimeout)",
-            ],
-            environment: ["SHOP_ADMIN_PASSWORD": password])
-        var config = inputs.config
-        config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
-        config.app.env["SHOP_ADMIN_PASSWORD"] = password
-        let run = try await SmokePass(
-            appDirectory: app.url, config: config, plan: plan, planFile: inputs.planFile,
-            logger: Logger(label: "test"), environment: environment
-        ).run()
+        let run = try await FixtureApps.smokePass(
+            app.url, plan: plan, appEnvironment: ["SHOP_ADMIN_PASSWORD": password],
+            environment: ["OAUTH2_PASSWORD_BEARER_USERNAME": "admin", "OAUTH2_PASSWORD_BEARER_PASSWORD": password])
         #expect(run.appFailure == nil)
         let byName = { (endpoint: String, name: String) in
             run.results.first { $0.scenario.endpoint.description == endpoint && $0.scenario.name == name }
@@ -357,21 +345,10 @@ import Testing
         let plan = PlanGenerator(spec: spec).plan()
         #expect(plan.scenarios.contains { $0.reseed }, "an order cancelled after it was paid is reseeded first")
         let password = "generated-plan-password-43"
-        let environment = ["OAUTH2_PASSWORD_BEARER_USERNAME": "admin", "OAUTH2_PASSWORD_BEARER_PASSWORD": password]
-        let inputs = try SmokeInputs.load(
-            appDirectory: app.url,
-            overrides: [
-                "smoke.spec=openapi.json", "smoke.request_timeout=\(FixtureApps.testRequestTimeout)",
-                "app.startup_timeout=\(FixtureApps.testStartupTimeout)",
-            ],
-            environment: ["SHOP_ADMIN_PASSWORD": password])
-        var config = inputs.config
-        config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
-        config.app.env["SHOP_ADMIN_PASSWORD"] = password
-        let run = try await SmokePass(
-            appDirectory: app.url, config: config, plan: plan, planFile: inputs.planFile,
-            logger: Logger(label: "test"), environment: environment
-        ).run()
+        let run = try await FixtureApps.smokePass(
+            app.url, plan: plan, overrides: ["smoke.spec=openapi.json"],
+            appEnvironment: ["SHOP_ADMIN_PASSWORD": password],
+            environment: ["OAUTH2_PASSWORD_BEARER_USERNAME": "admin", "OAUTH2_PASSWORD_BEARER_PASSWORD": password])
         #expect(run.appFailure == nil)
         let failed = run.results.filter { !$0.passed }
         #expect(

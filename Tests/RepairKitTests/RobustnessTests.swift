@@ -103,21 +103,10 @@ import Testing
     @Test(arguments: planted) func aCheckFindsItsBugOnTheRealServer(_ bug: Planted) async throws {
         let app = try FixtureApps.copy(bug.app)
         defer { app.remove() }
-        let environment = ["SHOP_ADMIN_PASSWORD": "robust-password-01"]
-        let inputs = try SmokeInputs.load(
-            appDirectory: app.url,
-            overrides: [
-                "smoke.robustness=true", "smoke.request_timeout=\(FixtureApps.testRequestTimeout)",
-                "app.startup_timeout=\(FixtureApps.testStartupTimeout)",
-            ] + bug.overrides,
-            environment: environment)
-        var config = inputs.config
-        config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
-        config.app.env.merge(environment) { _, new in new }
-        let run = try await SmokePass(
-            appDirectory: app.url, config: config, plan: inputs.plan, planFile: inputs.planFile,
-            logger: Logger(label: "test"), environment: environment
-        ).run()
+        let run = try await FixtureApps.smokePass(
+            app.url, overrides: ["smoke.robustness=true"] + bug.overrides,
+            appEnvironment: ["SHOP_ADMIN_PASSWORD": "robust-password-01"])
+        let ownSteps = try SmokePlan.load(from: app.url.appendingPathComponent("smoke_test_plan.json")).steps.count
         let group = try #require(
             run.groups.first { $0.kind == bug.kind && "\($0.method) \($0.route)" == bug.endpoint },
             "groups: \(run.groups.map(\.displayName))")
@@ -136,7 +125,7 @@ import Testing
         #expect(prompt.contains(group.violations[0].result.scenario.description))
         // The plan's own scenarios fare as they do without the checks.
         let own = run.results.filter { $0.scenario.check == nil }
-        #expect(own.count == inputs.plan.steps.count)
+        #expect(own.count == ownSteps)
     }
 }
 
@@ -156,18 +145,7 @@ import Testing
             ]}
             """#.utf8
         ).write(to: app.url.appendingPathComponent("smoke_test_plan.json"))
-        let inputs = try SmokeInputs.load(
-            appDirectory: app.url,
-            overrides: [
-                "smoke.request_timeout=\(FixtureApps.testRequestTimeout)",
-                "app.startup_timeout=\(FixtureApps.testStartupTimeout)",
-            ], environment: [:])
-        var config = inputs.config
-        config.app.env.merge(try FixtureApps.frameworkEnvironment()) { _, new in new }
-        let run = try await SmokePass(
-            appDirectory: app.url, config: config, plan: inputs.plan, planFile: inputs.planFile,
-            logger: Logger(label: "test")
-        ).run()
+        let run = try await FixtureApps.smokePass(app.url)
         let book = try #require(run.groups.first { $0.route == "/books/{book_id}" })
         #expect(book.kind == .wrongStatus, "\(book.displayName)")
         #expect(book.location?.file == "app/routers/books.py")
