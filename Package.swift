@@ -38,6 +38,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "CSystem"),
+        // What the three command-line programs share: the version, and exit 2 on usage errors.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // What the resident daemon needs, without Foundation: its idle memory is that of a
         // small process, and the heal cycle runs in worker processes (repaird-worker).
         .target(
@@ -67,6 +72,7 @@ let package = Package(
         .executableTarget(
             name: "repairctl",
             dependencies: [
+                "CommandLineSupport",
                 "RepairKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,6 +81,7 @@ let package = Package(
         .executableTarget(
             name: "repaird",
             dependencies: [
+                "CommandLineSupport",
                 "DaemonCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,6 +91,7 @@ let package = Package(
         .executableTarget(
             name: "repaird-worker",
             dependencies: [
+                "CommandLineSupport",
                 "RepairKit",
                 "DaemonCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -173,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "RepairKitTests",
             dependencies: [
-                "RepairKit", "RepairTestSupport", "DaemonCore",
+                "RepairKit", "RepairTestSupport", "DaemonCore", "CommandLineSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CSystem
+import CommandLineSupport
 import DaemonCore
 import Foundation
 import Logging
@@ -10,16 +11,19 @@ import ServiceLifecycle
 /// is work; it claims jobs, heals each app, and exits once nothing is left to claim.
 @main
 struct RepairWorker: AsyncParsableCommand {
+    static func main() async { await mainExitingTwoOnUsageErrors() }
+
     static let configuration = CommandConfiguration(
         commandName: "repaird-worker",
         abstract: "Claim jobs from the queue and heal them (started by repaird, not by hand).",
         discussion: """
-        Claims the job with the best effective priority, keeps its lease alive, runs a heal \
-        cycle and records how the job ended; then the next, until none can be claimed for \
-        --idle-exit seconds. SIGTERM or SIGINT stops claiming; a running job gets --grace \
-        seconds, then goes back to the queue. With --prepare it only creates or migrates the \
-        store and exits.
-        """
+            Claims the job with the best effective priority, keeps its lease alive, runs a heal \
+            cycle and records how the job ended; then the next, until none can be claimed for \
+            --idle-exit seconds. SIGTERM or SIGINT stops claiming; a running job gets --grace \
+            seconds, then goes back to the queue. With --prepare it only creates or migrates the \
+            store and exits.
+            """,
+        version: RepairVersion.current
     )
 
     @Option(help: "The learning store.")
@@ -47,7 +51,9 @@ struct RepairWorker: AsyncParsableCommand {
     var prepare = false
 
     func validate() throws {
-        guard DaemonLogging.formats.contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard DaemonLogging.formats.contains(logFormat) else {
+            throw ValidationError("--log-format must be text or json")
+        }
         // Checked before they become milliseconds: `inf` or `1e300` would trap there.
         guard lease >= 1, lease <= 86_400 else { throw ValidationError("--lease must be 1 to 86400 seconds") }
         guard grace >= 0, grace <= 86_400, idleExit >= 0, idleExit <= 86_400 else {
@@ -74,12 +80,15 @@ struct RepairWorker: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if prepare { return }
-        var worker = JobWorker(name: name, queue: JobQueue(database), store: database, lease: lease,
-                               grace: .milliseconds(Int(grace * 1000)), idleExit: .milliseconds(Int(idleExit * 1000)), logger: logger)
+        var worker = JobWorker(
+            name: name, queue: JobQueue(database), store: database, lease: lease,
+            grace: .milliseconds(Int(grace * 1000)), idleExit: .milliseconds(Int(idleExit * 1000)), logger: logger)
         // The confined apps never see the store's folder.
         worker.hiddenPaths = [URL(fileURLWithPath: store).deletingLastPathComponent().path]
-        let group = ServiceGroup(configuration: .init(services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -1,10 +1,11 @@
 import ArgumentParser
+import CommandLineSupport
 import DaemonCore
 import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `repaird`: heals queued apps beside a generator pipeline, one job per app at a time.
@@ -13,20 +14,23 @@ import Glibc
 /// (`repaird-worker`, beside it) running while there is work. The heal cycle runs in them.
 @main
 struct RepairDaemon: AsyncParsableCommand {
+    static func main() async { await mainExitingTwoOnUsageErrors() }
+
     static let configuration = CommandConfiguration(
         commandName: "repaird",
         abstract: "Heal apps from the queue in the learning store, and watch folders for new ones.",
         discussion: """
-        Workers claim jobs (repairctl enqueue APP_DIR) by priority, with ageing so low never \
-        starves, at most one per app, and run a heal cycle for each. Each worker is a process \
-        (repaird-worker, installed beside repaird) started while there is work and gone when \
-        there is none, so an idle daemon is one small process. Leases are renewed while a job \
-        runs; a daemon killed with -9 takes its workers with it and leaves leases that run out, \
-        and a restarted daemon requeues them and rolls back any half-applied change from its \
-        journal. A worker that crashes gives its job back (after 5 claims the job fails). SIGTERM \
-        or SIGINT stops claiming and gives running jobs a grace period before requeuing them. \
-        Logs go to stderr.
-        """
+            Workers claim jobs (repairctl enqueue APP_DIR) by priority, with ageing so low never \
+            starves, at most one per app, and run a heal cycle for each. Each worker is a process \
+            (repaird-worker, installed beside repaird) started while there is work and gone when \
+            there is none, so an idle daemon is one small process. Leases are renewed while a job \
+            runs; a daemon killed with -9 takes its workers with it and leaves leases that run out, \
+            and a restarted daemon requeues them and rolls back any half-applied change from its \
+            journal. A worker that crashes gives its job back (after 5 claims the job fails). SIGTERM \
+            or SIGINT stops claiming and gives running jobs a grace period before requeuing them. \
+            Logs go to stderr.
+            """,
+        version: RepairVersion.current
     )
 
     @Option(help: "The learning store (default: REPAIR_STORE, or $XDG_STATE_HOME/repaird/learning.sqlite).")
@@ -52,7 +56,9 @@ struct RepairDaemon: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
-        guard DaemonLogging.formats.contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard DaemonLogging.formats.contains(logFormat) else {
+            throw ValidationError("--log-format must be text or json")
+        }
         // Checked before they become milliseconds: `inf` or `1e300` would trap there.
         guard lease >= 1, lease <= 86_400 else { throw ValidationError("--lease must be 1 to 86400 seconds") }
         guard grace >= 0, grace <= 86_400 else { throw ValidationError("--grace must be 0 to 86400 seconds") }
@@ -76,9 +82,11 @@ struct RepairDaemon: AsyncParsableCommand {
         }
         // The worker program creates or migrates the store; it says on stderr what went wrong.
         // First, so a store that cannot be used is refused before anything is written beside it.
-        let prepared = try await WorkerProcess.spawn([worker, "--store", path, "--prepare", "--log-format", logFormat]).ended()
+        let prepared = try await WorkerProcess.spawn([worker, "--store", path, "--prepare", "--log-format", logFormat])
+            .ended()
         guard prepared.isClean else {
-            logger.critical("the store cannot be opened", metadata: ["store": "\(path)", "worker.ending": "\(prepared)"])
+            logger.critical(
+                "the store cannot be opened", metadata: ["store": "\(path)", "worker.ending": "\(prepared)"])
             throw ExitCode(2)
         }
         let lock: Int32
@@ -91,21 +99,34 @@ struct RepairDaemon: AsyncParsableCommand {
         defer { close(lock) }
         let queue = try QueueFile(path: path)
         let requeued = try queue.requeueRunning(expiredBy: nil)
-        logger.info("repaird.started", metadata: ["store": "\(path)", "workers": "\(workers)", "requeued": "\(requeued)",
-                                                  "watch": "\(watch.joined(separator: ","))"])
-        let command = [worker, "--store", path, "--lease", "\(lease)", "--grace", "\(grace)", "--log-format", logFormat,
-                       "--parent", "\(getpid())"]
-        let pool = WorkerPool.Configuration(size: workers, command: command, leaseCheck: .milliseconds(Int(lease * 500)),
-                                            shutdownTimeout: .milliseconds(Int(grace * 1000)) + .seconds(10))
+        logger.info(
+            "repaird.started",
+            metadata: [
+                "store": "\(path)", "workers": "\(workers)", "requeued": "\(requeued)",
+                "watch": "\(watch.joined(separator: ","))",
+            ])
+        let command = [
+            worker, "--store", path, "--lease", "\(lease)", "--grace", "\(grace)", "--log-format", logFormat,
+            "--parent", "\(getpid())",
+        ]
+        let pool = WorkerPool.Configuration(
+            size: workers, command: command, leaseCheck: .milliseconds(Int(lease * 500)),
+            shutdownTimeout: .milliseconds(Int(grace * 1000)) + .seconds(10))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: WorkerPool(queue: queue, configuration: pool, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup)
+            .init(
+                service: WorkerPool(queue: queue, configuration: pool, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup)
         ]
         if !watch.isEmpty {
-            services.append(.init(service: DirectoryWatcher(roots: watch, queue: queue, quietPeriod: .milliseconds(Int(quietPeriod * 1000)),
-                                                            logger: logger),
-                                  successTerminationBehavior: .gracefullyShutdownGroup))
+            services.append(
+                .init(
+                    service: DirectoryWatcher(
+                        roots: watch, queue: queue, quietPeriod: .milliseconds(Int(quietPeriod * 1000)),
+                        logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup))
         }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("repaird.stopped")
     }

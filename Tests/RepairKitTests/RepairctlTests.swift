@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import RepairKit
 import RepairTestSupport
@@ -9,6 +10,24 @@ import Testing
 
 /// The `repairctl` executable as a user runs it: exit codes, output, files written.
 @Suite struct RepairctlTests {
+    /// A mistyped subcommand, an unknown option or a missing argument is bad input: exit 2, as
+    /// every program documents, with the usage. Each program says its version.
+    @Test func usageErrorsExitTwoAndEveryProgramSaysItsVersion() async throws {
+        for arguments in [["smok"], ["smoke", "--no-such-option", "."], ["plan", "generate"]] {
+            let run = try await CommandRunner.run(CommandRunner.repairctl, arguments)
+            #expect(run.status == 2, "\(arguments): \(run.standardError)")
+            #expect(run.standardError.contains("Usage:") || run.standardError.contains("Help:"), "\(run.standardError)")
+        }
+        for program in ["repairctl", "repaird", "repaird-worker"] {
+            let run = try await CommandRunner.run(
+                CommandRunner.productsDirectory.appendingPathComponent(program), ["--version"])
+            #expect(run.status == 0)
+            #expect(run.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == RepairVersion.current)
+        }
+        let help = try await CommandRunner.run(CommandRunner.repairctl, ["--help"])
+        #expect(help.status == 0)
+    }
+
     @Test func smokeJSONListsThePlantedBugsAndExitsOne() async throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
