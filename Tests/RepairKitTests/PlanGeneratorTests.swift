@@ -597,6 +597,14 @@ import Yams
             let earlier = Set(entities[..<position].map(\.entityName))
             #expect(entity.dependsOn.allSatisfy(earlier.contains), "\(entity.entityName) before its parents")
         }
+        // A seed file that cannot be written: exit 2, and no plan either.
+        let elsewhere = directory.url.appendingPathComponent("other.json")
+        let refused = try await CommandRunner.run(
+            CommandRunner.repairctl,
+            ["plan", "generate", "--openapi", spec.path, "--out", elsewhere.path, "--seed", "/nonexistent/seed.json"])
+        #expect(refused.status == 2)
+        #expect(refused.standardError.contains("cannot write /nonexistent/seed.json"))
+        #expect(!FileManager.default.fileExists(atPath: elsewhere.path))
         #expect(
             entities.map(\.entityName).contains("cart")
                 && entities.first { $0.entityName == "cart" }?.dependsOn == ["customer"])

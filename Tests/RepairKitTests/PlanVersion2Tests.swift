@@ -192,7 +192,7 @@ import Testing
                {"name": "independent", "endpoint": "POST /free", "expected_status": 200}
              ]}
             """)
-        var executor = SmokeExecutor(baseURL: app.baseURL)
+        var executor = SmokeExecutor(baseURL: app.baseURL, requestTimeout: Patience.seconds(30))
         executor.concurrency = concurrency
         let secret = "probe-key-0123456789"
         let results = try await executor.run(plan, environment: ["PROBE_KEY": secret])

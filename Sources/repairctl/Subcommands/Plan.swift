@@ -61,24 +61,31 @@ struct Plan: ParsableCommand {
             }
             for note in generator.credentialNotes() { Terminal.progress("note: \(note)") }
             if llm { plan = try await enriched(plan, spec: spec) }
-            if let seed {
+            let data = plan.jsonData()
+            // Both files are written beside their places first and moved in only when both
+            // could be written: a plan never lands without the seed file asked for, or after it.
+            var staged: [(temporary: URL, final: URL)] = []
+            defer { for file in staged { try? FileManager.default.removeItem(at: file.temporary) } }
+            for (path, contents) in [(seed, plan.seedJSON()), (out, data)] {
+                guard let path else { continue }
+                let final = URL(fileURLWithPath: path)
+                let temporary = final.deletingLastPathComponent().appendingPathComponent(
+                    ".\(final.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial")
                 do {
-                    try plan.seedJSON().write(to: URL(fileURLWithPath: seed), options: .atomic)
+                    try contents.write(to: temporary)
+                    staged.append((temporary, final))
                 } catch {
-                    Terminal.error("cannot write \(seed): \(error.localizedDescription)")
+                    Terminal.error("cannot write \(path): \(error.localizedDescription)")
                     throw ExitCodes.badInput
                 }
             }
-            let data = plan.jsonData()
+            for file in staged where rename(file.temporary.path, file.final.path) != 0 {
+                Terminal.error("cannot write \(file.final.path): \(String(cString: strerror(errno)))")
+                throw ExitCodes.badInput
+            }
             guard let out else {
                 try Terminal.result(data)
                 return
-            }
-            do {
-                try data.write(to: URL(fileURLWithPath: out), options: .atomic)
-            } catch {
-                Terminal.error("cannot write \(out): \(error.localizedDescription)")
-                throw ExitCodes.badInput
             }
             let operations = Set(plan.scenarios.map(\.endpoint)).count
             Terminal.progress(
