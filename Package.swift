@@ -67,8 +67,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            plugins: ["EmbedShippedLibrary"]
         ),
+        // The shipped learning library (patterns/, graveyard/) as generated source of RepairKit.
+        .executableTarget(name: "LibraryEmbedder", path: "Tools/LibraryEmbedder"),
+        .plugin(name: "EmbedShippedLibrary", capability: .buildTool(), dependencies: ["LibraryEmbedder"]),
         .executableTarget(
             name: "repairctl",
             dependencies: [

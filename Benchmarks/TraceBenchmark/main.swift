@@ -13,7 +13,7 @@ let megabytes = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 2
 /// Writes a log of about `megabytes` MB: uvicorn and common-log access lines, info lines,
 /// and every few hundred lines a Python, Java or Node trace (some with level prefixes).
 func writeLog(to url: URL, megabytes: Int) throws -> Int {
-    FileManager.default.createFile(atPath: url.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: url.path, contents: nil)
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
     let traces = [

@@ -51,17 +51,13 @@ public enum FixtureApps {
     /// it without touching the checkout. Runtime leftovers (`.repair/`, caches, databases)
     /// are not copied, and neither is a `[learning]` section: its paths point into the
     /// repository, and a test starts from an empty library unless it builds one.
-    /// The bundled example as a new user has it, under `directory`: `examples/shop-api` with
-    /// its own repair.toml, and the repository's patterns/ and graveyard/ two folders up, where
-    /// that repair.toml names them. Returns the app's folder.
-    public static func exampleAsShipped(in directory: URL) throws -> URL {
-        for folder in ["patterns", "graveyard"] {
-            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent(folder), to: directory.appendingPathComponent(folder))
-        }
+    /// The bundled example as a new user has it, copied anywhere: `examples/shop-api` with its
+    /// own repair.toml (which imports the library built into repaird, not a folder beside it),
+    /// as `directory/name`. Returns the app's folder.
+    public static func exampleAsShipped(in directory: URL, name: String = "shop-api") throws -> URL {
         let app = try copy("shop-api")
         defer { app.remove() }
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("examples"), withIntermediateDirectories: true)
-        let target = directory.appendingPathComponent("examples/shop-api")
+        let target = directory.appendingPathComponent(name)
         try FileManager.default.copyItem(at: app.url, to: target)
         try FileManager.default.removeItem(at: target.appendingPathComponent("repair.toml"))
         try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("examples/shop-api/repair.toml"),

@@ -306,12 +306,15 @@ import Testing
 }
 
 @Suite struct ShippedLibraryTests {
-    /// The repository's own patterns/ and graveyard/ heal the bundled example with no LLM, as
-    /// the README promises a new user; if the example changes, scripts/learn-corpus renews them.
-    @Test func shippedPatternsHealTheExampleWithNoLLM() async throws {
+    /// The repository's own patterns/ and graveyard/, built into repairctl, heal the bundled
+    /// example with no LLM wherever it is copied, as the README promises a new user; if the
+    /// example changes, scripts/learn-corpus renews them. The result file says how it ended.
+    @Test func shippedPatternsHealTheExampleCopiedAnywhereWithNoLLM() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let target = try FixtureApps.exampleAsShipped(in: directory.url)
+        let elsewhere = directory.url.appendingPathComponent("a/b/c")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let target = try FixtureApps.exampleAsShipped(in: elsewhere, name: "shop1")
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
         environment["XDG_STATE_HOME"] = directory.url.appendingPathComponent("state").path
         let outcome = try await CommandRunner.run(
@@ -321,6 +324,65 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
         #expect(report["healed"] as? Bool == true)
         #expect(report["llm_calls"] as? Int == 0)
+        let result = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: JobResult.file(in: target))) as? [String: Any])
+        #expect(result["state"] as? String == "healed" && result["by"] as? String == "repairctl once")
+        #expect(result["run_id"] as? String == report["run_id"] as? String && result["job_id"] is NSNull)
+        #expect(result["groups_left"] as? [String] == [] && result["final_pass_rate"] as? Double == 1)
+    }
+
+    /// What the binary carries is the repository's library as it is now, file for file.
+    @Test func theBuiltInLibraryIsTheRepositorysOwn() throws {
+        let folder = FixtureApps.repositoryRoot.appendingPathComponent("patterns")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted()
+        #expect(ShippedLibrary.patternFiles.map(\.name) == names)
+        for file in ShippedLibrary.patternFiles {
+            #expect(file.text == (try String(contentsOf: folder.appendingPathComponent(file.name), encoding: .utf8)))
+        }
+        let graveyard = FixtureApps.repositoryRoot.appendingPathComponent("graveyard/GRAVEYARD.md")
+        #expect(ShippedLibrary.graveyard == (try String(contentsOf: graveyard, encoding: .utf8)))
+        // Imported twice, it is read once and doubles nothing.
+        let database = try RepairDatabase.inMemory()
+        let first = try ShippedLibrary.importInto(database)
+        let second = try ShippedLibrary.importInto(database)
+        #expect(first.patterns == names.count && first == second)
+        #expect(try database.patterns().count == names.count)
+        #expect(try database.lessons().count == first.lessons)
+    }
+
+    /// A folder that cannot be written or read is a message naming it and saying what was being
+    /// done, before the app is started: no raw Foundation error, no run folder.
+    @Test func unusablePathsAreRefusedByNameBeforeAnythingStarts() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let target = try FixtureApps.exampleAsShipped(in: directory.url)
+        let aFile = directory.url.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: aFile)
+        let store = directory.url.appendingPathComponent("store.sqlite").path
+        func once(_ arguments: [String]) async throws -> CommandRunner.Outcome {
+            try await CommandRunner.run(CommandRunner.repairctl, ["once", target.path] + arguments)
+        }
+        let reports = try await once(["--store", store, "--report-dir", aFile.path + "/reports"])
+        #expect(reports.status == 2)
+        #expect(reports.standardError.contains("--report-dir \(aFile.path)/reports: cannot write reports there: not a directory"),
+                "\(reports.standardError)")
+        let badStore = try await once(["--store", aFile.path + "/store.sqlite"])
+        #expect(badStore.status == 2)
+        #expect(badStore.standardError.contains("\(aFile.path)/store.sqlite: the learning store cannot be opened: "),
+                "\(badStore.standardError)")
+        let config = target.appendingPathComponent("repair.toml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "shipped = true", with: "patterns = \"../../patterns\"").utf8).write(to: config)
+        let folder = try await once(["--store", store])
+        #expect(folder.status == 2)
+        #expect(folder.standardError.contains("\(config.path): [learning] patterns = \"../../patterns\": "), "\(folder.standardError)")
+        #expect(folder.standardError.contains("set [learning] shipped = true"))
+        for outcome in [reports, badStore, folder] {
+            #expect(!outcome.standardError.contains("NSCocoaErrorDomain") && !outcome.standardError.contains("Code="))
+        }
+        let runs = target.appendingPathComponent(".repair/runs")
+        #expect(!FileManager.default.fileExists(atPath: runs.path), "nothing was started")
     }
 }
 

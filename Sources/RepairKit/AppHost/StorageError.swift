@@ -22,6 +22,59 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         self.init(path: path, reason: String(cString: strerror(code)))
     }
 
+    /// `doing` names what was being written; the reason is `underlying`'s cause in words (a
+    /// Foundation error's POSIX reason, not its domain and code).
+    public init(path: String, doing: String, underlying: any Error) {
+        self.init(path: path, reason: "\(doing): \(Self.reason(of: underlying))")
+    }
+
+    /// What went wrong with a file, in words: the POSIX reason under a Foundation error when
+    /// there is one, else the error's own description.
+    public static func reason(of error: any Error, path: String? = nil) -> String {
+        if let storage = error as? StorageError { return storage.reason }
+        let nsError = error as NSError
+        let path =
+            path ?? (nsError.userInfo[NSFilePathErrorKey] as? String) ?? (nsError.userInfo[NSURLErrorKey] as? URL)?.path
+        // Foundation on Linux often gives a bare "unknown" code; the path itself says more.
+        if nsError.domain == NSCocoaErrorDomain,
+            nsError.code == NSFileWriteUnknownError || nsError.code == NSFileReadUnknownError,
+            let path, let found = diagnose(path)
+        {
+            return found
+        }
+        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        switch nsError.code {
+        case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "no such file or folder"
+        case NSFileReadNoPermissionError, NSFileWriteNoPermissionError: return "permission denied"
+        case NSFileWriteOutOfSpaceError: return "no space left on the device"
+        case NSFileWriteVolumeReadOnlyError: return "the file system is read-only"
+        case NSFileWriteFileExistsError: return "a file is in the way"
+        case NSFileReadCorruptFileError: return "the file is not in the expected format"
+        default: return path.flatMap(diagnose) ?? nsError.localizedDescription
+        }
+    }
+
+    /// Why `path` cannot be created or written, from the nearest part of it that exists: a
+    /// file where a folder is needed, or a folder that cannot be written. nil: neither.
+    static func diagnose(_ path: String) -> String? {
+        var probe = URL(fileURLWithPath: path)
+        while true {
+            let parent = probe.deletingLastPathComponent()
+            if parent.path == probe.path { return nil }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory) {
+                if !isDirectory.boolValue { return "not a directory (\(parent.path) is a file)" }
+                if access(parent.path, W_OK) != 0 { return "permission denied (\(parent.path) cannot be written)" }
+                return nil
+            }
+            probe = parent
+        }
+    }
+
     public var description: String {
         "cannot write \(path): \(reason); free some space (or fix the permissions) and run again"
     }

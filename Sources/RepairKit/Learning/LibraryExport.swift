@@ -83,20 +83,37 @@ public enum LibraryExport {
         return text.hasPrefix("# Fix pattern: ") && text.contains("\n- signature-key: ")
     }
 
-    /// Imports what an app ships for the learning store (`[learning] patterns` and
-    /// `graveyard`, relative to the app), idempotently, before a cycle: `once` and the daemon's
-    /// workers alike. Returns how many patterns and lessons were read (nil: none named).
+    /// Imports what an app's config names for the learning store — repaird's own library
+    /// (`[learning] shipped`), then `[learning] patterns` and `graveyard` (relative to the app) —
+    /// idempotently, before a cycle: `once` and the daemon's workers alike. Returns how many
+    /// patterns and lessons were read (nil: none named). Errors name the key and the path.
     @discardableResult
     public static func importShipped(
         _ learning: RepairConfig.Learning, appDirectory: URL, into database: RepairDatabase
     )
         throws -> (patterns: Int?, lessons: Int?)
     {
-        let patterns = try learning.patterns.map {
-            try importPatterns(into: database, from: resolve($0, in: appDirectory))
+        var patterns: Int?, lessons: Int?
+        if learning.shipped {
+            (patterns, lessons) = try ShippedLibrary.importInto(database)
         }
-        let lessons = try learning.graveyard.map {
-            try importGraveyard(into: database, from: resolve($0, in: appDirectory))
+        /// A path the config names, resolved from the app directory, or an error naming the key.
+        func existing(_ value: String, key: String) throws -> URL {
+            let url = resolve(value, in: appDirectory)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw FormatError(
+                    file: appDirectory.appendingPathComponent(RepairConfig.fileName).path,
+                    problem: "[learning] \(key) = \"\(value)\": \(url.standardizedFileURL.path) does not exist (a "
+                        + "relative path is read from the app directory; for the library built into repaird, set "
+                        + "[learning] shipped = true)")
+            }
+            return url
+        }
+        if let folder = learning.patterns {
+            patterns = (patterns ?? 0) + (try importPatterns(into: database, from: existing(folder, key: "patterns")))
+        }
+        if let file = learning.graveyard {
+            lessons = (lessons ?? 0) + (try importGraveyard(into: database, from: existing(file, key: "graveyard")))
         }
         return (patterns, lessons)
     }
@@ -125,9 +142,15 @@ public enum LibraryExport {
     /// retire, is never undone by a file), and a file that says otherwise is reported. A folder
     /// unchanged since its last import is skipped without reading a file.
     public static func mergePatterns(into database: RepairDatabase, from directory: URL) throws -> PatternImport {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
-            $0.hasSuffix(".md") && $0 != "README.md"
-        }.sorted()
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+                $0.hasSuffix(".md") && $0 != "README.md"
+            }.sorted()
+        } catch {
+            throw FormatError(
+                file: directory.path, problem: "cannot read the pattern folder: \(StorageError.reason(of: error))")
+        }
         let source = directory.standardizedFileURL.path
         let fingerprint = Fingerprint.hash(
             names.map { name -> String in
@@ -144,9 +167,21 @@ public enum LibraryExport {
         var patterns: [(name: String, pattern: FixPattern)] = []
         for name in names {
             let url = directory.appendingPathComponent(name)
-            patterns.append((name, try parsePattern(String(contentsOf: url, encoding: .utf8), file: url.path)))
+            let text: String
+            do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+                throw FormatError(file: url.path, problem: "cannot be read: \(StorageError.reason(of: error))")
+            }
+            patterns.append((name, try parsePattern(text, file: url.path)))
         }
-        return try database.writer.write { db in
+        return try merge(patterns, into: database, source: source, fingerprint: fingerprint)
+    }
+
+    /// Merges parsed patterns and records `source` as imported at `fingerprint`, in one transaction.
+    static func merge(
+        _ patterns: [(name: String, pattern: FixPattern)], into database: RepairDatabase, source: String,
+        fingerprint: String
+    ) throws -> PatternImport {
+        try database.writer.write { db in
             var result = PatternImport(read: patterns.count, added: 0, differing: [], skipped: false)
             for (name, var pattern) in patterns {
                 if let existing = try FixPattern.filter(
@@ -270,7 +305,17 @@ public enum LibraryExport {
 
     @discardableResult
     public static func importGraveyard(into database: RepairDatabase, from url: URL) throws -> Int {
-        let text = try String(contentsOf: url, encoding: .utf8)
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw FormatError(file: url.path, problem: "cannot be read: \(StorageError.reason(of: error))")
+        }
+        return try importGraveyard(text, file: url.path, into: database)
+    }
+
+    /// Imports GRAVEYARD text (`file` names it in errors); returns how many lessons it holds.
+    @discardableResult
+    static func importGraveyard(_ text: String, file: String, into database: RepairDatabase) throws -> Int {
+        let url = URL(fileURLWithPath: file)
         var lessons: [Lesson] = []
         var signature = "", signatureKey = ""
         var current: [String: String] = [:]
