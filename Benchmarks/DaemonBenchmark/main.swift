@@ -79,7 +79,7 @@ var latencies: [Double] = []
 for index in 0..<10 {
     let app = try makeApp("latency-\(index)")
     let started = ContinuousClock.now
-    let job = try queue.enqueue(app)
+    let job = try queue.enqueue(app).job
     while try queue.jobs().first(where: { $0.id == job.id })?.state == .queued { try await Task.sleep(for: .milliseconds(5)) }
     latencies.append(BenchmarkSupport.milliseconds(ContinuousClock.now - started))
     while try queue.jobs().first(where: { $0.id == job.id })?.state.isFinal == false { try await Task.sleep(for: .milliseconds(20)) }

@@ -7,8 +7,11 @@ public struct TestLLMServer: Sendable {
     public let app: RunningApp
     public let log: URL
 
-    /// Starts a server that answers with `steps` in order (the last one repeats).
-    public static func start(_ steps: [[String: Any]], in directory: TemporaryDirectory) async throws -> TestLLMServer {
+    /// Starts a server that answers with `steps` in order (the last one repeats); with
+    /// `requiredKey`, it refuses (401) every request that does not carry that key.
+    public static func start(
+        _ steps: [[String: Any]], in directory: TemporaryDirectory, requiredKey: String? = nil
+    ) async throws -> TestLLMServer {
         let script = directory.url.appendingPathComponent("llm-script-\(UUID().uuidString.prefix(6)).json")
         try JSONSerialization.data(withJSONObject: steps).write(to: script)
         let log = directory.url.appendingPathComponent("llm-requests-\(UUID().uuidString.prefix(6)).jsonl")
@@ -16,6 +19,7 @@ public struct TestLLMServer: Sendable {
         var settings = RepairConfig.App(start: "exec python3 \(server.path)")
         settings.health = "/health"
         settings.env = ["LLM_SCRIPT": script.path, "LLM_LOG": log.path]
+        if let requiredKey { settings.env["LLM_REQUIRED_KEY"] = requiredKey }
         settings.stopGrace = 1
         let app = try await FixtureServer.host(directory: directory.url, settings: settings).start()
         return TestLLMServer(app: app, log: log)

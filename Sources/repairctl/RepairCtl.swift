@@ -18,7 +18,7 @@ struct RepairCtl: AsyncParsableCommand {
         version: RepairVersion.current,
         subcommands: [
             Smoke.self, Once.self, Enqueue.self, Status.self, Runs.self, Patterns.self, Graveyard.self, Traces.self,
-            Plan.self,
+            Plan.self, LLMCommand.self,
         ]
     )
 }

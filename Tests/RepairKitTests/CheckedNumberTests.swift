@@ -43,6 +43,7 @@ import Testing
         "repair.max_iterations": { Double($0.repair.maxIterations) },
         "repair.token_budget": { Double($0.repair.tokenBudget) },
         "llm.timeout": { $0.llm.timeout },
+        "daemon.notify_timeout": { $0.daemon.notifyTimeout },
     ]
 
     @Test func everyNumericKeyOfTheSchemaIsCovered() {

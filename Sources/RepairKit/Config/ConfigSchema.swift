@@ -69,6 +69,9 @@ enum ConfigSchema {
         "learning.store": .string,
         "learning.patterns": .string,
         "learning.graveyard": .string,
+        "learning.shipped": .boolean,
+        "daemon.notify": .string,
+        "daemon.notify_timeout": .number,
     ]
 
     /// True when `path` names a section (a prefix of some key) rather than a key.

@@ -88,7 +88,7 @@ extension RepairConfig {
             values[parts[0]] = value
             sources[parts[0]] = "--set"
         }
-        return try build(from: values, source: source, sources: sources)
+        return try build(from: values, source: source, sources: sources, environment: environment)
     }
 
     /// Walks the TOML tables, checking every key against the schema and its type.
@@ -151,7 +151,7 @@ extension RepairConfig {
 
     /// Fills the struct from checked values, then checks ranges and required keys.
     private static func build(
-        from values: [String: ConfigValue], source: String, sources: [String: String]
+        from values: [String: ConfigValue], source: String, sources: [String: String], environment: [String: String]
     )
         throws(ConfigError) -> RepairConfig
     {
@@ -199,14 +199,28 @@ extension RepairConfig {
         config.llm.primary = reader.endpoint(prefix: "llm") ?? config.llm.primary
         config.llm.fallback = reader.endpoint(prefix: "llm.fallback")
         config.llm.timeout = reader.number("llm.timeout") ?? config.llm.timeout
+        // The providers' standard variables fill what the file left out, or choose the LLM
+        // when there is no [llm] at all.
+        config.llm.primary = LLMConvention.filled(config.llm.primary, from: environment)
+        config.llm.fallback = config.llm.fallback.map { LLMConvention.filled($0, from: environment) }
+        if !config.llm.isConfigured, let chosen = LLMConvention.endpoint(from: environment) {
+            config.llm.primary = chosen.endpoint
+            config.llm.origin = chosen.origin
+        }
         // The LLM's keys never reach the app under repair.
         config.app.withheldEnv = [config.llm.primary.apiKeyEnv, config.llm.fallback?.apiKeyEnv].compactMap { $0 }
+            + LLMConvention.keyVariables.filter { name in
+                ![config.llm.primary.apiKeyEnv, config.llm.fallback?.apiKeyEnv].contains(name)
+            }
         config.learning.store = reader.string("learning.store").flatMap(nonEmpty)
         if let store = config.learning.store {
             config.app.hiddenPaths.append(URL(fileURLWithPath: store).deletingLastPathComponent().path)
         }
         config.learning.patterns = reader.string("learning.patterns").flatMap(nonEmpty)
         config.learning.graveyard = reader.string("learning.graveyard").flatMap(nonEmpty)
+        config.learning.shipped = reader.boolean("learning.shipped") ?? config.learning.shipped
+        config.daemon.notify = reader.string("daemon.notify").flatMap(nonEmpty)
+        config.daemon.notifyTimeout = reader.number("daemon.notify_timeout") ?? config.daemon.notifyTimeout
         try config.validate { key in sources[key] ?? source }
         return config
     }
@@ -233,6 +247,7 @@ extension RepairConfig {
         try check("app.seed_timeout", app.seedTimeout, CheckedNumber.seconds(app.seedTimeout))
         try check("smoke.request_timeout", smoke.requestTimeout, CheckedNumber.seconds(smoke.requestTimeout))
         try check("llm.timeout", llm.timeout, CheckedNumber.seconds(llm.timeout))
+        try check("daemon.notify_timeout", daemon.notifyTimeout, CheckedNumber.seconds(daemon.notifyTimeout))
         try check("smoke.concurrency", smoke.concurrency, CheckedNumber.whole(smoke.concurrency, in: 1...64))
         try check(
             "repair.trigger_pass_rate", repair.triggerPassRate, CheckedNumber.number(repair.triggerPassRate, in: 0...1))

@@ -13,6 +13,7 @@ public struct RepairConfig: Sendable, Codable, Equatable {
     public var repair = Repair()
     public var llm = LLM()
     public var learning = Learning()
+    public var daemon = Daemon()
 
     /// `[app]`: how to start, probe, seed and stop the app, and which files patches may touch.
     public struct App: Sendable, Codable, Equatable {
@@ -100,6 +101,9 @@ public struct RepairConfig: Sendable, Codable, Equatable {
         public var fallback: LLMEndpoint?
         /// Seconds one LLM request may take.
         public var timeout = 120.0
+        /// Set when no `[llm]` chose the provider and the standard environment did: which
+        /// variables (`from OPENAI_API_KEY`).
+        public var origin: String?
         public var isConfigured: Bool { !primary.provider.isEmpty }
 
         public init() {}
@@ -113,6 +117,19 @@ public struct RepairConfig: Sendable, Codable, Equatable {
         public var patterns: String?
         /// An exported GRAVEYARD.md imported before a cycle.
         public var graveyard: String?
+        /// Import the library shipped with repaird (embedded in the binary) before a cycle.
+        public var shipped = false
+
+        public init() {}
+    }
+
+    /// `[daemon]`: what repaird does around a job of this app.
+    public struct Daemon: Sendable, Codable, Equatable {
+        /// A shell command run in the app directory when a job of this app ends, with the path of
+        /// `.repair/result.json` as its argument (and in `REPAIR_RESULT`); nil: none.
+        public var notify: String?
+        /// Seconds the notify command may take before it is stopped.
+        public var notifyTimeout = 30.0
 
         public init() {}
     }

@@ -2,58 +2,60 @@ import Foundation
 import GRDB
 
 /// What `repairctl status` shows: queue depth by priority, running jobs with their stage and
-/// iteration, recent outcomes, and LLM calls and tokens today.
+/// iteration, recent outcomes (a page of them), and LLM calls and tokens today. Each job is a
+/// `JobResult`, the same fields `status JOB_ID` and `.repair/result.json` carry.
 public struct DaemonStatus: Codable, Sendable {
-    public struct JobLine: Codable, Sendable {
-        public var id: Int64
-        public var app: String
-        public var priority: String
-        public var state: String
-        public var stage: String?
-        public var iteration: Int?
-        public var worker: String?
-        public var claims: Int
-        public var reason: String?
-        public var finishedAt: Date?
-
-        enum CodingKeys: String, CodingKey {
-            case id, app, priority, state, stage, iteration, worker, claims, reason, finishedAt = "finished_at"
-        }
-    }
-
     public var queued: [String: Int]
-    public var running: [JobLine]
-    public var recent: [JobLine]
+    public var running: [JobResult]
+    /// Finished jobs: the most recent first, or, with `since`, those after it, oldest first.
+    public var recent: [JobResult]
+    /// With `since`: whether more finished jobs follow the page (ask again with `next_since`).
+    public var more: Bool
+    /// The `finished_at` of the page's last job: what `--since` takes for the next page.
+    public var nextSince: String?
     public var llmCallsToday: Int
     public var tokensToday: Int
 
     enum CodingKeys: String, CodingKey {
-        case queued, running, recent, llmCallsToday = "llm_calls_today", tokensToday = "tokens_today"
+        case queued, running, recent, more, nextSince = "next_since"
+        case llmCallsToday = "llm_calls_today", tokensToday = "tokens_today"
     }
 
-    public static func read(from database: RepairDatabase, recentLimit: Int = 10) throws -> DaemonStatus {
-        let jobs = try JobQueue(database).jobs()
-        func line(_ job: Job) -> JobLine {
-            JobLine(id: job.id ?? 0, app: job.appDirectory, priority: job.priority.name, state: job.state.rawValue, stage: job.stage,
-                    iteration: job.iteration, worker: job.worker, claims: job.claims, reason: job.reason, finishedAt: job.finishedAt)
+    /// Reads the queue; `limit` bounds `recent`, and `since` pages forward through finished jobs.
+    public static func read(from database: RepairDatabase, limit: Int = 10, since: Date? = nil) throws -> DaemonStatus {
+        let queue = JobQueue(database)
+        let jobs = try database.writer.read { db in
+            try Job.filter([Job.State.queued, .running].map(\.rawValue).contains(Job.Columns.state)).order(
+                Job.Columns.id
+            )
+            .fetchAll(db)
         }
         var queued: [String: Int] = [:]
-        for priority in Job.Priority.allCases { queued[priority.name] = jobs.filter { $0.state == .queued && $0.priority == priority }.count }
+        for priority in Job.Priority.allCases {
+            queued[priority.name] = jobs.filter { $0.state == .queued && $0.priority == priority }.count
+        }
         let startOfDay = Calendar(identifier: .gregorian).startOfDay(for: Date())
         let (calls, tokens) = try database.writer.read { db -> (Int, Int) in
-            let row = try Row.fetchOne(db, sql: "SELECT COALESCE(SUM(llmCalls), 0), COALESCE(SUM(tokensIn + tokensOut), 0) FROM run WHERE startedAt >= ?",
-                                       arguments: [startOfDay])
+            let row = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT COALESCE(SUM(llmCalls), 0), COALESCE(SUM(tokensIn + tokensOut), 0) FROM run WHERE startedAt >= ?",
+                arguments: [startOfDay])
             return (row?[0] ?? 0, row?[1] ?? 0)
         }
-        let finished = jobs.filter(\.state.isFinal).sorted { ($0.finishedAt ?? .distantPast) > ($1.finishedAt ?? .distantPast) }
-        return DaemonStatus(queued: queued, running: jobs.filter { $0.state == .running }.map(line),
-                            recent: finished.prefix(recentLimit).map(line), llmCallsToday: calls, tokensToday: tokens)
+        // One more than asked says whether another page follows.
+        var finished = try queue.finishedJobs(limit: limit + 1, since: since)
+        let more = finished.count > limit
+        finished = Array(finished.prefix(limit))
+        let last = since == nil ? finished.first : finished.last
+        return DaemonStatus(
+            queued: queued, running: jobs.filter { $0.state == .running }.map(JobResult.init(job:)),
+            recent: finished.map(JobResult.init(job:)), more: more,
+            nextSince: last?.finishedAt.map(JobResult.timestamp),
+            llmCallsToday: calls, tokensToday: tokens)
     }
 
     public func jsonData() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+        (try? JobResult.encoder().encode(self)) ?? Data("{}".utf8)
     }
 }

@@ -41,6 +41,16 @@ public struct Job: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
     /// Why it ended as it did.
     public var reason: String?
     public var runId: String?
+    /// The pass rates of the cycle's first and last smoke runs.
+    public var initialPassRate: Double?
+    public var finalPassRate: Double?
+    /// The violation groups still failing when the cycle ended, as a JSON list, worst first.
+    public var groupsLeft: String?
+
+    /// `groupsLeft` as a list (nil while the job has not finished a cycle).
+    public var groupsLeftList: [String]? {
+        groupsLeft.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+    }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
@@ -49,5 +59,7 @@ public struct Job: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
         static let state = Column(CodingKeys.state)
         static let worker = Column(CodingKeys.worker)
         static let leaseUntil = Column(CodingKeys.leaseUntil)
+        static let finishedAt = Column(CodingKeys.finishedAt)
+        static let id = Column(CodingKeys.id)
     }
 }

@@ -16,23 +16,35 @@ public struct JobQueue: Sendable {
         self.agingStep = agingStep
     }
 
+    /// What `enqueue` did: the job that will heal the app, and whether it was one already
+    /// waiting (merged) rather than a new one.
+    public struct Enqueued: Sendable {
+        public var job: Job
+        public var merged: Bool
+    }
+
     /// Queues a heal of `appDirectory`; a job already waiting for it is kept (at the higher
     /// of the two priorities) rather than doubled.
     @discardableResult
-    public func enqueue(_ appDirectory: URL, priority: Job.Priority = .normal, at now: Date = Date()) throws -> Job {
+    public func enqueue(_ appDirectory: URL, priority: Job.Priority = .normal, at now: Date = Date()) throws -> Enqueued
+    {
         let path = appDirectory.standardizedFileURL.path
         return try database.writer.write { db in
-            if var waiting = try Job.filter(Job.Columns.appDirectory == path && Job.Columns.state == Job.State.queued.rawValue).fetchOne(db) {
+            if var waiting = try Job.filter(
+                Job.Columns.appDirectory == path && Job.Columns.state == Job.State.queued.rawValue
+            ).fetchOne(db) {
                 if priority.rawValue < waiting.priority.rawValue {
                     waiting.priority = priority
                     try waiting.update(db)
                 }
-                return waiting
+                return Enqueued(job: waiting, merged: true)
             }
-            var job = Job(id: nil, appDirectory: path, priority: priority, state: .queued, enqueuedAt: now, claimedAt: nil, leaseUntil: nil,
-                          worker: nil, claims: 0, stage: nil, iteration: nil, finishedAt: nil, reason: nil, runId: nil)
+            var job = Job(
+                id: nil, appDirectory: path, priority: priority, state: .queued, enqueuedAt: now, claimedAt: nil,
+                leaseUntil: nil,
+                worker: nil, claims: 0, stage: nil, iteration: nil, finishedAt: nil, reason: nil, runId: nil)
             try job.insert(db)
-            return job
+            return Enqueued(job: job, merged: false)
         }
     }
 
@@ -60,9 +72,13 @@ public struct JobQueue: Sendable {
     }
 
     /// Extends the lease while the worker still holds the job; false when it lost it.
-    public func renew(_ job: Job, lease: TimeInterval, stage: String? = nil, iteration: Int? = nil, at now: Date = Date()) throws -> Bool {
+    public func renew(
+        _ job: Job, lease: TimeInterval, stage: String? = nil, iteration: Int? = nil, at now: Date = Date()
+    ) throws -> Bool {
         try database.writer.write { db in
-            guard var current = try Job.fetchOne(db, key: job.id), current.state == .running, current.worker == job.worker else { return false }
+            guard var current = try Job.fetchOne(db, key: job.id), current.state == .running,
+                current.worker == job.worker
+            else { return false }
             current.leaseUntil = now.addingTimeInterval(lease)
             if let stage { current.stage = stage }
             if let iteration { current.iteration = iteration }
@@ -71,18 +87,33 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Ends a job, once: only the worker holding it can, and only while it runs.
-    public func finish(_ job: Job, as state: Job.State, reason: String, runID: String?, at now: Date = Date()) throws -> Bool {
+    /// Ends a job, once: only the worker holding it can, and only while it runs. `report` is the
+    /// cycle's, when one ran: its pass rates and the groups left are kept with the job.
+    /// `beforeCommit` sees the ended job inside the transaction, before anyone else can: what it
+    /// writes (the app's result file) is in place when a reader of the queue sees the job end.
+    public func finish(
+        _ job: Job, as state: Job.State, reason: String, runID: String?, report: HealReport? = nil,
+        at now: Date = Date(), beforeCommit: (Job) -> Void = { _ in }
+    ) throws -> Bool {
         precondition(state.isFinal)
         return try database.writer.write { db in
-            guard var current = try Job.fetchOne(db, key: job.id), current.state == .running, current.worker == job.worker else { return false }
+            guard var current = try Job.fetchOne(db, key: job.id), current.state == .running,
+                current.worker == job.worker
+            else { return false }
             current.state = state
             current.finishedAt = now
             current.reason = reason
             current.runId = runID
+            if let report {
+                current.initialPassRate = report.initialPassRate
+                current.finalPassRate = report.finalPassRate
+                current.groupsLeft = String(
+                    decoding: (try? JSONEncoder().encode(report.groupsLeft)) ?? Data("[]".utf8), as: UTF8.self)
+            }
             current.leaseUntil = nil
             current.stage = nil
             try current.update(db)
+            beforeCommit(current)
             return true
         }
     }
@@ -90,7 +121,9 @@ public struct JobQueue: Sendable {
     /// Puts a running job back in the queue (its worker is shutting down).
     public func release(_ job: Job) throws {
         try database.writer.write { db in
-            guard var current = try Job.fetchOne(db, key: job.id), current.state == .running, current.worker == job.worker else { return }
+            guard var current = try Job.fetchOne(db, key: job.id), current.state == .running,
+                current.worker == job.worker
+            else { return }
             current.state = .queued
             current.worker = nil
             current.leaseUntil = nil
@@ -101,5 +134,24 @@ public struct JobQueue: Sendable {
 
     public func jobs() throws -> [Job] {
         try database.writer.read { try Job.order(Column("id")).fetchAll($0) }
+    }
+
+    /// One job by its id; nil when the store has none.
+    public func job(id: Int64) throws -> Job? {
+        try database.writer.read { try Job.fetchOne($0, key: id) }
+    }
+
+    /// Finished jobs, most recent first, at most `limit`; with `since`, only those that finished
+    /// after it, oldest first (a pipeline pages forward from the last `finished_at` it saw).
+    public func finishedJobs(limit: Int, since: Date? = nil) throws -> [Job] {
+        try database.writer.read { db in
+            let finished = Job.filter(
+                [Job.State.healed, .notHealed, .failed].map(\.rawValue).contains(Job.Columns.state))
+            if let since {
+                return try finished.filter(Job.Columns.finishedAt > since).order(Job.Columns.finishedAt, Job.Columns.id)
+                    .limit(limit).fetchAll(db)
+            }
+            return try finished.order(Job.Columns.finishedAt.desc, Job.Columns.id.desc).limit(limit).fetchAll(db)
+        }
     }
 }

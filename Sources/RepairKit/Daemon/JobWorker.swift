@@ -19,8 +19,11 @@ public struct JobWorker: Service {
     /// Folders hidden from the apps a job runs (the store's), besides the usual ones.
     public var hiddenPaths: [String] = []
 
-    public init(name: String, queue: JobQueue, store: RepairDatabase, lease: TimeInterval = 30, pollInterval: Duration = .milliseconds(200),
-                grace: Duration = .seconds(20), idleExit: Duration? = nil, logger: Logger) {
+    public init(
+        name: String, queue: JobQueue, store: RepairDatabase, lease: TimeInterval = 30,
+        pollInterval: Duration = .milliseconds(200),
+        grace: Duration = .seconds(20), idleExit: Duration? = nil, logger: Logger
+    ) {
         self.name = name
         self.queue = queue
         self.store = store
@@ -57,13 +60,18 @@ public struct JobWorker: Service {
             jobLogger[metadataKey: "job.app"] = "\(job.appDirectory)"
             jobLogger.info("job.claimed", metadata: ["job.claims": "\(job.claims)"])
             let outcome = await perform(job, logger: jobLogger)
+            var ended = false
+            let writeResult = { (ended: Job) in Self.writeResult(of: ended, logger: jobLogger) }
             do {
                 switch outcome {
                 case .finished(let report):
-                    let ended = try queue.finish(job, as: report.healed ? .healed : .notHealed, reason: report.stopReason, runID: report.runID)
-                    jobLogger.info("job.finished", metadata: ["job.healed": "\(report.healed)", "job.recorded": "\(ended)"])
+                    ended = try queue.finish(
+                        job, as: report.healed ? .healed : .notHealed, reason: report.stopReason, runID: report.runID,
+                        report: report, beforeCommit: writeResult)
+                    jobLogger.info(
+                        "job.finished", metadata: ["job.healed": "\(report.healed)", "job.recorded": "\(ended)"])
                 case .failed(let reason):
-                    _ = try queue.finish(job, as: .failed, reason: reason, runID: nil)
+                    ended = try queue.finish(job, as: .failed, reason: reason, runID: nil, beforeCommit: writeResult)
                     jobLogger.warning("job.failed", metadata: ["job.reason": "\(reason)"])
                 case .abandoned(let reason):
                     try queue.release(job)
@@ -72,7 +80,33 @@ public struct JobWorker: Service {
             } catch {
                 jobLogger.error("job.record_failed", metadata: ["error": "\(error)"])
             }
+            if ended { await notify(job, logger: jobLogger) }
             idleSince = ContinuousClock.now
+        }
+    }
+
+    /// As a job ends: its result in `APP_DIR/.repair/result.json`. A file that cannot be written
+    /// is logged; it cannot change how the job ended.
+    private static func writeResult(of ended: Job, logger: Logger) {
+        do { try JobResult(job: ended).write(in: URL(fileURLWithPath: ended.appDirectory)) } catch {
+            logger.warning("job.result_not_written", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// After a job ended: the app's `[daemon] notify` command, given the result file.
+    private func notify(_ job: Job, logger: Logger) async {
+        let appDirectory = URL(fileURLWithPath: job.appDirectory)
+        let file = JobResult.file(in: appDirectory)
+        guard FileManager.default.fileExists(atPath: file.path),
+            let config = try? RepairConfig.load(appDirectory: appDirectory),
+            let notifier = ResultNotifier(config: config)
+        else { return }
+        let outcome = await notifier.notify(resultFile: file, appDirectory: appDirectory)
+        if outcome.succeeded {
+            logger.info("job.notified")
+        } else {
+            logger.warning(
+                "job.notify_failed", metadata: ["notify.exit": "\(outcome.exitStatus.map { "\($0)" } ?? "none")"])
         }
     }
 
@@ -87,9 +121,12 @@ public struct JobWorker: Service {
         }
         // What the app ships for the learning store, as `once` imports it.
         do {
-            let (patterns, lessons) = try LibraryExport.importShipped(inputs.config.learning, appDirectory: appDirectory, into: store)
+            let (patterns, lessons) = try LibraryExport.importShipped(
+                inputs.config.learning, appDirectory: appDirectory, into: store)
             if patterns != nil || lessons != nil {
-                logger.info("job.imported", metadata: ["learning.patterns": "\(patterns ?? 0)", "learning.lessons": "\(lessons ?? 0)"])
+                logger.info(
+                    "job.imported",
+                    metadata: ["learning.patterns": "\(patterns ?? 0)", "learning.lessons": "\(lessons ?? 0)"])
             }
         } catch {
             return .failed("[learning] patterns or graveyard cannot be imported: \(error)")
@@ -99,18 +136,27 @@ public struct JobWorker: Service {
             do { llm = try LLMService(config: inputs.config.llm, cache: store, logger: logger) } catch {
                 return .failed(error.description)
             }
+            let primary = inputs.config.llm.primary
+            logger.info(
+                "job.llm",
+                metadata: [
+                    "llm.provider": "\(primary.provider)", "llm.model": "\(primary.model ?? "")",
+                    "llm.origin": "\(inputs.config.llm.origin ?? "[llm] in repair.toml")",
+                ])
         }
         var config = inputs.config
         config.app.hiddenPaths += hiddenPaths
-        let cycle = HealCycle(appDirectory: appDirectory, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
-                              store: store, logger: logger, lockWait: .seconds(86_400), purpose: "repaird job \(job.id ?? 0)")
+        let cycle = HealCycle(
+            appDirectory: appDirectory, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
+            store: store, logger: logger, lockWait: .seconds(86_400), purpose: "repaird job \(job.id ?? 0)")
         let queue = self.queue, lease = self.lease, grace = self.grace
         return await withTaskGroup(of: Outcome?.self) { group in
             group.addTask {
                 do {
                     let report = try await cycle.run { event in
                         switch event {
-                        case .iteration(let number, _): _ = try? queue.renew(job, lease: lease, stage: "repair", iteration: number)
+                        case .iteration(let number, _):
+                            _ = try? queue.renew(job, lease: lease, stage: "repair", iteration: number)
                         case .verifying: _ = try? queue.renew(job, lease: lease, stage: "verify")
                         default: break
                         }

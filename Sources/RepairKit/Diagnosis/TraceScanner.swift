@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Finds stack traces in a log, streaming: feed it lines, collect the traces it completes.
@@ -85,6 +85,25 @@ public struct TraceScanner {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
         }
         defer { fclose(file) }
+        try traces(reading: file, classifier: classifier, each: each)
+    }
+
+    /// Every trace in what arrives on standard input (`repairctl traces -`), as it arrives.
+    public static func tracesInStandardInput(
+        classifier: InAppClassifier = InAppClassifier(), each: (StackTrace) throws -> Void
+    ) throws {
+        // Its own stream on descriptor 0, not the C library's shared `stdin`.
+        guard let input = fdopen(dup(STDIN_FILENO), "rb") else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: "standard input"])
+        }
+        defer { fclose(input) }
+        try traces(reading: input, classifier: classifier, each: each)
+    }
+
+    /// Every trace read from `file` in chunks, so memory does not grow with the input.
+    static func traces(
+        reading file: UnsafeMutablePointer<FILE>, classifier: InAppClassifier, each: (StackTrace) throws -> Void
+    ) throws {
         var scanner = TraceScanner(classifier: classifier)
         let chunkSize = 1 << 20
         var buffer = [UInt8](repeating: 0, count: chunkSize)
@@ -153,7 +172,10 @@ public struct TraceScanner {
                 previousBytes.removeAll(keepingCapacity: true)
             }
         }
-        let before = previous ?? (previousBytes.isEmpty ? nil : LogLine(number: previousNumber, text: String(decoding: previousBytes, as: UTF8.self)))
+        let before =
+            previous
+            ?? (previousBytes.isEmpty
+                ? nil : LogLine(number: previousNumber, text: String(decoding: previousBytes, as: UTF8.self)))
         if let parser = Self.begin(line, previous: before) {
             active = parser
         } else if !line.isBlank {
@@ -187,7 +209,8 @@ public struct TraceScanner {
     // MARK: The fast path
 
     private static let leadingTriggers: [[UInt8]] = [
-        "Traceback", "File \"", "at ", "---> ", "+ Exception Group", "Exception Group", "goroutine ", "#0 ", "Stack trace:", "panic: ",
+        "Traceback", "File \"", "at ", "---> ", "+ Exception Group", "Exception Group", "goroutine ", "#0 ",
+        "Stack trace:", "panic: ",
         "fatal error: ",
     ].map { Array($0.utf8) }
 
@@ -200,7 +223,9 @@ public struct TraceScanner {
     private static func mayMatter(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
             var start = 0
-            while start < buffer.count, buffer[start] == 0x20 || buffer[start] == 0x09 || buffer[start] == 0x7C || buffer[start] == 0x2B {
+            while start < buffer.count,
+                buffer[start] == 0x20 || buffer[start] == 0x09 || buffer[start] == 0x7C || buffer[start] == 0x2B
+            {
                 start += 1
             }
             let rest = buffer.count - start

@@ -23,6 +23,9 @@ public struct LLMService: Sendable {
     let cache: (any LLMCache)?
     let retryPolicy: RetryPolicy
     let logger: Logger
+    /// Each endpoint is checked once, before its first real ask: one that cannot be reached or
+    /// refuses the key fails every ask at once, instead of after the retries of every group.
+    let checks = EndpointChecks()
 
     /// Throws `notConfigured` naming what to set when `[llm]` cannot be used.
     public init(
@@ -47,11 +50,22 @@ public struct LLMService: Sendable {
     public func complete(_ request: LLMRequest) async throws(LLMError) -> LLMResponse {
         var lastError = LLMError(kind: .notConfigured, message: "no endpoint")
         for endpoint in endpoints {
-            let key = LLMAnswerCache.key([endpoint.provider, endpoint.model, endpoint.baseURL, request.system, request.prompt])
+            let key = LLMAnswerCache.key([
+                endpoint.provider, endpoint.model, endpoint.baseURL, request.system, request.prompt,
+            ])
             if var cached = cache?.answer(for: key) {
                 cached.cached = true
                 logger.info("llm.cache_hit", metadata: ["llm.provider": "\(endpoint.provider)"])
                 return cached
+            }
+            if let failure = await checks.finding(
+                for: endpoint.baseURL + " " + endpoint.provider, check: { await self.check(endpoint) }
+            ).failure {
+                lastError = failure
+                logger.info(
+                    "llm.endpoint_unusable",
+                    metadata: ["llm.provider": "\(endpoint.provider)", "llm.error": "\(failure.kind.rawValue)"])
+                continue
             }
             do {
                 var response = try await ask(endpoint, request)
@@ -63,7 +77,9 @@ public struct LLMService: Sendable {
                 // A cancelled cycle asks no fallback.
                 if error.kind == .cancelled { throw error }
                 lastError = error
-                logger.info("llm.endpoint_failed", metadata: ["llm.provider": "\(endpoint.provider)", "llm.error": "\(error.kind.rawValue)"])
+                logger.info(
+                    "llm.endpoint_failed",
+                    metadata: ["llm.provider": "\(endpoint.provider)", "llm.error": "\(error.kind.rawValue)"])
             }
         }
         throw lastError
@@ -84,12 +100,16 @@ public struct LLMService: Sendable {
             switch outcome {
             case .success(let response):
                 if (200..<300).contains(response.status) {
-                    if response.bodyTruncated { throw LLMError(kind: .malformed, message: "\(endpoint.provider) answered with more than 8 MB") }
+                    if response.bodyTruncated {
+                        throw LLMError(kind: .malformed, message: "\(endpoint.provider) answered with more than 8 MB")
+                    }
                     return try endpoint.response(from: response, request: request)
                 }
                 let excerpt = endpoint.redacted(String(response.bodyText.prefix(300)))
                 let retryable = response.status == 429 || response.status >= 500
-                failure = LLMError(kind: retryable ? .unavailable : .refused, message: "\(endpoint.provider) answered \(response.status): \(excerpt)")
+                failure = LLMError(
+                    kind: retryable ? .unavailable : .refused,
+                    message: "\(endpoint.provider) answered \(response.status): \(excerpt)")
                 guard retryable else { throw failure }
                 // Seconds as the provider sent them; `inf`, negative or absurd values are not a
                 // delay (and would trap as milliseconds): back off as if none came.
@@ -103,8 +123,14 @@ public struct LLMService: Sendable {
             guard attempt < retryPolicy.retries else { throw failure }
             attempt += 1
             let backoff = retryPolicy.baseDelay * (1 << (attempt - 1))
-            let jitter = Duration.milliseconds(Int.random(in: 0...max(1, Int(retryPolicy.baseDelay.components.seconds * 1000
-                + retryPolicy.baseDelay.components.attoseconds / 1_000_000_000_000_000) / 2)))
+            let jitter = Duration.milliseconds(
+                Int.random(
+                    in:
+                        0...max(
+                            1,
+                            Int(
+                                retryPolicy.baseDelay.components.seconds * 1000
+                                    + retryPolicy.baseDelay.components.attoseconds / 1_000_000_000_000_000) / 2)))
             let delay = min(retryAfter ?? (backoff + jitter), retryPolicy.maxDelay)
             logger.info("llm.retry", metadata: ["llm.provider": "\(endpoint.provider)", "llm.attempt": "\(attempt)"])
             // The back-off ends early when the task is cancelled, and nothing more is sent.
@@ -114,9 +140,73 @@ public struct LLMService: Sendable {
         }
     }
 
+    /// What `repairctl llm check` shows of one endpoint.
+    public struct EndpointCheck: Sendable, Codable {
+        public var provider: String
+        public var model: String
+        public var baseURL: String
+        /// Whether the endpoint is usable.
+        public var usable: Bool
+        /// What was found, in words; the error when not usable.
+        public var detail: String
+
+        enum CodingKeys: String, CodingKey { case provider, model, baseURL = "base_url", usable, detail }
+    }
+
+    /// Checks every endpoint (primary, then fallback) for reachability and a key it accepts,
+    /// without spending a token.
+    public func check() async -> [EndpointCheck] {
+        var results: [EndpointCheck] = []
+        for endpoint in endpoints {
+            let finding = await checks.finding(for: endpoint.baseURL + " " + endpoint.provider) {
+                await self.check(endpoint)
+            }
+            results.append(
+                EndpointCheck(
+                    provider: endpoint.provider, model: endpoint.model, baseURL: endpoint.baseURL,
+                    usable: finding.failure == nil, detail: finding.failure?.message ?? finding.detail))
+        }
+        return results
+    }
+
+    private func check(_ endpoint: LLMEndpointClient) async -> LLMEndpointClient.CheckFinding {
+        let client: HTTPClient
+        do { client = try HTTPClient(bodyLimit: 1 << 20) } catch {
+            return .init(failure: LLMError(kind: .unavailable, message: "cannot create an HTTP client"), detail: "")
+        }
+        // Bounded well below a real answer's time: a check only needs the server to say hello.
+        let timeout = min(endpoint.timeout, .seconds(20))
+        do {
+            return endpoint.checkFinding(try await client.send(endpoint.checkRequest(timeout: timeout)))
+        } catch {
+            return endpoint.checkFinding(error)
+        }
+    }
+
     /// A `Retry-After` value in seconds as a delay; nil for anything that is not a finite
     /// number from 0 to a day.
     static func retryDelay(_ text: String) -> Duration? {
         try? CheckedNumber.seconds(text, zeroAllowed: true).get()
+    }
+}
+
+/// The memo of endpoint checks: each endpoint is checked once per service, however many asks
+/// wait for it (they wait for the one check under way). A cancelled check is not kept.
+actor EndpointChecks {
+    private var findings: [String: LLMEndpointClient.CheckFinding] = [:]
+    private var waiting: [String: [CheckedContinuation<LLMEndpointClient.CheckFinding, Never>]] = [:]
+
+    func finding(
+        for key: String, check: @Sendable () async -> LLMEndpointClient.CheckFinding
+    ) async -> LLMEndpointClient.CheckFinding {
+        if let known = findings[key] { return known }
+        if waiting[key] != nil {
+            return await withCheckedContinuation { waiting[key, default: []].append($0) }
+        }
+        waiting[key] = []
+        let found = await check()
+        if found.failure?.kind != .cancelled { findings[key] = found }
+        for waiter in waiting.removeValue(forKey: key) ?? [] { waiter.resume(returning: found) }
+        return found
     }
 }

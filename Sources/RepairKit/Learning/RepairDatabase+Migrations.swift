@@ -159,6 +159,13 @@ extension RepairDatabase {
         migrator.registerMigration("v8: the apps where a pattern failed") { db in
             try db.alter(table: "fixPattern") { $0.add(column: "appsFailed", .text).notNull().defaults(to: "[]") }
         }
+        migrator.registerMigration("v9: how a job's cycle ended, for status and result files") { db in
+            try db.alter(table: "job") { table in
+                table.add(column: "initialPassRate", .double)
+                table.add(column: "finalPassRate", .double)
+                table.add(column: "groupsLeft", .text)
+            }
+        }
         return migrator
     }
 }

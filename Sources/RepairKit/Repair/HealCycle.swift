@@ -106,6 +106,8 @@ public struct HealCycle: Sendable {
         var spending = FixProposer.Spending()
         var pending: [FixProposer.Proposal] = []
         var keptDiffs: [String] = []
+        // Groups of the reruns, for the report's before → after (some appear only once a fix lands).
+        var seenGroups: [ViolationGroup] = []
         var stopReason = "the app passed its plan"
         let guardian = PatchGuard(appDirectory: appDirectory, config: config, planFile: planFile)
         let library = store.map { PatternLibrary($0, plan: plan) }
@@ -320,6 +322,7 @@ public struct HealCycle: Sendable {
                 events?(.attempt(attempt))
             }
             current = judged.standing
+            seenGroups += current.groups
             iterations.append(
                 IterationReport(number: number, passRate: current.passRate, failed: current.failed, attempts: attempts))
             try record(iterations[iterations.count - 1], standing: current, runID: initial.runID)
@@ -333,7 +336,7 @@ public struct HealCycle: Sendable {
         return try finished(
             report(
                 initial: initial, final: current, iterations: iterations, spending: spending, kept: keptDiffs,
-                stop: stopReason))
+                stop: stopReason, seen: seenGroups))
     }
 
     /// Records an iteration's attempts and the run that stands after it.
@@ -385,7 +388,7 @@ public struct HealCycle: Sendable {
 
     private func report(
         initial: SmokeRun, final: SmokeRun, iterations: [IterationReport], spending: FixProposer.Spending,
-        kept: [String], stop: String
+        kept: [String], stop: String, seen: [ViolationGroup] = []
     ) -> HealReport {
         var files: [String] = []
         for attempt in iterations.flatMap(\.attempts) where attempt.outcome == .kept {
@@ -399,6 +402,8 @@ public struct HealCycle: Sendable {
             filesChanged: files, keptDiff: kept.joined(), stopReason: stop,
             groupsLeft: final.groups.map {
                 "\($0.kind.rawValue) \($0.method.isEmpty ? "app" : "\($0.method) \($0.route)")\($0.status.map { " → \($0)" } ?? "")"
-            })
+            },
+            groups: GroupOutcome.outcomes(
+                initial: initial, seen: seen, final: final, iterations: iterations, redactor: redactor))
     }
 }

@@ -94,11 +94,14 @@ public struct HealReport: Sendable, Codable {
     public var stopReason: String
     /// Violation groups still failing, worst first.
     public var groupsLeft: [String]
+    /// Every group the cycle met, before and after, those of the first run first.
+    public var groups: [GroupOutcome] = []
 
     enum CodingKeys: String, CodingKey {
         case healed, runID = "run_id", initialPassRate = "initial_pass_rate", finalPassRate = "final_pass_rate"
         case llmCalls = "llm_calls", tokensIn = "tokens_in", tokensOut = "tokens_out", iterations
         case filesChanged = "files_changed", keptDiff = "kept_diff", stopReason = "stop_reason", groupsLeft = "groups_left"
+        case groups
     }
 
     public func jsonData() -> Data {

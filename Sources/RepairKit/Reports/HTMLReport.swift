@@ -21,6 +21,9 @@ public enum HTMLReport {
         pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
         details{margin:.8rem 0;border:1px solid #e3e6ea;border-radius:6px;padding:.4rem .8rem}
         summary{cursor:pointer;font-weight:600}
+        .wait{color:#6e7781}.add{color:#1a7f37;background:#e6ffec}.del{color:#cf222e;background:#ffebe9}
+        .hunk{color:#0969da}section.group{border-left:3px solid #e3e6ea;padding-left:1rem;margin:1rem 0}
+        blockquote{margin:.4rem 0 .4rem 1rem}a{color:#0969da}
         </style></head><body>
         \(body)</body></html>
 

@@ -13,10 +13,15 @@ struct AppOptions: ParsableArguments {
     @Option(name: .customLong("plan"), help: "Smoke plan to use instead of [smoke] plan or [smoke] openapi.")
     var planFile: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key, e.g. --set smoke.concurrency=4.", valueName: "KEY=VALUE"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Override a config key, e.g. --set smoke.concurrency=4.", valueName: "KEY=VALUE"))
     var overrides: [String] = []
 
-    @Option(help: ArgumentHelp("When another cycle holds the app, wait up to this many seconds for it instead of refusing.", valueName: "SECONDS"))
+    @Option(
+        help: ArgumentHelp(
+            "When another cycle holds the app, wait up to this many seconds for it instead of refusing.",
+            valueName: "SECONDS"))
     var wait: Double?
 
     var appURL: URL { URL(fileURLWithPath: appDirectory).standardizedFileURL }
@@ -55,8 +60,9 @@ struct AppOptions: ParsableArguments {
     /// The checked config and plan; bad input is reported (file, key or field) and exits 2.
     func loadInputs() throws -> SmokeInputs {
         do {
-            return try SmokeInputs.load(appDirectory: appURL, configFile: configFile.map { URL(fileURLWithPath: $0) },
-                                        planFile: planFile.map { URL(fileURLWithPath: $0) }, overrides: overrides)
+            return try SmokeInputs.load(
+                appDirectory: appURL, configFile: configFile.map { URL(fileURLWithPath: $0) },
+                planFile: planFile.map { URL(fileURLWithPath: $0) }, overrides: overrides)
         } catch {
             Terminal.error(error.description)
             throw ExitCodes.badInput

@@ -3,14 +3,13 @@ import Logging
 import RepairKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Printing to the terminal: results on stdout, progress and errors on stderr.
 enum Terminal {
-    static var standardOutputIsTTY: Bool { isatty(STDOUT_FILENO) == 1 }
     static var standardErrorIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 
     static func progress(_ message: String) {
@@ -18,8 +17,42 @@ enum Terminal {
     }
 
     static func error(_ message: String) {
-        let prefix = standardErrorIsTTY ? "\u{1B}[31merror:\u{1B}[0m " : "error: "
+        let prefix = ColorChoice.auto.isEnabled(for: STDERR_FILENO) ? "\u{1B}[31merror:\u{1B}[0m " : "error: "
         writeAll(Data((prefix + message + "\n").utf8), to: STDERR_FILENO)
+    }
+
+    /// An error in words: what a Foundation file error means (its POSIX reason), not its
+    /// domain and code; other errors as they describe themselves.
+    static func describe(_ error: any Error, path: String? = nil) -> String {
+        let domain = (error as NSError).domain
+        if error is CocoaError || domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain {
+            return StorageError.reason(of: error, path: path)
+        }
+        return "\(error)"
+    }
+
+    /// Creates `--report-dir` (and checks it takes a file) before anything is started, so a
+    /// folder that cannot be written is refused up front, naming it; exit 2.
+    static func prepareReportFolder(_ path: String) throws {
+        let directory = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let probe = directory.appendingPathComponent(".repaird-write-check-\(getpid())")
+            try Data().write(to: probe)
+            try FileManager.default.removeItem(at: probe)
+        } catch {
+            Self.error(
+                "--report-dir \(path): cannot write reports there: \(describe(error, path: path)); nothing was started")
+            throw ExitCodes.badInput
+        }
+    }
+
+    /// Opens the learning store, or says which file and why not (exit 2).
+    static func openStore(_ url: URL) throws -> RepairDatabase {
+        do { return try RepairDatabase.open(at: url) } catch {
+            Self.error("\(url.path): the learning store cannot be opened: \(describe(error, path: url.path))")
+            throw ExitCodes.badInput
+        }
     }
 
     /// Writes a result (JSON, a report) on stdout. A stdout that cannot take it (a full disk
@@ -47,7 +80,8 @@ enum Terminal {
 
     /// The signal sources, made once and kept for the life of the process. Never touched
     /// after they are made, so sharing them is safe although Dispatch does not say so.
-    nonisolated(unsafe) private static let interruptSources: [any DispatchSourceSignal] = [SIGINT, SIGTERM].map { signalNumber in
+    nonisolated(unsafe) private static let interruptSources: [any DispatchSourceSignal] = [SIGINT, SIGTERM].map {
+        signalNumber in
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(
             signal: signalNumber, queue: DispatchQueue(label: "repairctl.interrupt"))
@@ -67,7 +101,9 @@ enum Terminal {
                 if restored.isEmpty {
                     error("\(name); the app was stopped and no unjudged change was left")
                 } else {
-                    error("\(name); the app was stopped and unjudged changes rolled back: \(restored.joined(separator: ", "))")
+                    error(
+                        "\(name); the app was stopped and unjudged changes rolled back: \(restored.joined(separator: ", "))"
+                    )
                 }
                 for failure in failures {
                     error("cannot roll back \(failure); the next cycle on this app rolls it back")

@@ -13,6 +13,9 @@ struct Runs: ParsableCommand {
         @Option(help: "The learning store (default: REPAIR_STORE, or $XDG_STATE_HOME/repaird/learning.sqlite).")
         var store: String?
 
+        /// Where the store is.
+        var path: String { RepairDatabase.location(flag: store, config: nil).path }
+
         /// Opens the store; an import may create it, a review needs it to exist.
         func open(creating: Bool = false) throws -> RepairDatabase {
             let url = RepairDatabase.location(flag: store, config: nil)
@@ -20,10 +23,7 @@ struct Runs: ParsableCommand {
                 Terminal.error("\(url.path): no learning store yet (it is written by repairctl once)")
                 throw ExitCodes.badInput
             }
-            do { return try RepairDatabase.open(at: url) } catch {
-                Terminal.error("\(url.path): the learning store cannot be opened (\(error))")
-                throw ExitCodes.badInput
-            }
+            return try Terminal.openStore(url)
         }
     }
 

@@ -29,12 +29,15 @@ struct Smoke: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Log what the tool does on stderr.")
     var verbose = false
 
+    @OptionGroup var colorOption: ColorOption
+
     func run() async throws {
         Terminal.bootstrapLogging(verbose: verbose)
         Terminal.stopAppsOnInterrupt()
         let logger = Logger(label: "repairctl.smoke")
         let appURL = app.appURL
         let inputs = try app.loadInputs()
+        if let reportDir { try Terminal.prepareReportFolder(reportDir) }
         let lock = try await app.lock("repairctl smoke")
         defer { lock.release() }
         // A cycle killed earlier may have left its app running or a patch unjudged: undo both
@@ -48,16 +51,24 @@ struct Smoke: AsyncParsableCommand {
         let pass = SmokePass(
             appDirectory: appURL, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, logger: logger)
         let showProgress = !json
+        let progress = ProgressLine(color: colorOption.color)
         let measured: SmokeRun
         do {
             measured = try await pass.run { event in
                 guard showProgress else { return }
+                if case .scenario(let result) = event {
+                    progress.record(result)
+                    return
+                }
+                progress.end()
                 switch event {
                 case .starting(let runID):
                     Terminal.progress("▶ run \(runID): starting the app (\(inputs.config.app.start))")
                 case .healthy(let baseURL): Terminal.progress("▶ app healthy at \(baseURL)")
                 case .seeding: Terminal.progress("▶ seeding (\(inputs.config.app.seed ?? ""))")
-                case .sending(let count): Terminal.progress("▶ sending \(count) scenarios")
+                case .sending(let count):
+                    Terminal.progress("▶ sending \(count) scenarios")
+                    progress.start(total: count)
                 case .scenario: break
                 case .stopping: Terminal.progress("▶ stopping the app")
                 }
@@ -76,15 +87,15 @@ struct Smoke: AsyncParsableCommand {
             do {
                 try ReportWriter.write(run, to: URL(fileURLWithPath: reportDir))
             } catch {
-                Terminal.error("cannot write reports to \(reportDir): \(error)")
-                throw ExitCodes.badInput
+                Terminal.error("cannot write reports to \(reportDir): \(Terminal.describe(error))")
+                throw ExitCodes.cannotWrite
             }
         }
         if json {
             try Terminal.result(SmokeReport(run).jsonData())
             print()
         } else {
-            print(SmokeSummary.text(for: run, color: Terminal.standardOutputIsTTY))
+            print(SmokeSummary.text(for: run, color: colorOption.color.isEnabled(for: STDOUT_FILENO)))
             if let reportDir { print("Reports: \(reportDir)/report.html, results.json, junit.xml") }
         }
         if !run.allPassed { throw ExitCodes.failures }

@@ -10,6 +10,9 @@ answers any request no "match" step matched.
 A step: {"content": "answer text"} or {"status": 429, "headers": {"Retry-After": "1"},
 "body": "..."} or {"delay": 5} (sleep before answering) or {"usage": false} (leave usage out).
 LLM_LOG names a file that gets one JSON line per request: path, headers, body.
+GET /v1/models (and /models) answers the model list as OpenAI and Anthropic do. With
+LLM_REQUIRED_KEY set, every request must carry that key (Authorization: Bearer, x-api-key or
+api-key), else it is refused with 401 in the provider's error format, as the real ones do.
 """
 import json
 import os
@@ -18,6 +21,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SCRIPT = json.load(open(os.environ["LLM_SCRIPT"]))
+REQUIRED_KEY = os.environ.get("LLM_REQUIRED_KEY")
 LOG = os.environ["LLM_LOG"]
 lock = threading.Lock()
 served = {"count": 0}
@@ -53,8 +57,31 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _key_refused(self):
+        """Answers 401 as the provider would when the required key is missing or wrong."""
+        if not REQUIRED_KEY:
+            return False
+        given = [self.headers.get("x-api-key"), self.headers.get("api-key")]
+        authorization = self.headers.get("Authorization") or ""
+        if authorization.startswith("Bearer "):
+            given.append(authorization[len("Bearer "):])
+        if REQUIRED_KEY in given:
+            return False
+        if self.path.startswith("/v1/messages") or self.headers.get("anthropic-version"):
+            body = {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}
+        else:
+            body = {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
+                              "param": None, "code": "invalid_api_key"}}
+        self._send(401, json.dumps(body))
+        return True
+
     def do_GET(self):
-        if self.path == "/health":
+        if self.path in ("/v1/models", "/models"):
+            if not self._key_refused():
+                self._send(200, json.dumps({"object": "list", "data": [
+                    {"id": "m", "object": "model", "created": 0, "owned_by": "test"},
+                    {"id": "test-model", "object": "model", "created": 0, "owned_by": "test"}]}))
+        elif self.path == "/health":
             self._send(200, '{"ok": true}')
         elif self.path == "/requests":
             with lock:
@@ -70,6 +97,8 @@ class Handler(BaseHTTPRequestHandler):
             served["count"] += 1
             with open(LOG, "a") as log:
                 log.write(json.dumps({"path": self.path, "headers": dict(self.headers.items()), "body": body}) + "\n")
+        if self._key_refused():
+            return
         shown = prompt_text(body)
         matching = [step for step in SCRIPT if "match" in step and (step["match"] in body or step["match"] in shown)]
         defaults = [step for step in SCRIPT if step.get("default")]
