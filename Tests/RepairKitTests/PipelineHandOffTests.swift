@@ -201,3 +201,36 @@ extension DaemonProcessTests {
         }
     }
 }
+
+extension DaemonProcessTests {
+    /// `runs list --app-dir APP` reads the store the app's `[learning] store` names, where its
+    /// `once` wrote the run.
+    @Test func runsListReadsTheStoreAnAppNames() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let app = try healthyApp(in: directory.url, name: "own-store")
+        let store = directory.url.appendingPathComponent("state/app-store.sqlite")
+        let config = app.appendingPathComponent("repair.toml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try Data((text + "[learning]\nstore = \"\(store.path)\"\n").utf8).write(to: config)
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+        environment["XDG_STATE_HOME"] = directory.url.appendingPathComponent("default-state").path
+        let once = try await CommandRunner.run(
+            CommandRunner.repairctl, ["once", app.path, "--json"], environment: environment)
+        #expect(once.status == 0, "\(once.standardError)")
+        let runID = try #require(
+            (try JSONSerialization.jsonObject(with: Data(once.standardOutput.utf8)) as? [String: Any])?["run_id"]
+                as? String)
+        let listed = try await CommandRunner.run(
+            CommandRunner.repairctl, ["runs", "list", "--app-dir", app.path, "--json"], environment: environment)
+        #expect(listed.status == 0, "\(listed.standardError)")
+        let runs = try #require(
+            try JSONSerialization.jsonObject(with: Data(listed.standardOutput.utf8)) as? [[String: Any]])
+        #expect(runs.compactMap { $0["run_id"] as? String } == [runID])
+        let elsewhere = try await CommandRunner.run(
+            CommandRunner.repairctl, ["runs", "list"], environment: environment)
+        #expect(
+            elsewhere.status == 2 && elsewhere.standardError.contains("no learning store yet"),
+            "the default store was not written")
+    }
+}

@@ -10,15 +10,35 @@ struct Runs: ParsableCommand {
     )
 
     struct StoreOption: ParsableArguments {
-        @Option(help: "The learning store (default: REPAIR_STORE, or $XDG_STATE_HOME/repaird/learning.sqlite).")
+        @Option(
+            help:
+                "The learning store (default: REPAIR_STORE, the --app-dir app's [learning] store, or $XDG_STATE_HOME/repaird/learning.sqlite)."
+        )
         var store: String?
 
-        /// Where the store is.
-        var path: String { RepairDatabase.location(flag: store, config: nil).path }
+        @Option(
+            name: .customLong("app-dir"),
+            help: "An app directory: use the store its repair.toml names in [learning] store.")
+        var storeAppDirectory: String?
+
+        /// Where the store is: the flag, `REPAIR_STORE`, the app's `[learning] store`, the default.
+        func location() throws -> URL {
+            guard let storeAppDirectory else { return RepairDatabase.location(flag: store, config: nil) }
+            do {
+                let config = try RepairConfig.load(appDirectory: URL(fileURLWithPath: storeAppDirectory))
+                return RepairDatabase.location(flag: store, config: config.learning)
+            } catch {
+                Terminal.error(error.description)
+                throw ExitCodes.badInput
+            }
+        }
+
+        /// Where the store is, for messages.
+        var path: String { (try? location().path) ?? RepairDatabase.location(flag: store, config: nil).path }
 
         /// Opens the store; an import may create it, a review needs it to exist.
         func open(creating: Bool = false) throws -> RepairDatabase {
-            let url = RepairDatabase.location(flag: store, config: nil)
+            let url = try location()
             guard creating || FileManager.default.fileExists(atPath: url.path) else {
                 Terminal.error("\(url.path): no learning store yet (it is written by repairctl once)")
                 throw ExitCodes.badInput
@@ -41,15 +61,20 @@ struct Runs: ParsableCommand {
             }
             guard !runs.isEmpty else { print("No runs recorded yet."); return }
             for run in runs {
-                let rates = [run.initialPassRate, run.finalPassRate].map { $0.map { String(format: "%.1f%%", $0 * 100) } ?? "—" }
+                let rates = [run.initialPassRate, run.finalPassRate].map {
+                    $0.map { String(format: "%.1f%%", $0 * 100) } ?? "—"
+                }
                 let outcome = run.healed.map { $0 ? "healed" : "not healed" } ?? "unfinished"
-                print("\(run.id)  \(outcome.padding(toLength: 10, withPad: " ", startingAt: 0))  \(rates[0]) → \(rates[1])  \(run.llmCalls) LLM calls, \(run.tokensIn + run.tokensOut) tokens  \(run.appDirectory)")
+                print(
+                    "\(run.id)  \(outcome.padding(toLength: 10, withPad: " ", startingAt: 0))  \(rates[0]) → \(rates[1])  \(run.llmCalls) LLM calls, \(run.tokensIn + run.tokensOut) tokens  \(run.appDirectory)"
+                )
             }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One run: iterations, groups and attempts with their diffs.")
+        static let configuration = CommandConfiguration(
+            abstract: "One run: iterations, groups and attempts with their diffs.")
         @OptionGroup var storeOption: StoreOption
         @Argument(help: "The run id (from runs list).") var runID: String
         @Flag(help: "Print JSON.") var json = false
@@ -65,18 +90,26 @@ struct Runs: ParsableCommand {
             }
             let run = details.run
             print("Run \(run.id) (\(run.kind)) of \(run.appDirectory)")
-            print("Started \(run.startedAt)\(run.finishedAt.map { ", finished \($0)" } ?? ", unfinished"); \(run.stopReason ?? "")")
+            print(
+                "Started \(run.startedAt)\(run.finishedAt.map { ", finished \($0)" } ?? ", unfinished"); \(run.stopReason ?? "")"
+            )
             let iterations = Set(details.results.map(\.iteration)).sorted()
             for iteration in iterations {
                 let results = details.results.filter { $0.iteration == iteration }
                 let passed = results.filter(\.passed).count
                 print("\nIteration \(iteration): \(passed)/\(results.count) passed")
                 for group in details.groups where group.iteration == iteration {
-                    print("  group \(group.kind) \(group.method) \(group.route)\(group.status.map { " → \($0)" } ?? "") ×\(group.count)\(group.exceptionType.map { "  \($0)" } ?? "")")
+                    print(
+                        "  group \(group.kind) \(group.method) \(group.route)\(group.status.map { " → \($0)" } ?? "") ×\(group.count)\(group.exceptionType.map { "  \($0)" } ?? "")"
+                    )
                 }
                 for attempt in details.attempts where attempt.iteration == iteration {
-                    print("  attempt \(attempt.outcome)\(attempt.rule.map { " (\($0))" } ?? "") on \(attempt.groupKey): \(attempt.tokensIn)+\(attempt.tokensOut) tokens")
-                    if !attempt.diff.isEmpty { print(attempt.diff.split(separator: "\n").map { "    \($0)" }.joined(separator: "\n")) }
+                    print(
+                        "  attempt \(attempt.outcome)\(attempt.rule.map { " (\($0))" } ?? "") on \(attempt.groupKey): \(attempt.tokensIn)+\(attempt.tokensOut) tokens"
+                    )
+                    if !attempt.diff.isEmpty {
+                        print(attempt.diff.split(separator: "\n").map { "    \($0)" }.joined(separator: "\n"))
+                    }
                 }
             }
         }
@@ -104,10 +137,16 @@ enum RunsJSON {
             return [
                 "iteration": iteration, "passed": results.filter(\.passed).count, "total": results.count,
                 "failed": results.filter { !$0.passed }.map(\.name),
-                "groups": details.groups.filter { $0.iteration == iteration }.map { ["key": $0.key, "kind": $0.kind, "count": $0.count] },
+                "groups": details.groups.filter { $0.iteration == iteration }.map {
+                    ["key": $0.key, "kind": $0.kind, "count": $0.count]
+                },
                 "attempts": details.attempts.filter { $0.iteration == iteration }.map {
-                    ["group": $0.groupKey, "source": $0.source, "outcome": $0.outcome, "rule": $0.rule ?? NSNull(), "diff": $0.diff,
-                     "tokens_in": $0.tokensIn, "tokens_out": $0.tokensOut, "files": (try? JSONSerialization.jsonObject(with: Data($0.files.utf8))) ?? []]
+                    [
+                        "group": $0.groupKey, "source": $0.source, "outcome": $0.outcome, "rule": $0.rule ?? NSNull(),
+                        "diff": $0.diff,
+                        "tokens_in": $0.tokensIn, "tokens_out": $0.tokensOut,
+                        "files": (try? JSONSerialization.jsonObject(with: Data($0.files.utf8))) ?? [],
+                    ]
                 },
             ]
         }
@@ -116,7 +155,9 @@ enum RunsJSON {
 }
 
 func printJSON(_ value: Any) throws {
-    if let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
+    if let data = try? JSONSerialization.data(
+        withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    {
         try Terminal.result(data)
         print()
     }
