@@ -42,6 +42,36 @@ public struct TestLLMServer: Sendable {
         }
     }
 
+    /// For each answered request, when it arrived and when its answer went out (seconds).
+    public func answerSpans() -> [(received: Double, answered: Double)] {
+        guard let text = try? String(contentsOf: URL(fileURLWithPath: log.path + ".spans"), encoding: .utf8) else {
+            return []
+        }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let received = object["received"] as? Double, let answered = object["answered"] as? Double
+            else { return nil }
+            return (received, answered)
+        }
+    }
+
+    /// The most requests that were being answered at one moment.
+    public func mostAtOnce() -> Int {
+        var events: [(time: Double, change: Int)] = []
+        for span in answerSpans() {
+            events.append((span.received, 1))
+            events.append((span.answered, -1))
+        }
+        // At one instant, an answer going out counts before a request coming in.
+        events.sort { lhs, rhs in lhs.time != rhs.time ? lhs.time < rhs.time : lhs.change < rhs.change }
+        var current = 0, most = 0
+        for (_, change) in events {
+            current += change
+            most = max(most, current)
+        }
+        return most
+    }
+
     public func stop() async { await app.stop() }
 
     /// `repairctl`'s or `repaird`'s environment pointed at this server: the test's own

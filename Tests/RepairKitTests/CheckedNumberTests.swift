@@ -44,6 +44,7 @@ import Testing
         "repair.token_budget": { Double($0.repair.tokenBudget) },
         "llm.timeout": { $0.llm.timeout },
         "daemon.notify_timeout": { $0.daemon.notifyTimeout },
+        "llm.concurrency": { Double($0.llm.concurrency) },
     ]
 
     @Test func everyNumericKeyOfTheSchemaIsCovered() {

@@ -39,8 +39,14 @@ import Testing
         defer { directory.remove() }
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
-        let answers = try [ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created]
-            .map { ["content": try ShopFixes.diff($0, in: app.url)] }
+        // Answers keyed by the failure each prompt is about: the groups are asked together.
+        let fixes: [(String, [(String, String, String)])] = [
+            ("Failure: crash on GET /products/{product_id}", ShopFixes.notFound), ("Failure: crash on POST /products", ShopFixes.keyError),
+            ("Failure: route_missing on GET /customers/{customer_id}", ShopFixes.route),
+            ("Failure: missing_validation on POST /orders", ShopFixes.validation),
+            ("Failure: wrong_success_status on POST /customers", ShopFixes.created),
+        ]
+        let answers: [[String: Any]] = try fixes.map { ["match": $0.0, "content": try ShopFixes.diff($0.1, in: app.url)] }
         let server = try await TestLLMServer.start(answers, in: directory)
         let store = directory.url.appendingPathComponent("learning.sqlite")
         var environment = ProcessInfo.processInfo.environment

@@ -61,6 +61,7 @@ enum ConfigSchema {
         "llm.api_key_env": .string,
         "llm.api_version": .string,
         "llm.timeout": .number,
+        "llm.concurrency": .integer,
         "llm.fallback.provider": .string,
         "llm.fallback.base_url": .string,
         "llm.fallback.model": .string,

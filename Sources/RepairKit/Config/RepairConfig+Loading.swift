@@ -199,6 +199,7 @@ extension RepairConfig {
         config.llm.primary = reader.endpoint(prefix: "llm") ?? config.llm.primary
         config.llm.fallback = reader.endpoint(prefix: "llm.fallback")
         config.llm.timeout = reader.number("llm.timeout") ?? config.llm.timeout
+        config.llm.concurrency = reader.integer("llm.concurrency") ?? config.llm.concurrency
         // The providers' standard variables fill what the file left out, or choose the LLM
         // when there is no [llm] at all.
         config.llm.primary = LLMConvention.filled(config.llm.primary, from: environment)
@@ -249,6 +250,7 @@ extension RepairConfig {
         try check("llm.timeout", llm.timeout, CheckedNumber.seconds(llm.timeout))
         try check("daemon.notify_timeout", daemon.notifyTimeout, CheckedNumber.seconds(daemon.notifyTimeout))
         try check("smoke.concurrency", smoke.concurrency, CheckedNumber.whole(smoke.concurrency, in: 1...64))
+        try check("llm.concurrency", llm.concurrency, CheckedNumber.whole(llm.concurrency, in: 1...16))
         try check(
             "repair.trigger_pass_rate", repair.triggerPassRate, CheckedNumber.number(repair.triggerPassRate, in: 0...1))
         try check(

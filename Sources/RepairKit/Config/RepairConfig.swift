@@ -101,6 +101,8 @@ public struct RepairConfig: Sendable, Codable, Equatable {
         public var fallback: LLMEndpoint?
         /// Seconds one LLM request may take.
         public var timeout = 120.0
+        /// Groups of one iteration asked at once.
+        public var concurrency = 4
         /// Set when no `[llm]` chose the provider and the standard environment did: which
         /// variables (`from OPENAI_API_KEY`).
         public var origin: String?

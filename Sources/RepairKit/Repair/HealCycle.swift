@@ -158,21 +158,29 @@ public struct HealCycle: Sendable {
                 }
                 unproposed.append(group)
             }
+            // Which groups are asked is decided in order before anything is sent, and answers
+            // are taken in that order, so the outcome does not depend on which answer came first.
+            var slots: [AskSlot] = []
+            var asks: [PlannedAsk] = []
+            var reserved = 0
             for group in unproposed {
                 try Task.checkCancellation()
+                // A group that crashes where a fix in hand, or an ask already planned, is about
+                // waits for that fix rather than paying for the same bug twice.
                 if let site = group.crashSite, !waitedForSameCrash.contains(group.key),
-                    let other = proposals.first(where: { $0.group.crashSite == site })
+                    let other = proposals.first(where: { $0.group.crashSite == site })?.group
+                        ?? asks.first(where: { $0.group.crashSite == site })?.group
                 {
                     waitedForSameCrash.insert(group.key)
-                    attempts.append(
-                        AttemptReport.unasked(
-                            group, .deferred,
-                            detail: "it crashes where \(other.group.key) does, whose fix is tried first"))
+                    slots.append(
+                        .settled(
+                            AttemptReport.unasked(
+                                group, .deferred,
+                                detail: "it crashes where \(other.key) does, whose fix is tried first")))
                     continue
                 }
-                guard let llm else {
-                    attempts.append(
-                        AttemptReport.unasked(group, .noLLM, detail: "no [llm] is configured"))
+                guard llm != nil else {
+                    slots.append(.settled(AttemptReport.unasked(group, .noLLM, detail: "no [llm] is configured")))
                     continue
                 }
                 let lessons = (try? library?.lessonLines(for: group)) ?? []
@@ -182,29 +190,52 @@ public struct HealCycle: Sendable {
                     examples: examples, tokenLimit: promptTokenLimit)
                 let promptKey = LLMAnswerCache.key([prompt.system, prompt.user])
                 if fruitless[group.key] == promptKey {
-                    attempts.append(
-                        AttemptReport.unasked(
-                            group, .notAskedAgain,
-                            detail: "its evidence has not changed since an answer with no usable edit"))
+                    slots.append(
+                        .settled(
+                            AttemptReport.unasked(
+                                group, .notAskedAgain,
+                                detail: "its evidence has not changed since an answer with no usable edit")))
                     continue
                 }
-                if budgetSpent || spending.total + prompt.estimatedTokens > config.repair.tokenBudget {
+                // Room for the prompt and the longest answer it allows, beside every ask already
+                // admitted: the budget holds whatever the answers and however many are in flight.
+                let reservation = prompt.estimatedTokens + prompt.request.maxTokens
+                if budgetSpent || spending.total + reserved + reservation > config.repair.tokenBudget {
                     budgetSpent = true
-                    attempts.append(
-                        AttemptReport.unasked(
-                            group, .budgetExhausted,
-                            detail: "the cycle's budget of \(config.repair.tokenBudget) tokens would be exceeded"))
+                    slots.append(
+                        .settled(
+                            AttemptReport.unasked(
+                                group, .budgetExhausted,
+                                detail: "the cycle's budget of \(config.repair.tokenBudget) tokens would be exceeded")))
                     continue
                 }
-                events?(.asking(group: group.key))
-                // Counted before it is sent: a cycle killed while waiting keeps the spend.
+                reserved += reservation
+                slots.append(.asked(asks.count))
+                asks.append(PlannedAsk(group: group, prompt: prompt, promptKey: promptKey))
+            }
+            var answers: [Answer] = []
+            if let llm, !asks.isEmpty {
+                for ask in asks { events?(.asking(group: ask.group.key)) }
+                // Counted before they are sent: a cycle killed while waiting keeps the spend.
                 try store?.recordSpend(
-                    runID: initial.runID, calls: spending.calls + 1,
-                    tokensIn: spending.tokensIn + prompt.estimatedTokens,
+                    runID: initial.runID, calls: spending.calls + asks.count,
+                    tokensIn: spending.tokensIn + asks.reduce(0) { $0 + $1.prompt.estimatedTokens },
                     tokensOut: spending.tokensOut)
-                let answer = await proposer.ask(llm, prompt, group: group, spending: &spending, guard: guardian)
+                answers = await ask(asks, of: llm, proposer: proposer, guard: guardian)
+                for answer in answers {
+                    spending.calls += answer.spending.calls
+                    spending.tokensIn += answer.spending.tokensIn
+                    spending.tokensOut += answer.spending.tokensOut
+                }
                 try recordSpend(spending, runID: initial.runID)
-                switch answer {
+            }
+            for slot in slots {
+                guard case .asked(let index) = slot else {
+                    if case .settled(let report) = slot { attempts.append(report) }
+                    continue
+                }
+                let group = asks[index].group, promptKey = asks[index].promptKey
+                switch answers[index].result {
                 case .success(let proposal):
                     if let lesson = try? library?.lesson(burying: proposal.diff, for: group) {
                         fruitless[group.key] = promptKey

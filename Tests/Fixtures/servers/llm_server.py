@@ -9,7 +9,8 @@ a prose answer with no edit instead, so a test cannot pass by luck. A step with 
 answers any request no "match" step matched.
 A step: {"content": "answer text"} or {"status": 429, "headers": {"Retry-After": "1"},
 "body": "..."} or {"delay": 5} (sleep before answering) or {"usage": false} (leave usage out).
-LLM_LOG names a file that gets one JSON line per request: path, headers, body.
+LLM_LOG names a file that gets one JSON line per request: path, headers, body; LLM_LOG.spans
+gets one per answered request: when it arrived and when its answer went out (seconds).
 GET /v1/models (and /models) answers the model list as OpenAI and Anthropic do. With
 LLM_REQUIRED_KEY set, every request must carry that key (Authorization: Bearer, x-api-key or
 api-key), else it is refused with 401 in the provider's error format, as the real ones do.
@@ -92,6 +93,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode()
+        received = time.time()
         with lock:
             index = served["count"]
             served["count"] += 1
@@ -110,6 +112,9 @@ class Handler(BaseHTTPRequestHandler):
         else:
             step = SCRIPT[min(index, len(SCRIPT) - 1)]
         time.sleep(step.get("delay", 0))
+        with lock:
+            with open(LOG + ".spans", "a") as spans:
+                spans.write(json.dumps({"index": index, "received": received, "answered": time.time()}) + "\n")
         status = step.get("status", 200)
         if "body" in step or status != 200:
             self._send(status, step.get("body", '{"error": {"message": "scripted failure"}}'), step.get("headers"))
