@@ -1,11 +1,12 @@
 import Foundation
-@testable import DaemonCore
-@testable import RepairKit
 import RepairTestSupport
 import Testing
 
+@testable import DaemonCore
+@testable import RepairKit
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct JobQueueTests {
@@ -17,16 +18,20 @@ import Glibc
         try queue.enqueue(URL(fileURLWithPath: "/apps/b"), priority: .normal, at: start.addingTimeInterval(1))
         try queue.enqueue(URL(fileURLWithPath: "/apps/c"), priority: .urgent, at: start.addingTimeInterval(2))
         try queue.enqueue(URL(fileURLWithPath: "/apps/d"), priority: .normal, at: start.addingTimeInterval(3))
-        let order = try (0..<4).compactMap { _ in try queue.claim(worker: "w", lease: 30, at: start.addingTimeInterval(4))?.appDirectory }
+        let order = try (0..<4).compactMap { _ in
+            try queue.claim(worker: "w", lease: 30, at: start.addingTimeInterval(4))?.appDirectory
+        }
         #expect(order == ["/apps/c", "/apps/b", "/apps/d", "/apps/a"])
     }
 
     @Test func waitingRaisesPrioritySoLowNeverStarves() throws {
         let queue = JobQueue(try RepairDatabase.inMemory(), agingStep: 60)
         try queue.enqueue(URL(fileURLWithPath: "/apps/old-low"), priority: .low, at: start)
-        try queue.enqueue(URL(fileURLWithPath: "/apps/new-normal"), priority: .normal, at: start.addingTimeInterval(200))
+        try queue.enqueue(
+            URL(fileURLWithPath: "/apps/new-normal"), priority: .normal, at: start.addingTimeInterval(200))
         // Waited 201 s: three levels up, ahead of a normal job that just arrived.
-        #expect(try queue.claim(worker: "w", lease: 30, at: start.addingTimeInterval(201))?.appDirectory == "/apps/old-low")
+        #expect(
+            try queue.claim(worker: "w", lease: 30, at: start.addingTimeInterval(201))?.appDirectory == "/apps/old-low")
     }
 
     @Test func oneRunningJobPerAppAndNoDoubles() throws {
@@ -38,7 +43,9 @@ import Glibc
         let claimed = try #require(try queue.claim(worker: "w1", lease: 30, at: start))
         #expect(claimed.priority == .urgent)
         try queue.enqueue(URL(fileURLWithPath: "/apps/a"), at: start.addingTimeInterval(1))
-        #expect(try queue.claim(worker: "w2", lease: 30, at: start.addingTimeInterval(2)) == nil, "the app already has a job running")
+        #expect(
+            try queue.claim(worker: "w2", lease: 30, at: start.addingTimeInterval(2)) == nil,
+            "the app already has a job running")
     }
 
     @Test func aJobEndsExactlyOnceAndOnlyByItsWorker() throws {
@@ -114,7 +121,8 @@ import Glibc
         try queue.enqueue(URL(fileURLWithPath: "/apps/crasher"), at: start)
         for claim in 1...3 {
             _ = try #require(try queue.claim(worker: "w\(claim)", lease: 30))
-            let (requeued, failed) = try file.releaseJobs(of: "w\(claim)", failAfterClaims: 3, reason: "the worker process ended with signal 11")
+            let (requeued, failed) = try file.releaseJobs(
+                of: "w\(claim)", failAfterClaims: 3, reason: "the worker process ended with signal 11")
             #expect((requeued, failed) == (claim < 3 ? (1, 0) : (0, 1)))
         }
         let job = try #require(try queue.jobs().first)
@@ -157,17 +165,23 @@ import Glibc
     }
 
     #if os(Linux)
-    /// repaird's idle memory depends on it: Foundation and its ICU data alone are more than the
-    /// 30 MB target. (ArgumentParser brings FoundationEssentials, which is small.)
-    @Test func theResidentDaemonDoesNotLoadFoundation() async throws {
-        let daemon = CommandRunner.productsDirectory.appendingPathComponent("repaird").path
-        let outcome = try await CommandRunner.run(URL(fileURLWithPath: "/usr/bin/ldd"), [daemon])
-        #expect(outcome.status == 0, "\(outcome.standardError)")
-        let libraries = outcome.standardOutput.split(separator: "\n").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) }
-        #expect(libraries.contains { $0.hasPrefix("libswiftCore") }, "\(libraries)")
-        #expect(!libraries.contains { $0.hasPrefix("libFoundation.so") || $0.hasPrefix("libFoundationInternationalization") || $0.hasPrefix("lib_FoundationICU") },
+        /// repaird's idle memory depends on it: Foundation and its ICU data alone are more than the
+        /// 30 MB target. (ArgumentParser brings FoundationEssentials, which is small.)
+        @Test func theResidentDaemonDoesNotLoadFoundation() async throws {
+            let daemon = CommandRunner.productsDirectory.appendingPathComponent("repaird").path
+            let outcome = try await CommandRunner.run(URL(fileURLWithPath: "/usr/bin/ldd"), [daemon])
+            #expect(outcome.status == 0, "\(outcome.standardError)")
+            let libraries = outcome.standardOutput.split(separator: "\n").compactMap {
+                $0.split(whereSeparator: \.isWhitespace).first.map(String.init)
+            }
+            #expect(libraries.contains { $0.hasPrefix("libswiftCore") }, "\(libraries)")
+            #expect(
+                !libraries.contains {
+                    $0.hasPrefix("libFoundation.so") || $0.hasPrefix("libFoundationInternationalization")
+                        || $0.hasPrefix("lib_FoundationICU")
+                },
                 "\(libraries)")
-    }
+        }
     #endif
 
     @Test func theDaemonLooksForTheStoreWhereRepairctlDoes() {
@@ -183,12 +197,16 @@ import Glibc
         defer { close(first) }
         let second = await StoreLock.acquire(storePath: store, patience: .milliseconds(300))
         #expect(throws: DaemonError.self) { try second.get() }
-        if case .failure(let problem) = second { #expect(problem.description == "another repaird already uses this store") }
+        if case .failure(let problem) = second {
+            #expect(problem.description == "another repaird already uses this store")
+        }
     }
 
     @Test func jsonLogLinesAreValidJSON() throws {
         let text = "quote \" backslash \\ newline \n tab \t bell \u{7} é ✓"
-        let decoded = try JSONSerialization.jsonObject(with: Data(JSONLogHandler.quoted(text).utf8), options: .fragmentsAllowed) as? String
+        let decoded =
+            try JSONSerialization.jsonObject(with: Data(JSONLogHandler.quoted(text).utf8), options: .fragmentsAllowed)
+            as? String
         #expect(decoded == text)
         let time = JSONLogHandler.timestamp()
         let formatter = ISO8601DateFormatter()
@@ -209,8 +227,11 @@ import Glibc
         let start = startDelay > 0 ? "sleep \(startDelay); exec python3 \(server)" : "exec python3 \(server)"
         // Generous: a limit, not a wait — the machine may be busy with other tests.
         let timeout = startDelay + 60
-        try Data("version = 1\n[app]\nstart = \"\(start)\"\nhealth = \"/ok\"\nstop_grace = 1\nstartup_timeout = \(timeout)\n".utf8)
-            .write(to: app.appendingPathComponent("repair.toml"))
+        try Data(
+            "version = 1\n[app]\nstart = \"\(start)\"\nhealth = \"/ok\"\nstop_grace = 1\nstartup_timeout = \(timeout)\n"
+                .utf8
+        )
+        .write(to: app.appendingPathComponent("repair.toml"))
         try Data(#"{"scenarios": [{"endpoint": "GET /ok", "name": "ok", "expected_status": 200}]}"#.utf8)
             .write(to: app.appendingPathComponent("smoke_test_plan.json"))
         return app
@@ -221,10 +242,12 @@ import Glibc
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> ChildProcess {
         let daemon = CommandRunner.productsDirectory.appendingPathComponent("repaird").path
-        let output = try OutputCapture(logURL: directory.url.appendingPathComponent("repaird-\(UUID().uuidString.prefix(4)).log"))
+        let output = try OutputCapture(
+            logURL: directory.url.appendingPathComponent("repaird-\(UUID().uuidString.prefix(4)).log"))
         let arguments = (["--store", store.path] + extra).map { "'\($0)'" }.joined(separator: " ")
-        return try ChildProcess.spawn(command: "exec '\(daemon)' \(arguments)", directory: directory.url,
-                                      environment: environment, output: output)
+        return try ChildProcess.spawn(
+            command: "exec '\(daemon)' \(arguments)", directory: directory.url,
+            environment: environment, output: output)
     }
 
     func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
@@ -236,14 +259,18 @@ import Glibc
     /// A daemon in the middle of a job whose app takes 20 s to come up: the app has been
     /// started (it notes its pid), so whatever happens next lands mid-job, however loaded the
     /// machine is.
-    func daemonInTheMiddleOfASlowJob(in directory: TemporaryDirectory) async throws -> (RepairDatabase, JobQueue, ChildProcess) {
+    func daemonInTheMiddleOfASlowJob(
+        in directory: TemporaryDirectory
+    ) async throws -> (RepairDatabase, JobQueue, ChildProcess) {
         let storeURL = directory.url.appendingPathComponent("store.sqlite")
         let database = try RepairDatabase.open(at: storeURL)
         let queue = JobQueue(database)
         let app = try healthyApp(in: directory.url, name: "slow", startDelay: 20)
         try queue.enqueue(app)
         let daemon = try startDaemon(store: storeURL, in: directory)
-        let started = try await waitUntil(30) { FileManager.default.fileExists(atPath: app.appendingPathComponent(".repair/app.pid").path) }
+        let started = try await waitUntil(30) {
+            FileManager.default.fileExists(atPath: app.appendingPathComponent(".repair/app.pid").path)
+        }
         #expect(started, "the job's app never started: \(daemon.output.tailText(20))")
         return (database, queue, daemon)
     }
@@ -285,7 +312,9 @@ import Glibc
         let jobs = try queue.jobs()
         #expect(done)
         #expect(jobs.allSatisfy { $0.state == .healed && $0.claims == 1 }, "every job, low ones too, completed once")
-        let order = jobs.sorted { ($0.claimedAt ?? .distantFuture, $0.id ?? 0) < ($1.claimedAt ?? .distantFuture, $1.id ?? 0) }
+        let order = jobs.sorted {
+            ($0.claimedAt ?? .distantFuture, $0.id ?? 0) < ($1.claimedAt ?? .distantFuture, $1.id ?? 0)
+        }
         func meanPosition(_ priority: Job.Priority) -> Double {
             let positions = order.enumerated().filter { $0.element.priority == priority }.map { Double($0.offset) }
             return positions.reduce(0, +) / Double(positions.count)
@@ -307,7 +336,10 @@ import Glibc
         let workersGone = try await waitUntil(10) { workers.allSatisfy { kill($0, 0) != 0 } }
         #expect(!workers.isEmpty && workersGone, "the workers die with their daemon: \(workers)")
         let afterKill = try #require(try queue.jobs().first)
-        #expect(afterKill.state == .running, "the lease outlives the killed daemon: \(afterKill.state) \(afterKill.reason ?? "") \(first.output.tailText(15))")
+        #expect(
+            afterKill.state == .running,
+            "the lease outlives the killed daemon: \(afterKill.state) \(afterKill.reason ?? "") \(first.output.tailText(15))"
+        )
 
         let second = try startDaemon(store: directory.url.appendingPathComponent("store.sqlite"), in: directory)
         #expect(try await waitUntil(150) { try queue.jobs().first?.state.isFinal == true })
@@ -367,7 +399,9 @@ import Glibc
         #expect(status == .exited(code: 2))
         let output = daemon.output.tailText(20)
         #expect(output.contains("store=\(notes.path)") && output.contains("the store cannot be opened"), "\(output)")
-        let left = try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { !$0.hasPrefix("repaird-") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter {
+            !$0.hasPrefix("repaird-")
+        }
         #expect(left == ["notes.txt"], "no lock, journal or WAL file beside it: \(left)")
         #expect(try String(contentsOf: notes, encoding: .utf8) == "not a database\n")
     }
@@ -382,7 +416,9 @@ import Glibc
         kill(daemon.pid, SIGTERM)
         _ = await daemon.waitForExit(timeout: Patience.seconds(60))
         #expect(once.status == 2, "\(once.standardError)")
-        #expect(once.standardError.contains("is being repaired by repaird job \(job.id ?? 0) (pid "), "\(once.standardError)")
+        #expect(
+            once.standardError.contains("is being repaired by repaird job \(job.id ?? 0) (pid "),
+            "\(once.standardError)")
         #expect(!once.standardError.contains("rolled back"))
     }
 
@@ -443,7 +479,8 @@ import Glibc
         let queue = JobQueue(try RepairDatabase.open(at: storeURL))
         let watched = directory.url.appendingPathComponent("incoming")
         try FileManager.default.createDirectory(at: watched, withIntermediateDirectories: true)
-        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--watch", watched.path, "--quiet-period", "1"])
+        let daemon = try startDaemon(
+            store: storeURL, in: directory, extra: ["--watch", watched.path, "--quiet-period", "1"])
         try await Task.sleep(for: .seconds(1))
         return (queue, watched, daemon)
     }
@@ -457,10 +494,14 @@ import Glibc
         kill(daemon.pid, SIGTERM)
         _ = await daemon.waitForExit(timeout: Patience.seconds(20))
         #expect(done)
-        #expect(try queue.jobs().map(\.appDirectory) == [watched.appendingPathComponent("fresh-app").standardizedFileURL.path])
+        #expect(
+            try queue.jobs().map(\.appDirectory) == [
+                watched.appendingPathComponent("fresh-app").standardizedFileURL.path
+            ])
         #expect(try queue.jobs().first?.state == .healed)
         #if os(Linux)
-        #expect(daemon.output.tailText(200).contains("watch.mode=inotify"), "on Linux the watcher is woken by inotify")
+            #expect(
+                daemon.output.tailText(200).contains("watch.mode=inotify"), "on Linux the watcher is woken by inotify")
         #endif
     }
 
@@ -478,8 +519,11 @@ import Glibc
         _ = try queue.finish(earlier, as: .healed, reason: "done", runID: nil)
         // Written by the generator while no daemon ran.
         let arrived = try healthyApp(in: watched, name: "arrived")
-        let daemon = try startDaemon(store: storeURL, in: directory, extra: ["--watch", watched.path, "--quiet-period", "1"])
-        let done = try await waitUntil(40) { try queue.jobs().contains { $0.appDirectory == arrived.standardizedFileURL.path && $0.state.isFinal } }
+        let daemon = try startDaemon(
+            store: storeURL, in: directory, extra: ["--watch", watched.path, "--quiet-period", "1"])
+        let done = try await waitUntil(40) {
+            try queue.jobs().contains { $0.appDirectory == arrived.standardizedFileURL.path && $0.state.isFinal }
+        }
         // Another quiet period and a scan later, the known app has still not been queued again.
         try await Task.sleep(for: .seconds(2))
         kill(daemon.pid, SIGTERM)
@@ -498,7 +542,8 @@ import Glibc
         let app = try healthyApp(in: watched, name: "later")
         #expect(try await waitUntil(40) { try queue.jobs().first?.state.isFinal == true })
         // A second change, deep inside the app, after its first job ended.
-        try FileManager.default.createDirectory(at: app.appendingPathComponent("src/handlers"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: app.appendingPathComponent("src/handlers"), withIntermediateDirectories: true)
         try Data("x = 1\n".utf8).write(to: app.appendingPathComponent("src/handlers/new.py"))
         let second = try await waitUntil(40) { try queue.jobs().count == 2 && queue.jobs().allSatisfy(\.state.isFinal) }
         kill(daemon.pid, SIGTERM)
@@ -519,15 +564,9 @@ import Glibc
         let queue = JobQueue(database)
         // Answers keyed by the failure each prompt is about, so any app, in any order, gets its fix.
         let source = FixtureApps.source("shop-api")
-        let fixes: [(String, [(String, String, String)])] = [
-            ("Failure: crash on GET /products/{product_id}", ShopFixes.notFound), ("Failure: crash on POST /products", ShopFixes.keyError),
-            ("Failure: route_missing on GET /customers/{customer_id}", ShopFixes.route),
-            ("Failure: missing_validation on POST /orders", ShopFixes.validation),
-            ("Failure: wrong_success_status on POST /customers", ShopFixes.created),
-        ]
         // Each answer takes 0.4 s, so no job can finish within one daemon's short life: every
         // kill lands in the middle of work — waiting for the LLM, applying, verifying.
-        let steps: [[String: Any]] = try fixes.map { ["match": $0.0, "content": try ShopFixes.diff($0.1, in: source), "delay": 0.4] }
+        let steps = try ShopFixes.answersByFailure(in: source, delay: 0.4)
         let server = try await TestLLMServer.start(steps + [["content": "no idea"]], in: directory)
         var apps: [URL] = []
         for index in 0..<4 {
@@ -563,15 +602,20 @@ import Glibc
         #expect(jobs.count == 4, "no job lost or added")
         // How many kills land before the jobs end depends on the machine's load (learned patterns
         // make later claims quick), so the test asks only that kills did interrupt jobs.
-        #expect(jobs.reduce(0) { $0 + $1.claims } > jobs.count,
-                "\(kills) kills interrupted jobs, which were claimed again: \(jobs.map(\.claims))")
+        #expect(
+            jobs.reduce(0) { $0 + $1.claims } > jobs.count,
+            "\(kills) kills interrupted jobs, which were claimed again: \(jobs.map(\.claims))")
         #expect(jobs.allSatisfy { $0.state == .healed }, "\(jobs.map { "\($0.state): \($0.reason ?? "")" })")
         #expect(try database.isIntact())
         for app in apps {
-            let journal = (try? FileManager.default.contentsOfDirectory(atPath: app.appendingPathComponent(".repair/journal").path)) ?? []
+            let journal =
+                (try? FileManager.default.contentsOfDirectory(
+                    atPath: app.appendingPathComponent(".repair/journal").path)) ?? []
             #expect(journal.isEmpty, "no unjudged change is left in \(app.lastPathComponent)")
             let services = try String(contentsOf: app.appendingPathComponent("shop/services.py"), encoding: .utf8)
-            #expect(services != original && services.contains("name=payload[\"name\"],"), "\(app.lastPathComponent) holds the verdict's state")
+            #expect(
+                services != original && services.contains("name=payload[\"name\"],"),
+                "\(app.lastPathComponent) holds the verdict's state")
         }
         // Each app was finished exactly once: one heal run ended for it with a verdict.
         let runs = try database.runs(limit: 500).filter { $0.finishedAt != nil && $0.healed == true }

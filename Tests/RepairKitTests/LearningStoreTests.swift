@@ -19,7 +19,8 @@ import Testing
 
     @Test func storeIsTheAnswerCache() throws {
         let store = try RepairDatabase.inMemory()
-        let response = LLMResponse(text: "diff", model: "m", tokensIn: 10, tokensOut: 2, source: "openai", cached: false)
+        let response = LLMResponse(
+            text: "diff", model: "m", tokensIn: 10, tokensOut: 2, source: "openai", cached: false)
         #expect(store.answer(for: "k") == nil)
         store.store(response, for: "k")
         #expect(store.answer(for: "k") == response)
@@ -28,10 +29,17 @@ import Testing
     @Test func locationFollowsFlagEnvironmentConfigThenXDG() {
         var learning = RepairConfig.Learning()
         learning.store = "/from/config.sqlite"
-        #expect(RepairDatabase.location(flag: "/flag.sqlite", config: learning, environment: ["REPAIR_STORE": "/env.sqlite"]).path == "/flag.sqlite")
-        #expect(RepairDatabase.location(flag: nil, config: learning, environment: ["REPAIR_STORE": "/env.sqlite"]).path == "/env.sqlite")
+        #expect(
+            RepairDatabase.location(
+                flag: "/flag.sqlite", config: learning, environment: ["REPAIR_STORE": "/env.sqlite"]
+            ).path == "/flag.sqlite")
+        #expect(
+            RepairDatabase.location(flag: nil, config: learning, environment: ["REPAIR_STORE": "/env.sqlite"]).path
+                == "/env.sqlite")
         #expect(RepairDatabase.location(flag: nil, config: learning, environment: [:]).path == "/from/config.sqlite")
-        #expect(RepairDatabase.location(flag: nil, config: nil, environment: ["XDG_STATE_HOME": "/state"]).path == "/state/repaird/learning.sqlite")
+        #expect(
+            RepairDatabase.location(flag: nil, config: nil, environment: ["XDG_STATE_HOME": "/state"]).path
+                == "/state/repaird/learning.sqlite")
     }
 
     @Test func aHealRunCanBeReadBackFromTheCommandLine() async throws {
@@ -40,13 +48,7 @@ import Testing
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }
         // Answers keyed by the failure each prompt is about: the groups are asked together.
-        let fixes: [(String, [(String, String, String)])] = [
-            ("Failure: crash on GET /products/{product_id}", ShopFixes.notFound), ("Failure: crash on POST /products", ShopFixes.keyError),
-            ("Failure: route_missing on GET /customers/{customer_id}", ShopFixes.route),
-            ("Failure: missing_validation on POST /orders", ShopFixes.validation),
-            ("Failure: wrong_success_status on POST /customers", ShopFixes.created),
-        ]
-        let answers: [[String: Any]] = try fixes.map { ["match": $0.0, "content": try ShopFixes.diff($0.1, in: app.url)] }
+        let answers = try ShopFixes.answersByFailure(in: app.url)
         let server = try await TestLLMServer.start(answers, in: directory)
         let store = directory.url.appendingPathComponent("learning.sqlite")
         var environment = ProcessInfo.processInfo.environment
@@ -56,11 +58,14 @@ import Testing
         environment["REPAIR_LLM_API_KEY_ENV"] = "TEST_OPENAI_KEY"
         environment["TEST_OPENAI_KEY"] = "sk-store-test-4242"
         let reports = directory.url.appendingPathComponent("reports")
-        let once = try await CommandRunner.run(CommandRunner.repairctl, ["once", app.url.path, "--json", "--store", store.path, "--report-dir", reports.path],
-                                         environment: environment)
+        let once = try await CommandRunner.run(
+            CommandRunner.repairctl,
+            ["once", app.url.path, "--json", "--store", store.path, "--report-dir", reports.path],
+            environment: environment)
         await server.stop()
         #expect(once.status == 0, "\(once.standardError)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(once.standardOutput.utf8)) as? [String: Any])
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(once.standardOutput.utf8)) as? [String: Any])
         #expect(report["healed"] as? Bool == true)
         #expect(report["llm_calls"] as? Int == 5)
         for key in ["run_id", "initial_pass_rate", "final_pass_rate", "tokens_in", "tokens_out", "iterations"] {
@@ -75,13 +80,17 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent(file).path), "\(file)")
         }
 
-        let list = try await CommandRunner.run(CommandRunner.repairctl, ["runs", "list", "--json", "--store", store.path])
-        let runs = try #require(try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]])
+        let list = try await CommandRunner.run(
+            CommandRunner.repairctl, ["runs", "list", "--json", "--store", store.path])
+        let runs = try #require(
+            try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]])
         #expect(runs.first?["run_id"] as? String == runID)
         #expect(runs.first?["healed"] as? Bool == true)
 
-        let show = try await CommandRunner.run(CommandRunner.repairctl, ["runs", "show", runID, "--json", "--store", store.path])
-        let details = try #require(try JSONSerialization.jsonObject(with: Data(show.standardOutput.utf8)) as? [String: Any])
+        let show = try await CommandRunner.run(
+            CommandRunner.repairctl, ["runs", "show", runID, "--json", "--store", store.path])
+        let details = try #require(
+            try JSONSerialization.jsonObject(with: Data(show.standardOutput.utf8)) as? [String: Any])
         let iterations = try #require(details["iterations"] as? [[String: Any]])
         #expect(iterations.first?["passed"] as? Int == 10)
         #expect(iterations.last?["passed"] as? Int == 15)
@@ -93,10 +102,14 @@ import Testing
         let recorded = try #require(try database.run(id: runID))
         #expect(recorded.attempts.allSatisfy { !$0.prompt.isEmpty && !$0.answer.isEmpty })
         #expect(recorded.attempts.allSatisfy { $0.durationMilliseconds > 0 }, "the LLM call's time is kept")
-        #expect(!recorded.attempts.contains { $0.prompt.contains("sk-store-test-4242") || $0.answer.contains("sk-store-test-4242") })
+        #expect(
+            !recorded.attempts.contains {
+                $0.prompt.contains("sk-store-test-4242") || $0.answer.contains("sk-store-test-4242")
+            })
         #expect(try database.isIntact())
 
-        let missing = try await CommandRunner.run(CommandRunner.repairctl, ["runs", "show", "nope", "--store", store.path])
+        let missing = try await CommandRunner.run(
+            CommandRunner.repairctl, ["runs", "show", "nope", "--store", store.path])
         #expect(missing.status == 2)
     }
 }

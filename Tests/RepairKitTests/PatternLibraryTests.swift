@@ -31,10 +31,7 @@ import Testing
         let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("learning.sqlite"))
         let first = try FixtureApps.copy("shop-api")
         defer { first.remove() }
-        let answers = try [
-            ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created,
-        ]
-        .map { ["content": try ShopFixes.diff($0, in: first.url)] }
+        let answers = try ShopFixes.answersByFailure(in: first.url)
         let server = try await TestLLMServer.start(answers, in: directory)
         let learned = try await cycle(first, llm: try llm(server), store: store).run()
         await server.stop()
@@ -274,10 +271,7 @@ import Testing
         let products = directory.url.appendingPathComponent("app-01-products")
         let books = directory.url.appendingPathComponent("app-02-books")
         let store = try RepairDatabase.open(at: directory.url.appendingPathComponent("learning.sqlite"))
-        let answers = try [
-            ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created,
-        ]
-        .map { ["content": try ShopFixes.diff($0, in: products)] }
+        let answers = try ShopFixes.answersByFailure(in: products)
         let server = try await TestLLMServer.start(answers, in: directory)
         var llm = RepairConfig.LLM()
         llm.primary.provider = "ollama"
@@ -365,18 +359,24 @@ import Testing
         }
         let reports = try await once(["--store", store, "--report-dir", aFile.path + "/reports"])
         #expect(reports.status == 2)
-        #expect(reports.standardError.contains("--report-dir \(aFile.path)/reports: cannot write reports there: not a directory"),
-                "\(reports.standardError)")
+        #expect(
+            reports.standardError.contains(
+                "--report-dir \(aFile.path)/reports: cannot write reports there: not a directory"),
+            "\(reports.standardError)")
         let badStore = try await once(["--store", aFile.path + "/store.sqlite"])
         #expect(badStore.status == 2)
-        #expect(badStore.standardError.contains("\(aFile.path)/store.sqlite: the learning store cannot be opened: "),
-                "\(badStore.standardError)")
+        #expect(
+            badStore.standardError.contains("\(aFile.path)/store.sqlite: the learning store cannot be opened: "),
+            "\(badStore.standardError)")
         let config = target.appendingPathComponent("repair.toml")
         let text = try String(contentsOf: config, encoding: .utf8)
-        try Data(text.replacingOccurrences(of: "shipped = true", with: "patterns = \"../../patterns\"").utf8).write(to: config)
+        try Data(text.replacingOccurrences(of: "shipped = true", with: "patterns = \"../../patterns\"").utf8).write(
+            to: config)
         let folder = try await once(["--store", store])
         #expect(folder.status == 2)
-        #expect(folder.standardError.contains("\(config.path): [learning] patterns = \"../../patterns\": "), "\(folder.standardError)")
+        #expect(
+            folder.standardError.contains("\(config.path): [learning] patterns = \"../../patterns\": "),
+            "\(folder.standardError)")
         #expect(folder.standardError.contains("set [learning] shipped = true"))
         for outcome in [reports, badStore, folder] {
             #expect(!outcome.standardError.contains("NSCocoaErrorDomain") && !outcome.standardError.contains("Code="))

@@ -37,10 +37,14 @@ func heal(_ app: URL, answers: [String], maxIterations: Int = 3) async throws ->
     settings.primary.provider = "ollama"
     settings.primary.baseURL = server.baseURL + "/v1"
     settings.primary.model = "scripted"
-    let inputs = try SmokeInputs.load(appDirectory: app, overrides: ["repair.max_iterations=\(maxIterations)"], environment: [:])
-    let report = try await HealCycle(appDirectory: app, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile,
-                                     llm: try LLMService(config: settings, environment: [:], cache: nil), store: store,
-                                     logger: Logger(label: "learn-corpus")).run()
+    // The answers are scripted in the order the groups are asked: one at a time keeps that order.
+    let inputs = try SmokeInputs.load(
+        appDirectory: app, overrides: ["repair.max_iterations=\(maxIterations)", "llm.concurrency=1"], environment: [:])
+    let report = try await HealCycle(
+        appDirectory: app, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile,
+        llm: try LLMService(config: settings, environment: [:], cache: nil), store: store,
+        logger: Logger(label: "learn-corpus")
+    ).run()
     await server.stop()
     return report
 }
@@ -49,16 +53,22 @@ func heal(_ app: URL, answers: [String], maxIterations: Int = 3) async throws ->
 let breaking = ShopFixes.breakingListing
 let shop = try stableCopy("shop-api")
 let first = try await heal(shop, answers: [breaking], maxIterations: 1)
-print("shop-api, a breaking answer: \(first.iterations.flatMap(\.attempts).map(\.outcome.rawValue).sorted().joined(separator: ", "))")
+print(
+    "shop-api, a breaking answer: \(first.iterations.flatMap(\.attempts).map(\.outcome.rawValue).sorted().joined(separator: ", "))"
+)
 
 let fresh = try stableCopy("notes-node")
 let shopAgain = work.url.appendingPathComponent("shop-api")
 try FileManager.default.removeItem(at: shopAgain)
 let healedShop = try stableCopy("shop-api")
-let shopAnswers = try [ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created]
-    .map { try ShopFixes.diff($0, in: healedShop) }
+let shopAnswers = try [
+    ShopFixes.notFound, ShopFixes.keyError, ShopFixes.route, ShopFixes.validation, ShopFixes.created,
+]
+.map { try ShopFixes.diff($0, in: healedShop) }
 let shopReport = try await heal(healedShop, answers: shopAnswers)
 print("shop-api: healed \(shopReport.healed), \(shopReport.llmCalls) LLM calls")
-let notesAnswers = try [NotesFixes.missing, NotesFixes.patchRoute, NotesFixes.created].map { try ShopFixes.diff($0, in: fresh) }
+let notesAnswers = try [NotesFixes.missing, NotesFixes.patchRoute, NotesFixes.created].map {
+    try ShopFixes.diff($0, in: fresh)
+}
 let notesReport = try await heal(fresh, answers: notesAnswers)
 print("notes-node: healed \(notesReport.healed), \(notesReport.llmCalls) LLM calls")
