@@ -198,7 +198,8 @@ public struct HealCycle: Sendable {
                     continue
                 }
                 // Room for the prompt and the longest answer it allows, beside every ask already
-                // admitted: the budget holds whatever the answers and however many are in flight.
+                // admitted: these asks stay within the budget however many are in flight. (The one
+                // corrected answer after a failed check is asked later, unreserved, as before.)
                 let reservation = prompt.estimatedTokens + prompt.request.maxTokens
                 if budgetSpent || spending.total + reserved + reservation > config.repair.tokenBudget {
                     budgetSpent = true
