@@ -85,7 +85,9 @@ public struct AppHost: Sendable {
         let deadline = started + CheckedNumber.duration(seconds: settings.startupTimeout)
         let probe = HTTPRequest(method: "GET", url: app.baseURL + settings.health, timeout: .seconds(2))
         var lastProblem = "no answer yet"
-        var pause = Duration.milliseconds(50)
+        // Probes are cheap (a refused connection costs microseconds): polling often keeps the
+        // time between the app's listen() and its first successful probe small.
+        var pause = Duration.milliseconds(10)
         while ContinuousClock.now < deadline {
             // A cancelled task would otherwise probe on without pause until the deadline.
             if Task.isCancelled { throw AppHostError(kind: .unhealthy, message: "start-up was cancelled") }
@@ -103,11 +105,12 @@ public struct AppHost: Sendable {
                 }
             }
             try? await Task.sleep(for: pause)
-            pause = min(pause * 2, .milliseconds(250))
+            pause = min(pause * 2, .milliseconds(20))
         }
         if portTakenBefore {
-            throw AppHostError(kind: .unhealthy,
-                               message: "port \(app.port) is already in use by another process; the app never took it")
+            throw AppHostError(
+                kind: .unhealthy,
+                message: "port \(app.port) is already in use by another process; the app never took it")
         }
         throw AppHostError(
             kind: .unhealthy,
@@ -135,13 +138,15 @@ public struct AppHost: Sendable {
         let status = await process.waitForExit(timeout: CheckedNumber.duration(seconds: settings.seedTimeout))
         let final = await process.stop(grace: .seconds(1))
         guard let status else {
-            throw AppHostError(kind: .seedFailed,
-                               message: "seed command did not finish in \(formatSeconds(settings.seedTimeout)) s",
-                               exitStatus: final, outputTail: output.tailText(30))
+            throw AppHostError(
+                kind: .seedFailed,
+                message: "seed command did not finish in \(formatSeconds(settings.seedTimeout)) s",
+                exitStatus: final, outputTail: output.tailText(30))
         }
         guard status.isSuccess else {
-            throw AppHostError(kind: .seedFailed, message: "seed command failed", exitStatus: status,
-                               outputTail: output.tailText(30))
+            throw AppHostError(
+                kind: .seedFailed, message: "seed command failed", exitStatus: status,
+                outputTail: output.tailText(30))
         }
     }
 }

@@ -21,8 +21,11 @@ extension HealCycle {
 
     /// Asks the LLM about every planned group, at most `[llm] concurrency` at once, and returns
     /// the answers in the order of `asks`.
+    /// `beforeSending` is called with the asks about to have been sent, just before each is:
+    /// the spend is counted before it is made.
     func ask(
-        _ asks: [PlannedAsk], of llm: LLMService, proposer: FixProposer, guard guardian: PatchGuard
+        _ asks: [PlannedAsk], of llm: LLMService, proposer: FixProposer, guard guardian: PatchGuard,
+        beforeSending: (ArraySlice<PlannedAsk>) -> Void
     ) async -> [Answer] {
         var answers = [Answer?](repeating: nil, count: asks.count)
         await withTaskGroup(of: (Int, Answer).self) { tasks in
@@ -30,6 +33,7 @@ extension HealCycle {
             func launch() {
                 let index = next, ask = asks[index]
                 next += 1
+                beforeSending(asks[..<next])
                 tasks.addTask {
                     var spending = FixProposer.Spending()
                     let result = await proposer.ask(

@@ -217,12 +217,23 @@ public struct HealCycle: Sendable {
             var answers: [Answer] = []
             if let llm, !asks.isEmpty {
                 for ask in asks { events?(.asking(group: ask.group.key)) }
-                // Counted before they are sent: a cycle killed while waiting keeps the spend.
+                // Each ask is counted just before it is sent: a cycle killed while waiting keeps
+                // the spend of what it sent, and only that.
+                let before = spending, store = self.store, runID = initial.runID
+                // The first wave goes out at once; a store that cannot take its count stops the
+                // cycle before anything is spent. Later asks are counted as their slots free up.
+                let firstWave = asks.prefix(config.llm.concurrency)
                 try store?.recordSpend(
-                    runID: initial.runID, calls: spending.calls + asks.count,
-                    tokensIn: spending.tokensIn + asks.reduce(0) { $0 + $1.prompt.estimatedTokens },
-                    tokensOut: spending.tokensOut)
-                answers = await ask(asks, of: llm, proposer: proposer, guard: guardian)
+                    runID: runID, calls: before.calls + firstWave.count,
+                    tokensIn: before.tokensIn + firstWave.reduce(0) { $0 + $1.prompt.estimatedTokens },
+                    tokensOut: before.tokensOut)
+                answers = await ask(asks, of: llm, proposer: proposer, guard: guardian) { sent in
+                    guard sent.count > firstWave.count else { return }
+                    try? store?.recordSpend(
+                        runID: runID, calls: before.calls + sent.count,
+                        tokensIn: before.tokensIn + sent.reduce(0) { $0 + $1.prompt.estimatedTokens },
+                        tokensOut: before.tokensOut)
+                }
                 for answer in answers {
                     spending.calls += answer.spending.calls
                     spending.tokensIn += answer.spending.tokensIn
