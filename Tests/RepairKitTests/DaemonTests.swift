@@ -218,13 +218,16 @@ import Testing
 
 /// `repaird` as a real process, against real apps.
 @Suite struct DaemonProcessTests {
-    /// A tiny healthy app: the probe server with a one-scenario plan. `startDelay` seconds
-    /// pass before it starts, to catch it in the middle of a job.
+    /// A tiny healthy app: the probe server with a one-scenario plan. Its first start waits
+    /// `startDelay` seconds (later starts do not), to catch it in the middle of a job.
     func healthyApp(in directory: URL, name: String, startDelay: Int = 0) throws -> URL {
         let app = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: app, withIntermediateDirectories: true)
         let server = FixtureApps.repositoryRoot.appendingPathComponent("Tests/Fixtures/servers/probe_server.py").path
-        let start = startDelay > 0 ? "sleep \(startDelay); exec python3 \(server)" : "exec python3 \(server)"
+        let start =
+            startDelay > 0
+            ? "if [ ! -e first-start ]; then touch first-start; sleep \(startDelay); fi; exec python3 \(server)"
+            : "exec python3 \(server)"
         // Generous: a limit, not a wait — the machine may be busy with other tests.
         let timeout = startDelay + 60
         try Data(
@@ -265,10 +268,11 @@ import Testing
         let storeURL = directory.url.appendingPathComponent("store.sqlite")
         let database = try RepairDatabase.open(at: storeURL)
         let queue = JobQueue(database)
-        let app = try healthyApp(in: directory.url, name: "slow", startDelay: 20)
+        // A wide window: a test starved of its turn on a busy machine still looks inside it.
+        let app = try healthyApp(in: directory.url, name: "slow", startDelay: 60)
         try queue.enqueue(app)
         let daemon = try startDaemon(store: storeURL, in: directory)
-        let started = try await waitUntil(30) {
+        let started = try await waitUntil(90) {
             FileManager.default.fileExists(atPath: app.appendingPathComponent(".repair/app.pid").path)
         }
         #expect(started, "the job's app never started: \(daemon.output.tailText(20))")
