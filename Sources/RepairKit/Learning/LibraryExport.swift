@@ -399,6 +399,13 @@ extension RepairDatabase {
         }
     }
 
+    /// Adds lessons in one transaction.
+    public func insert(lessons: [Lesson]) throws {
+        try writer.write { db in
+            for var lesson in lessons { try lesson.insert(db) }
+        }
+    }
+
     public func lessons() throws -> [Lesson] {
         try writer.read { try Lesson.order(Column("signatureKey"), Column("patchHash")).fetchAll($0) }
     }

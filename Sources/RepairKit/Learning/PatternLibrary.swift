@@ -88,17 +88,27 @@ public struct PatternLibrary: Sendable {
         }
     }
 
-    /// Successful fixes of similar failures (same kind and exception), as prompt examples.
+    /// Successful fixes of similar failures (same kind and exception), as prompt examples:
+    /// the highest success rate first, the oldest first among equals.
     public func exampleDiffs(for group: ViolationGroup, limit: Int = 3) throws -> [String] {
         let signature = Signature(group)
         return try database.writer.read { db in
-            try FixPattern.filter(
-                Column("kind") == group.kind.rawValue && FixPattern.Columns.exceptionType == signature.exceptionType
-                    && FixPattern.Columns.status != FixPattern.Status.retired.rawValue
-            )
-            .fetchAll(db)
-        }.sorted { $0.successRate > $1.successRate }.prefix(limit).map(\.exampleDiff)
+            // The order is the `fixPattern_examples` index's, so the read stops at the limit.
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT exampleDiff FROM fixPattern INDEXED BY fixPattern_examples
+                    WHERE kind = ? AND exceptionType = ? AND status != ?
+                    ORDER BY \(Self.successRateSQL) DESC, id LIMIT ?
+                    """,
+                arguments: [group.kind.rawValue, signature.exceptionType, FixPattern.Status.retired.rawValue, limit])
+        }
     }
+
+    /// `FixPattern.successRate` in SQL, as the `fixPattern_examples` index spells it (a query
+    /// uses an expression index only when it spells the expression the same way).
+    static let successRateSQL =
+        "(CASE WHEN successes + failures = 0 THEN 0.0 ELSE CAST(successes AS REAL) / (successes + failures) END)"
 
     /// A kept fix: credits the pattern it came from (`pattern`, when it was proposed from one
     /// for this signature), else strengthens the pattern of the same fix shape, else creates one.

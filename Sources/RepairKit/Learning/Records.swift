@@ -203,6 +203,23 @@ public struct Lesson: Codable, Sendable, FetchableRecord, MutablePersistableReco
     /// The signature's exception type (or kind), as a value.
     public var exceptionType: String = ""
 
+    public init(
+        id: Int64?, signatureKey: String, signature: String, patchHash: String, summary: String, outcome: String,
+        evidence: String, count: Int, createdAt: Date, updatedAt: Date, exceptionType: String = ""
+    ) {
+        self.id = id
+        self.signatureKey = signatureKey
+        self.signature = signature
+        self.patchHash = patchHash
+        self.summary = summary
+        self.outcome = outcome
+        self.evidence = evidence
+        self.count = count
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.exceptionType = exceptionType
+    }
+
     public enum Columns {
         static let signatureKey = Column(CodingKeys.signatureKey)
         static let patchHash = Column(CodingKeys.patchHash)

@@ -166,6 +166,21 @@ extension RepairDatabase {
                 table.add(column: "groupsLeft", .text)
             }
         }
+        migrator.registerMigration("v10: indexes for the examples and lessons a prompt shows") { db in
+            // A prompt's examples: the best successes of the same kind and exception type,
+            // read in index order and stopped at the limit, not filtered and sorted in Swift.
+            try db.execute(
+                sql: """
+                    CREATE INDEX fixPattern_examples ON fixPattern(kind, exceptionType, \(PatternLibrary.successRateSQL) DESC)
+                    """)
+            // A prompt's lessons: the most repeated first, for the signature and for its type.
+            try db.create(index: "lesson_signature_count", on: "lesson", columns: ["signatureKey", "count"])
+            try db.drop(index: "lesson_exceptionType")
+            try db.create(index: "lesson_exceptionType_count", on: "lesson", columns: ["exceptionType", "count"])
+            // The runs of an app left unfinished (by a kill), looked up when a cycle starts.
+            try db.create(
+                index: "run_unfinished", on: "run", columns: ["appDirectory"], condition: Column("finishedAt") == nil)
+        }
         return migrator
     }
 }

@@ -8,10 +8,17 @@ public struct RepairDatabase: Sendable {
     let writer: any DatabaseWriter
 
     /// Opens (creating and migrating) the store at `url`.
-    public static func open(at url: URL) throws -> RepairDatabase {
+    /// - Parameter statements: told the SQL of every statement run, its values filled in (for
+    ///   tests that check the queries' plans, and for diagnosis).
+    public static func open(at url: URL, statements: (@Sendable (String) -> Void)? = nil) throws -> RepairDatabase {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        if let statements {
+            configuration.prepareDatabase { db in
+                db.trace(options: .statement) { event in statements(event.expandedDescription) }
+            }
+        }
         let pool = try DatabasePool(path: url.path, configuration: configuration)
         let database = RepairDatabase(writer: pool)
         try database.migrator.migrate(pool)
@@ -28,11 +35,15 @@ public struct RepairDatabase: Sendable {
 
     /// `--store`, else `REPAIR_STORE`, else `[learning] store`, else
     /// `$XDG_STATE_HOME/repaird/learning.sqlite` (`~/.local/state/repaird/learning.sqlite`).
-    public static func location(flag: String?, config: RepairConfig.Learning?, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    public static func location(
+        flag: String?, config: RepairConfig.Learning?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> URL {
         if let flag { return URL(fileURLWithPath: flag) }
         if let path = environment["REPAIR_STORE"], !path.isEmpty { return URL(fileURLWithPath: path) }
         if let path = config?.store { return URL(fileURLWithPath: path) }
-        let state = environment["XDG_STATE_HOME"].map { URL(fileURLWithPath: $0) }
+        let state =
+            environment["XDG_STATE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state")
         return state.appendingPathComponent("repaird/learning.sqlite")
     }
