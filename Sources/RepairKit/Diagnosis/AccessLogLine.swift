@@ -8,9 +8,9 @@ struct AccessLogLine: Equatable {
 
     init?(_ raw: Substring) {
         // morgan's `dev` format colours the status: read the line without its escape codes.
-        var text = raw.contains("\u{1B}") ? Self.withoutEscapes(raw) : raw
+        var text = raw.containsBytes("\u{1B}") ? Self.withoutEscapes(raw) : raw
         // A JSON record: the access line is its message, or its method/path/status fields.
-        if text.first == "{", text.contains("HTTP/") || text.contains("\"method\""),
+        if text.first == "{", text.containsBytes("HTTP/") || text.containsBytes("\"method\""),
             let message = JSONLogLine.message(text)
         {
             text = Substring(message)

@@ -18,8 +18,10 @@ struct AtFrameTraceParser: TraceParser {
 
     static func begin(_ line: LogLine, previous: LogLine?) -> AtFrameTraceParser? {
         // .NET: `Outer: message` then ` ---> Inner: message` before the first frame.
-        if line.trimmed.hasPrefix("---> "), let previous, let outer = exceptionHeader(previous.trimmed, language: .dotnet),
-           let inner = TraceText.exceptionLine(line.trimmed.dropFirst(5)) {
+        if line.trimmed.hasPrefix("---> "), let previous,
+            let outer = exceptionHeader(previous.trimmed, language: .dotnet),
+            let inner = TraceText.exceptionLine(line.trimmed.dropFirst(5))
+        {
             var parser = AtFrameTraceParser(language: .dotnet, header: outer, start: previous.number)
             parser.segments.append(Segment(type: inner.type, message: inner.message))
             parser.current = 1
@@ -37,7 +39,7 @@ struct AtFrameTraceParser: TraceParser {
         parser.segments[0].frames.append(frame)
         parser.endLine = line.number
         // .NET prints `Outer: message ---> Inner: message` on one line.
-        if language == .dotnet, let header, let split = header.message.range(of: " ---> ") {
+        if language == .dotnet, let header, let split = header.message.rangeOfBytes(" ---> ") {
             parser.segments[0].message = String(header.message[..<split.lowerBound])
             if let inner = TraceText.exceptionLine(header.message[split.upperBound...]) {
                 parser.segments.append(Segment(type: inner.type, message: inner.message))
@@ -103,8 +105,9 @@ struct AtFrameTraceParser: TraceParser {
                 language: language, exceptionType: segment.type, message: segment.message, frames: segment.frames,
                 startLine: startLine, endLine: endLine, cause: chain)
             if language == .java, chain == nil, let nested = Self.nestedException(in: segment.message) {
-                trace.cause = StackTrace(language: .java, exceptionType: nested.type, message: nested.message,
-                                         frames: [], startLine: startLine, endLine: endLine)
+                trace.cause = StackTrace(
+                    language: .java, exceptionType: nested.type, message: nested.message,
+                    frames: [], startLine: startLine, endLine: endLine)
             }
             chain = trace
         }
@@ -112,7 +115,8 @@ struct AtFrameTraceParser: TraceParser {
     }
 
     private static func compatible(_ frameLanguage: TraceLanguage, _ language: TraceLanguage) -> Bool {
-        frameLanguage == language || (language == .dotnet && frameLanguage == .java) || (language == .java && frameLanguage == .dotnet)
+        frameLanguage == language || (language == .dotnet && frameLanguage == .java)
+            || (language == .java && frameLanguage == .dotnet)
     }
 
     /// Spring's `…; nested exception is java.lang.X: message`.
@@ -123,7 +127,8 @@ struct AtFrameTraceParser: TraceParser {
 
     /// The exception line before the first frame: `TypeError: x`, `Exception in thread "main"
     /// java.lang.X: y`, `Unhandled exception. System.X: y`, `Uncaught Error: z`.
-    private static func exceptionHeader(_ text: Substring, language: TraceLanguage) -> (type: String, message: String)? {
+    private static func exceptionHeader(_ text: Substring, language: TraceLanguage) -> (type: String, message: String)?
+    {
         var text = text
         for prefix in ["Unhandled exception. ", "Uncaught ", "Error: Uncaught "] where text.hasPrefix(prefix) {
             text = text.dropFirst(prefix.count)
@@ -133,7 +138,9 @@ struct AtFrameTraceParser: TraceParser {
         }
         guard let header = TraceText.exceptionLine(text) else { return nil }
         // A bare word is a header only when it names an exception.
-        if header.message.isEmpty && !(header.type.hasSuffix("Error") || header.type.hasSuffix("Exception")) { return nil }
+        if header.message.isEmpty && !(header.type.hasSuffix("Error") || header.type.hasSuffix("Exception")) {
+            return nil
+        }
         return header
     }
 
@@ -143,9 +150,9 @@ struct AtFrameTraceParser: TraceParser {
         var rest = text.dropFirst(3)
         // Mono: `at NS.Type.Method (System.String id) [0x0000f] in /src/File.cs:9`, or
         // `… [0x00021] in <5f1a…>:0` for an assembly without debug information.
-        if let offset = rest.range(of: ") [0x"), let inRange = rest[offset.upperBound...].range(of: "] in ") {
+        if let offset = rest.rangeOfBytes(") [0x"), let inRange = rest[offset.upperBound...].rangeOfBytes("] in ") {
             let signature = rest[rest.startIndex...offset.lowerBound]
-            let function = signature.range(of: " (").map { signature[..<$0.lowerBound] } ?? signature
+            let function = signature.rangeOfBytes(" (").map { signature[..<$0.lowerBound] } ?? signature
             let place = rest[inRange.upperBound...]
             if place.hasPrefix("<") {
                 return (.dotnet, StackFrame(file: "", line: nil, function: String(function)))
@@ -163,20 +170,29 @@ struct AtFrameTraceParser: TraceParser {
                 return (.dotnet, StackFrame(file: "", line: nil, function: String(function)))
             }
             let location = TraceText.location(inside)
-            return (.javascript, StackFrame(file: location.file, line: location.line, column: location.column,
-                                            function: String(function.dropLast(function.hasSuffix(" ") ? 1 : 0))))
+            return (
+                .javascript,
+                StackFrame(
+                    file: location.file, line: location.line, column: location.column,
+                    function: String(function.dropLast(function.hasSuffix(" ") ? 1 : 0)))
+            )
         }
         // .NET with a file: `at NS.Type.Method(Int32 id) in /src/File.cs:line 25`.
-        if let inRange = rest.range(of: ") in "), let lineRange = rest.range(of: ":line ", options: .backwards) {
+        if let inRange = rest.rangeOfBytes(") in "), let lineRange = rest.range(of: ":line ", options: .backwards) {
             let function = rest[rest.startIndex..<rest.index(after: inRange.lowerBound)]
             let file = rest[inRange.upperBound..<lineRange.lowerBound]
             let signature = function.firstIndex(of: "(").map { function[..<$0] } ?? function
-            return (.dotnet, StackFrame(file: String(file), line: Int(rest[lineRange.upperBound...]), function: String(signature)))
+            return (
+                .dotnet,
+                StackFrame(file: String(file), line: Int(rest[lineRange.upperBound...]), function: String(signature))
+            )
         }
         if rest.hasPrefix("async ") { rest = rest.dropFirst(6) }
         let location = TraceText.location(rest)
-        guard location.line != nil || rest.contains("/") else { return nil }
-        return (.javascript, StackFrame(file: location.file, line: location.line, column: location.column, function: ""))
+        guard location.line != nil || rest.containsBytes("/") else { return nil }
+        return (
+            .javascript, StackFrame(file: location.file, line: location.line, column: location.column, function: "")
+        )
     }
 
     /// Java's `(File.java:106)`, `(Native Method)`, `(Unknown Source)`.
@@ -185,7 +201,7 @@ struct AtFrameTraceParser: TraceParser {
         let parts = inside.split(separator: ":")
         let file = parts.first ?? ""
         let isSource = [".java", ".kt", ".scala", ".groovy", ".clj"].contains { file.hasSuffix($0) }
-        guard isSource, !file.contains("/"), !file.contains(" ") else { return nil }
+        guard isSource, !file.containsBytes("/"), !file.containsBytes(" ") else { return nil }
         return (String(file), parts.count == 2 ? Int(parts[1]) : nil)
     }
 

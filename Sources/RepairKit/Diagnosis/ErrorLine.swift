@@ -10,7 +10,7 @@ struct ErrorLine: Equatable {
 
     init?(_ raw: Substring) {
         let text: Substring = raw.first == "{" ? JSONLogLine.message(raw).map { Substring($0) } ?? raw : raw
-        if let range = text.range(of: "Exception on /") {
+        if let range = text.rangeOfBytes("Exception on /") {
             // Flask: `Exception on {request.path} [{request.method}]`
             let rest = text[text.index(before: range.upperBound)...]
             guard let open = rest.lastIndex(of: "["), let close = rest.lastIndex(of: "]"), open < close else {
@@ -20,7 +20,7 @@ struct ErrorLine: Equatable {
             guard Endpoint.methods.contains(method) else { return nil }
             path = String(rest[..<open]).trimmingCharacters(in: [" "])
             self.method = method
-        } else if let range = text.range(of: "Internal Server Error: /") {
+        } else if let range = text.rangeOfBytes("Internal Server Error: /") {
             // Django: `Internal Server Error: {request.path}`
             let rest = text[text.index(before: range.upperBound)...]
             path = String(rest.prefix { $0 != " " && $0 != "\"" })

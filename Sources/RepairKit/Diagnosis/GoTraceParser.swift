@@ -16,10 +16,10 @@ struct GoTraceParser: TraceParser {
         var detail: Substring?
         if text.hasPrefix("panic: ") {
             detail = text.dropFirst(7)
-        } else if let range = text.range(of: "http: panic serving ") {
+        } else if let range = text.rangeOfBytes("http: panic serving ") {
             let rest = text[range.upperBound...]
             // `http: panic serving 127.0.0.1:5000: message` — the address has one colon.
-            if let colon = rest.firstIndex(of: ":"), let second = rest[rest.index(after: colon)...].range(of: ": ") {
+            if let colon = rest.firstIndex(of: ":"), let second = rest[rest.index(after: colon)...].rangeOfBytes(": ") {
                 detail = rest[second.upperBound...]
             }
         } else if text.hasPrefix("fatal error: ") {
@@ -46,14 +46,18 @@ struct GoTraceParser: TraceParser {
 
     mutating func feed(_ line: LogLine) -> LineVerdict {
         let text = line.trimmed
-        if text.isEmpty || text.hasPrefix("[signal ") || text.hasPrefix("panic: ") && frames.isEmpty { return take(line) }
+        if text.isEmpty || text.hasPrefix("[signal ") || text.hasPrefix("panic: ") && frames.isEmpty {
+            return take(line)
+        }
         if text.hasPrefix("goroutine "), text.hasSuffix("]:") {
             goroutines += 1
             return take(line)
         }
         if text.hasPrefix("exit status ") { return take(line, finished: true) }
-        if line.indentation > 0, let pendingFunction, let plus = text.range(of: " +0x") ?? text.range(of: ":"), text.contains(".go:") {
-            let location = text[..<(text.range(of: " +0x")?.lowerBound ?? text.endIndex)]
+        if line.indentation > 0, let pendingFunction, let plus = text.rangeOfBytes(" +0x") ?? text.rangeOfBytes(":"),
+            text.containsBytes(".go:")
+        {
+            let location = text[..<(text.rangeOfBytes(" +0x")?.lowerBound ?? text.endIndex)]
             let parsed = TraceText.location(location)
             if goroutines <= 1 {
                 frames.append(StackFrame(file: parsed.file, line: parsed.line, function: pendingFunction))
@@ -66,7 +70,9 @@ struct GoTraceParser: TraceParser {
             var function = String(text)
             if function.hasPrefix("created by ") {
                 function = String(function.dropFirst(11))
-                if let range = function.range(of: " in goroutine ") { function = String(function[..<range.lowerBound]) }
+                if let range = function.rangeOfBytes(" in goroutine ") {
+                    function = String(function[..<range.lowerBound])
+                }
             } else if let open = function.lastIndex(of: "(") {
                 function = String(function[..<open])
             }
@@ -83,7 +89,8 @@ struct GoTraceParser: TraceParser {
     }
 
     func trace(truncated: Bool) -> StackTrace? {
-        StackTrace(language: .go, exceptionType: type, message: message, frames: frames,
-                   startLine: startLine, endLine: endLine, truncated: truncated && frames.isEmpty)
+        StackTrace(
+            language: .go, exceptionType: type, message: message, frames: frames,
+            startLine: startLine, endLine: endLine, truncated: truncated && frames.isEmpty)
     }
 }

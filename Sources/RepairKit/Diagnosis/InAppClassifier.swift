@@ -27,13 +27,17 @@ public struct InAppClassifier: Sendable {
         "io.undertow.", "com.zaxxer.", "org.jboss.",
     ]
 
-    static let dotnetLibraryPrefixes = ["System.", "Microsoft.", "lambda_method", "Newtonsoft.", "Npgsql.", "Swashbuckle."]
+    static let dotnetLibraryPrefixes = [
+        "System.", "Microsoft.", "lambda_method", "Newtonsoft.", "Npgsql.", "Swashbuckle.",
+    ]
 
     public func isInApp(file: String, function: String, language: TraceLanguage) -> Bool {
         switch language {
         case .java:
             var name = function
-            if let slash = name.firstIndex(of: "/"), !name[..<slash].contains("$") { name = String(name[name.index(after: slash)...]) }
+            if let slash = name.firstIndex(of: "/"), !name[..<slash].containsBytes("$") {
+                name = String(name[name.index(after: slash)...])
+            }
             return !Self.javaLibraryPrefixes.contains { name.hasPrefix($0) }
         case .dotnet:
             if Self.dotnetLibraryPrefixes.contains(where: { function.hasPrefix($0) }) { return false }
@@ -41,10 +45,13 @@ public struct InAppClassifier: Sendable {
         case .go:
             if function.hasPrefix("main.") { return isAppPath(file) }
             let firstElement = function.split(separator: "/").first ?? ""
-            guard firstElement.contains(".") && !firstElement.hasPrefix("(") else { return false }
+            guard firstElement.containsBytes(".") && !firstElement.hasPrefix("(") else { return false }
             return isAppPath(file) && !firstElement.hasPrefix("runtime.")
         case .swift:
-            if file.hasPrefix("Swift/") || file.hasPrefix("lib") || file.hasSuffix(".so") || file.contains(".so.") { return false }
+            if file.hasPrefix("Swift/") || file.hasPrefix("lib") || file.hasSuffix(".so") || file.containsBytes(".so.")
+            {
+                return false
+            }
             return file.isEmpty ? !function.isEmpty : isAppPath(file)
         case .python, .javascript, .ruby, .php:
             return isAppPath(file)
@@ -53,8 +60,11 @@ public struct InAppClassifier: Sendable {
 
     private func isAppPath(_ file: String) -> Bool {
         if file.isEmpty || file.hasPrefix("<") || file.hasPrefix("node:") || file.hasPrefix("internal/")
-            || file.hasPrefix("[") || file == "native" { return false }
-        if Self.libraryPathMarkers.contains(where: { file.contains($0) }) { return false }
+            || file.hasPrefix("[") || file == "native"
+        {
+            return false
+        }
+        if Self.libraryPathMarkers.contains(where: { file.containsBytes($0) }) { return false }
         if file.hasPrefix("vendor/") || file.hasPrefix("node_modules/") { return false }
         if isPythonStandardLibrary(file) { return false }
         if isGemFrame(file) { return false }
@@ -66,14 +76,16 @@ public struct InAppClassifier: Sendable {
 
     /// `/usr/lib/python3.11/json/decoder.py` (but not `…/python3.11/site-packages/…`).
     private func isPythonStandardLibrary(_ file: String) -> Bool {
-        guard let range = file.range(of: "/lib/python") else { return false }
+        guard let range = file.rangeOfBytes("/lib/python") else { return false }
         let rest = file[range.upperBound...]
         return rest.first?.isNumber == true
     }
 
     /// Rails backtraces name gems as `actionpack (7.0.4) lib/…`.
     private func isGemFrame(_ file: String) -> Bool {
-        guard let open = file.range(of: " ("), let close = file.range(of: ") ", range: open.upperBound..<file.endIndex) else { return false }
+        guard let open = file.rangeOfBytes(" ("), let close = file.rangeOfBytes(") ", from: open.upperBound) else {
+            return false
+        }
         return file[open.upperBound..<close.lowerBound].allSatisfy { $0.isNumber || $0 == "." }
     }
 }

@@ -43,7 +43,7 @@ enum JSONLogLine {
         }
         func collect(_ value: [String: Any], depth: Int) {
             for key in traceKeys {
-                if let text = value[key] as? String, text.contains("\n") {
+                if let text = value[key] as? String, text.containsBytes("\n") {
                     lines += text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
                 } else if let nested = value[key] as? [String: Any], depth < 3 {
                     collect(nested, depth: depth + 1)

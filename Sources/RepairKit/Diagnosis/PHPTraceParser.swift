@@ -13,12 +13,12 @@ struct PHPTraceParser: TraceParser {
 
     static func begin(_ line: LogLine, previous: LogLine?) -> PHPTraceParser? {
         let text = line.trimmed
-        if let range = text.range(of: "Uncaught ") {
+        if let range = text.rangeOfBytes("Uncaught ") {
             return header(text[range.upperBound...], separator: " in ", start: line.number)
         }
-        if let range = text.range(of: "[object] (") {
+        if let range = text.rangeOfBytes("[object] (") {
             var rest = text[range.upperBound...]
-            if let code = rest.range(of: "(code: "), let close = rest[code.upperBound...].range(of: "): ") {
+            if let code = rest.rangeOfBytes("(code: "), let close = rest[code.upperBound...].rangeOfBytes("): ") {
                 rest = Substring(String(rest[..<code.lowerBound]) + ": " + rest[close.upperBound...])
             }
             if rest.hasSuffix(")") { rest = rest.dropLast() }
@@ -38,7 +38,7 @@ struct PHPTraceParser: TraceParser {
         if let range = exception.message.range(of: separator, options: .backwards) {
             parser.message = String(exception.message[..<range.lowerBound])
             let location = exception.message[range.upperBound...]
-            if let onLine = location.range(of: " on line ") {
+            if let onLine = location.rangeOfBytes(" on line ") {
                 parser.thrownAt = (String(location[..<onLine.lowerBound]), Int(location[onLine.upperBound...]))
             } else {
                 let parsed = TraceText.location(location)
@@ -66,7 +66,9 @@ struct PHPTraceParser: TraceParser {
             calls.append(("[internal function]", nil, String(rest.dropFirst(21))))
             return take(line)
         }
-        guard let open = rest.firstIndex(of: "("), let close = rest[open...].range(of: "): ") else { return .finishedBefore }
+        guard let open = rest.firstIndex(of: "("), let close = rest[open...].rangeOfBytes("): ") else {
+            return .finishedBefore
+        }
         let file = String(rest[..<open])
         let lineNumber = Int(rest[rest.index(after: open)..<close.lowerBound])
         calls.append((file, lineNumber, String(rest[close.upperBound...])))
@@ -83,14 +85,17 @@ struct PHPTraceParser: TraceParser {
     func trace(truncated: Bool) -> StackTrace? {
         var frames: [StackFrame] = []
         if let thrownAt {
-            frames.append(StackFrame(file: thrownAt.file, line: thrownAt.line, function: Self.name(calls.first?.function ?? "{main}")))
+            frames.append(
+                StackFrame(
+                    file: thrownAt.file, line: thrownAt.line, function: Self.name(calls.first?.function ?? "{main}")))
         }
         for (index, call) in calls.enumerated() {
             let function = index + 1 < calls.count ? Self.name(calls[index + 1].function) : "{main}"
             frames.append(StackFrame(file: call.file, line: call.line, function: function))
         }
-        return StackTrace(language: .php, exceptionType: type, message: message, frames: frames,
-                          startLine: startLine, endLine: endLine)
+        return StackTrace(
+            language: .php, exceptionType: type, message: message, frames: frames,
+            startLine: startLine, endLine: endLine)
     }
 
     /// `App\Http\UserController->show('7')` → `App\Http\UserController->show`.

@@ -24,10 +24,10 @@ struct PythonTraceParser: TraceParser {
 
     static func begin(_ line: LogLine, previous: LogLine?) -> PythonTraceParser? {
         let text = line.trimmed
-        if text.hasPrefix("Traceback (most recent call last)") {
+        if text.startsWithBytes("Traceback (most recent call last)") {
             return PythonTraceParser(start: line.number, header: nil, isGroup: false)
         }
-        if text.hasPrefix("+ Exception Group Traceback") || text.hasPrefix("Exception Group Traceback") {
+        if text.startsWithBytes("+ Exception Group Traceback") || text.startsWithBytes("Exception Group Traceback") {
             return PythonTraceParser(start: line.number, header: nil, isGroup: true)
         }
         guard let frame = frame(in: text) else { return nil }
@@ -69,7 +69,7 @@ struct PythonTraceParser: TraceParser {
                 return blankRun > 1 && headerFirst ? .finishedBefore : .skipped
             }
             blankRun = 0
-            if text.allSatisfy({ "^~ ".contains($0) }) { return take(line) }
+            if text.consistsOfBytes("^~ ") { return take(line) }
             if expectingSource && line.indentation > frameIndentation {
                 expectingSource = false
                 frames[frames.count - 1].source = String(text)
@@ -95,7 +95,7 @@ struct PythonTraceParser: TraceParser {
             return .finishedBefore
         case .awaitingChain:
             if text.isEmpty { return .skipped }
-            if text.hasPrefix("Traceback (most recent call last)") {
+            if text.startsWithBytes("Traceback (most recent call last)") {
                 if let finished = trace(truncated: false) { chain = [finished] }
                 frames = []
                 exception = nil
@@ -112,18 +112,26 @@ struct PythonTraceParser: TraceParser {
     }
 
     static func isChainSeparator(_ text: Substring) -> Bool {
-        text.hasPrefix("During handling of the above exception") || text.hasPrefix("The above exception was the direct cause")
+        text.startsWithBytes("During handling of the above exception")
+            || text.startsWithBytes("The above exception was the direct cause")
     }
 
     /// `File "app/x.py", line 12, in handler` → a frame (function `handler`).
     static func frame(in text: Substring) -> StackFrame? {
-        guard text.hasPrefix("File \""), let close = text.range(of: "\", line ") else { return nil }
-        let file = String(text[text.index(text.startIndex, offsetBy: 6)..<close.lowerBound])
+        guard text.startsWithBytes("File \""), let close = text.rangeOfBytes("\", line ") else { return nil }
+        let bytes = text.utf8
+        let file = String(Substring(bytes[bytes.index(bytes.startIndex, offsetBy: 6)..<close.lowerBound]))
         let rest = text[close.upperBound...]
-        let digits = rest.prefix { $0.isNumber }
-        guard let line = Int(digits) else { return nil }
+        var line = 0
+        var digits = 0
+        for byte in rest.utf8 {
+            guard byte >= 0x30 && byte <= 0x39, digits < 18 else { break }
+            line = line * 10 + Int(byte - 0x30)
+            digits += 1
+        }
+        guard digits > 0 else { return nil }
         var function = ""
-        if let inRange = rest.range(of: ", in ") { function = String(rest[inRange.upperBound...]) }
+        if let inRange = rest.rangeOfBytes(", in ") { function = String(Substring(rest.utf8[inRange.upperBound...])) }
         return StackFrame(file: file, line: line, function: function)
     }
 
@@ -139,9 +147,9 @@ struct PythonTraceParser: TraceParser {
             if state == .afterException || !groupMembers.isEmpty { return .finishedBefore }
         }
         endLine = line.number
-        if raw.hasPrefix("+") && raw.contains("----") {
+        if raw.hasPrefix("+") && raw.containsBytes("----") {
             let label = raw.filter(\.isNumber)
-            if raw.hasPrefix("+-") && !label.isEmpty || (!label.isEmpty && raw.contains(" \(label) ")) {
+            if raw.hasPrefix("+-") && !label.isEmpty || (!label.isEmpty && raw.containsBytes(" \(label) ")) {
                 groupMembers.append(PythonTraceParser(start: line.number, header: nil, isGroup: false))
                 groupMembers[groupMembers.count - 1].state = .frames
                 return .taken
@@ -170,7 +178,7 @@ struct PythonTraceParser: TraceParser {
                 frames[frames.count - 1].source = String(inner.trimmed)
                 return .taken
             }
-            if inner.trimmed.allSatisfy({ "^~ ".contains($0) }) { return .taken }
+            if inner.trimmed.consistsOfBytes("^~ ") { return .taken }
             if let candidate = TraceText.exceptionLine(inner.trimmed) {
                 exception = candidate
                 state = .afterException
@@ -182,8 +190,10 @@ struct PythonTraceParser: TraceParser {
             groupMembers.append(member)
             return .taken
         }
-        if member.exception == nil, let candidate = TraceText.exceptionLine(inner.trimmed), Self.frame(in: inner.trimmed) == nil,
-           !(member.expectingSource && inner.indentation > member.frameIndentation) {
+        if member.exception == nil, let candidate = TraceText.exceptionLine(inner.trimmed),
+            Self.frame(in: inner.trimmed) == nil,
+            !(member.expectingSource && inner.indentation > member.frameIndentation)
+        {
             member.exception = candidate
             member.endLine = line.number
         } else {

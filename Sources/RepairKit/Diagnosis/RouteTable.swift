@@ -136,7 +136,7 @@ struct RouteTable {
             return Mount(file: file, prefix: prefix, target: target)
         }
         // Express: app.use('/notes', notesRouter) / app.use('/notes', require('./routes/notes'))
-        if let range = line.range(of: ".use("), let literal = firstString(in: String(line[range.upperBound...])),
+        if let range = line.rangeOfBytes(".use("), let literal = firstString(in: String(line[range.upperBound...])),
             literal.hasPrefix("/")
         {
             let rest = line[range.upperBound...]
@@ -147,8 +147,8 @@ struct RouteTable {
                 target: String(target.dropLast(target.hasSuffix(");") ? 2 : (target.hasSuffix(")") ? 1 : 0))))
         }
         // Django: path("api/", include("library.urls"))
-        if line.contains("path("), line.contains("include("), let literal = firstString(in: line),
-            let include = line.range(of: "include(")
+        if line.containsBytes("path("), line.containsBytes("include("), let literal = firstString(in: line),
+            let include = line.rangeOfBytes("include(")
         {
             return Mount(
                 file: file, prefix: "/" + literal, target: firstString(in: String(line[include.upperBound...])) ?? "")
@@ -177,7 +177,7 @@ struct RouteTable {
         }
         // Calls: router.get('/x', handler) / app.post("/x", notes.create)
         for verb in verbs + ["all"] {
-            guard let range = line.range(of: ".\(verb)("),
+            guard let range = line.rangeOfBytes(".\(verb)("),
                 let literal = firstString(in: String(line[range.upperBound...])),
                 literal.hasPrefix("/")
             else { continue }
@@ -197,7 +197,7 @@ struct RouteTable {
             )
         }
         // Django: path("books/<uuid:pk>/", views.book_detail, name="...")
-        if line.hasPrefix("path(") || line.hasPrefix("re_path("), !line.contains("include("),
+        if line.hasPrefix("path(") || line.hasPrefix("re_path("), !line.containsBytes("include("),
             let literal = firstString(in: line)
         {
             let afterLiteral = line.drop { $0 != "," }.dropFirst()
@@ -254,7 +254,7 @@ struct RouteTable {
         }
         // books.router / app.routers.books.router; a dotted module name (Django's include)
         let parts = target.split(separator: ".").map(String.init)
-        if parts.count >= 2, !target.contains("("), names(module: target, file: file) {
+        if parts.count >= 2, !target.containsBytes("("), names(module: target, file: file) {
             return true
         }
         if parts.count >= 2, parts[parts.count - 2] == stem { return true }
@@ -264,7 +264,7 @@ struct RouteTable {
             // The line that brings the name into the mounting file says where it comes from:
             // `from app.routes.members import bp as members_bp`, `const notes = require('./routes/notes')`.
             for line in sources[mount.file] ?? [] where line.contains(parts[0]) {
-                if let range = line.range(of: "require("),
+                if let range = line.rangeOfBytes("require("),
                     let literal = firstString(in: String(line[range.upperBound...]))
                 {
                     if line.range(of: parts[0])!.lowerBound < range.lowerBound {
@@ -285,7 +285,7 @@ struct RouteTable {
     /// Whether a module reference (`app.routers.books`, `./routes/notes`, `library.urls`) is `file`.
     private static func names(module: String, file: String) -> Bool {
         var path = module
-        if path.hasPrefix("./") || path.hasPrefix("../") || path.contains("/") {
+        if path.hasPrefix("./") || path.hasPrefix("../") || path.containsBytes("/") {
             path = (path as NSString).deletingPathExtension
         } else {
             path = path.replacingOccurrences(of: ".", with: "/")
@@ -346,7 +346,7 @@ struct RouteTable {
     }
 
     private static func listedMethods(in call: String) -> [String] {
-        guard let range = call.range(of: "methods") else { return [] }
+        guard let range = call.rangeOfBytes("methods") else { return [] }
         let rest = call[range.upperBound...]
         guard let close = rest.firstIndex(of: "]") else { return [] }
         return rest[..<close].split(whereSeparator: { !$0.isLetter }).map { $0.uppercased() }.filter {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Ruby backtraces — `file.rb:10:in 'method': message (Type)` then `from file.rb:5:in 'x'`
 /// lines — and Rails logs, where `Type (message):` is followed by bare `path:line:in 'x'`
 /// lines (gems shown as `actionpack (7.0.4) lib/…`).
@@ -28,7 +30,8 @@ struct RubyTraceParser: TraceParser {
             let candidate = previous.trimmed
             let type = candidate[..<open].trimmingCharacters(in: .whitespaces)
             if TraceText.exceptionLine(Substring(type)) != nil {
-                let message = candidate[candidate.index(after: open)..<candidate.index(candidate.endIndex, offsetBy: -2)]
+                let message = candidate[
+                    candidate.index(after: open)..<candidate.index(candidate.endIndex, offsetBy: -2)]
                 header = (type, String(message))
                 start = previous.number
             }
@@ -74,18 +77,21 @@ struct RubyTraceParser: TraceParser {
 
     /// `path:12:in 'method'` (or with a backtick) and whatever follows the closing quote.
     static func frame(in text: Substring) -> (StackFrame, Substring)? {
-        guard let inRange = text.range(of: ":in `") ?? text.range(of: ":in '") else { return nil }
+        guard let inRange = text.rangeOfBytes(":in `") ?? text.rangeOfBytes(":in '") else { return nil }
         let location = TraceText.location(text[..<inRange.lowerBound])
         guard location.line != nil else { return nil }
         let afterQuote = text[inRange.upperBound...]
         guard let close = afterQuote.firstIndex(of: "'") else { return nil }
         let function = String(afterQuote[..<close])
-        return (StackFrame(file: location.file, line: location.line, function: function), afterQuote[afterQuote.index(after: close)...])
+        return (
+            StackFrame(file: location.file, line: location.line, function: function),
+            afterQuote[afterQuote.index(after: close)...]
+        )
     }
 
     func trace(truncated: Bool) -> StackTrace? {
-        StackTrace(language: .ruby, exceptionType: type, message: message, frames: frames, startLine: startLine, endLine: endLine)
+        StackTrace(
+            language: .ruby, exceptionType: type, message: message, frames: frames, startLine: startLine,
+            endLine: endLine)
     }
 }
-
-import Foundation

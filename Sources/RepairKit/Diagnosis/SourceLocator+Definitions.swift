@@ -30,7 +30,8 @@ extension SourceLocator {
             let body = source.lines[(function.first - 1)..<function.last]
             if depth == 0 {
                 let signature =
-                    body.prefix { !$0.contains(")") }.joined(separator: " ") + (body.first { $0.contains(")") } ?? "")
+                    body.prefix { !$0.containsBytes(")") }.joined(separator: " ")
+                    + (body.first { $0.containsBytes(")") } ?? "")
                 for name in Self.typeNames(in: String(signature)) { add(classDefinition(of: name)) }
             }
             let imported = imports(in: source)
@@ -58,7 +59,7 @@ extension SourceLocator {
     static func opensFunction(_ line: Substring) -> Bool {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         return trimmed.hasPrefix("def ") || trimmed.hasPrefix("async def ") || trimmed.hasPrefix("function ")
-            || (trimmed.hasSuffix("{") && (trimmed.contains("=>") || trimmed.contains("function")))
+            || (trimmed.hasSuffix("{") && (trimmed.containsBytes("=>") || trimmed.containsBytes("function")))
     }
 
     /// `class Name` in the app, with its body.
@@ -106,7 +107,7 @@ extension SourceLocator {
         for keyword in ["const ", "let ", "var "] where line.hasPrefix(keyword + name + " = ") {
             let value = line.dropFirst(keyword.count + name.count + 3)
             return value.hasPrefix("(") || value.hasPrefix("async") || value.hasPrefix("function")
-                || value.first.map { $0.isLetter && value.contains("=>") } == true
+                || value.first.map { $0.isLetter && value.containsBytes("=>") } == true
         }
         return false
     }
@@ -184,7 +185,7 @@ extension SourceLocator {
             } else if words.first == "import", words.count >= 2 {
                 let alias = words.count == 4 && words[2] == "as" ? words[3] : words[1]
                 if let path = file(for: words[1]) { modules[alias] = path }
-            } else if let range = line.range(of: "require("),
+            } else if let range = line.rangeOfBytes("require("),
                 let literal = RouteTable.firstString(in: String(line[range.upperBound...])),
                 let equals = line.firstIndex(of: "="), equals < range.lowerBound
             {
@@ -261,7 +262,7 @@ extension SourceLocator {
     /// by the closing brace at the same indentation otherwise. At most 40 lines.
     static func blockEnd(from index: Int, in lines: [Substring]) -> Int {
         let indent = lines[index].prefix { $0 == " " || $0 == "\t" }.count
-        let opensBrace = lines[index].contains("{")
+        let opensBrace = lines[index].containsBytes("{")
         var last = index
         for next in (index + 1)..<min(lines.count, index + 40) {
             let text = lines[next]

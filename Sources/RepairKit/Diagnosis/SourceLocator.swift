@@ -231,7 +231,7 @@ struct SourceLocator {
                 let start = line.index(after: index)
                 if let end = line[start...].firstIndex(of: character) {
                     let literal = line[start..<end]
-                    if literal.hasPrefix("/") && !literal.contains(" ") { literals.append(String(literal)) }
+                    if literal.hasPrefix("/") && !literal.containsBytes(" ") { literals.append(String(literal)) }
                     index = line.index(after: end)
                     continue
                 }
@@ -245,8 +245,10 @@ struct SourceLocator {
     static func mentions(_ method: String, in text: String) -> Bool {
         let lower = method.lowercased()
         let capitalized = method.prefix(1) + method.dropFirst().lowercased()
-        return text.contains("\"\(method)\"") || text.contains("'\(method)'") || text.contains(".\(lower)(")
-            || text.contains("@\(capitalized)Mapping") || text.contains(" \(method) ") || text.contains("\(method)(")
-            || text.contains("methods=[\"\(method)\"") || text.contains(".\(method)(")
+        return text.containsBytes("\"\(method)\"") || text.containsBytes("'\(method)'")
+            || text.containsBytes(".\(lower)(")
+            || text.containsBytes("@\(capitalized)Mapping") || text.containsBytes(" \(method) ")
+            || text.containsBytes("\(method)(")
+            || text.containsBytes("methods=[\"\(method)\"") || text.containsBytes(".\(method)(")
     }
 }

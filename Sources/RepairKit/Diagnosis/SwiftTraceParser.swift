@@ -1,3 +1,5 @@
+import Foundation
+
 /// Swift runtime crashes: `Fatal error: message` (often as `File.swift:12: Fatal error: …`
 /// or ending `…: file X.swift, line 12`), `💣 Program crashed: …`, then `Current stack
 /// trace:` frames `N  module  0xADDR  symbol + OFFSET` or the backtracer's
@@ -12,20 +14,30 @@ struct SwiftTraceParser: TraceParser {
 
     static func begin(_ line: LogLine, previous: LogLine?) -> SwiftTraceParser? {
         let text = line.trimmed
-        if let range = text.range(of: "💣 Program crashed: ") {
-            return SwiftTraceParser(type: "Program crashed", message: String(text[range.upperBound...]), start: line.number)
+        if let range = text.rangeOfBytes("💣 Program crashed: ") {
+            return SwiftTraceParser(
+                type: "Program crashed", message: String(text[range.upperBound...]), start: line.number)
         }
-        guard let range = text.range(of: "Fatal error: "), !text.contains("Uncaught"), !text.hasPrefix("PHP ") else { return nil }
-        var parser = SwiftTraceParser(type: "Fatal error", message: String(text[range.upperBound...]), start: line.number)
+        guard let range = text.rangeOfBytes("Fatal error: "), !text.containsBytes("Uncaught"), !text.hasPrefix("PHP ")
+        else {
+            return nil
+        }
+        var parser = SwiftTraceParser(
+            type: "Fatal error", message: String(text[range.upperBound...]), start: line.number)
         let before = text[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
         if before.hasSuffix(":") {
             let location = TraceText.location(Substring(before.dropLast()))
-            if location.line != nil { parser.frames.append(StackFrame(file: location.file, line: location.line, function: "")) }
+            if location.line != nil {
+                parser.frames.append(StackFrame(file: location.file, line: location.line, function: ""))
+            }
         }
         if let fileRange = parser.message.range(of: ": file ", options: .backwards),
-           let lineRange = parser.message.range(of: ", line ", options: .backwards), fileRange.upperBound < lineRange.lowerBound {
+            let lineRange = parser.message.range(of: ", line ", options: .backwards),
+            fileRange.upperBound < lineRange.lowerBound
+        {
             let file = String(parser.message[fileRange.upperBound..<lineRange.lowerBound])
-            parser.frames.append(StackFrame(file: file, line: Int(parser.message[lineRange.upperBound...]), function: ""))
+            parser.frames.append(
+                StackFrame(file: file, line: Int(parser.message[lineRange.upperBound...]), function: ""))
             parser.message = String(parser.message[..<fileRange.lowerBound])
         }
         return parser
@@ -45,10 +57,14 @@ struct SwiftTraceParser: TraceParser {
             return blankRun > 2 ? .finishedBefore : .skipped
         }
         blankRun = 0
-        if text == "Current stack trace:" || (text.hasPrefix("Thread ") && text.hasSuffix(":")) || text.hasPrefix("Stack dump:") {
+        if text == "Current stack trace:" || (text.hasPrefix("Thread ") && text.hasSuffix(":"))
+            || text.hasPrefix("Stack dump:")
+        {
             return take(line)
         }
-        if text.hasPrefix("Registers:") || text.hasPrefix("Images") || text.contains("(core dumped)") { return take(line, finished: true) }
+        if text.hasPrefix("Registers:") || text.hasPrefix("Images") || text.containsBytes("(core dumped)") {
+            return take(line, finished: true)
+        }
         let fields = text.split(separator: " ", omittingEmptySubsequences: true)
         guard fields.count >= 3, Int(fields[0]) != nil else { return .finishedBefore }
         if fields[1].hasPrefix("0x") || fields[1].hasPrefix("[") {
@@ -67,11 +83,15 @@ struct SwiftTraceParser: TraceParser {
                 rest = rest[..<inRange.lowerBound]
             }
             let symbol = Self.stripOffset(rest)
-            frames.append(StackFrame(file: file.isEmpty ? module : file, line: lineNumber, column: column, function: symbol))
+            frames.append(
+                StackFrame(file: file.isEmpty ? module : file, line: lineNumber, column: column, function: symbol))
         } else if fields.count >= 4, fields[2].hasPrefix("0x") {
             // `3    libswiftCore.so    0x00007f…  $sSS + 12`
             let symbolStart = text.range(of: String(fields[2]))!.upperBound
-            frames.append(StackFrame(file: String(fields[1]), line: nil, function: Self.stripOffset(text[symbolStart...].drop { $0 == " " })))
+            frames.append(
+                StackFrame(
+                    file: String(fields[1]), line: nil,
+                    function: Self.stripOffset(text[symbolStart...].drop { $0 == " " })))
         } else {
             return .finishedBefore
         }
@@ -93,8 +113,8 @@ struct SwiftTraceParser: TraceParser {
     func trace(truncated: Bool) -> StackTrace? {
         // The runtime's own frames (reporting the error) come first; keep the order printed,
         // which is already innermost first.
-        StackTrace(language: .swift, exceptionType: type, message: message, frames: frames, startLine: startLine, endLine: endLine)
+        StackTrace(
+            language: .swift, exceptionType: type, message: message, frames: frames, startLine: startLine,
+            endLine: endLine)
     }
 }
-
-import Foundation

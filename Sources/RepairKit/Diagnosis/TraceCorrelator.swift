@@ -184,7 +184,7 @@ struct TraceCorrelator {
     }
 
     private func requestID(in line: Substring, known: [String: ScenarioResult]) -> String? {
-        guard line.contains("-") else { return nil }
+        guard line.containsBytes("-") else { return nil }
         var index = line.startIndex
         while let dash = line[index...].firstIndex(of: "-") {
             let start = line.index(dash, offsetBy: -8, limitedBy: line.startIndex) ?? line.startIndex
@@ -199,7 +199,8 @@ struct TraceCorrelator {
 
     /// The path and query of a URL.
     static func target(of url: String) -> String? {
-        guard let schemeEnd = url.range(of: "://"), let slash = url[schemeEnd.upperBound...].firstIndex(of: "/") else {
+        guard let schemeEnd = url.rangeOfBytes("://"), let slash = url[schemeEnd.upperBound...].firstIndex(of: "/")
+        else {
             return nil
         }
         return normalisedTarget(Substring(url[slash...]))

@@ -22,6 +22,9 @@ public struct TraceScanner {
     private var previousNumber = 0
     private var cleaned: [UInt8] = []
     private var completed: [StackTrace] = []
+    /// Whether a file's frames are the app's, for languages where the file alone decides: a
+    /// log repeats the same few hundred files, and judging one costs a dozen byte searches.
+    private var inAppFiles: [String: Bool] = [:]
 
     public init(classifier: InAppClassifier = InAppClassifier()) {
         self.classifier = classifier
@@ -39,10 +42,11 @@ public struct TraceScanner {
             return []
         }
         let text = String(decoding: cleaned, as: UTF8.self)
-        if text.contains("\\n"), text.first == "{", let parts = JSONLogLine.lines(text) {
+        let escapedNewline = cleaned.withUnsafeBufferPointer { Self.contains($0, Self.escapedNewline) }
+        if escapedNewline, text.first == "{", let parts = JSONLogLine.lines(text) {
             // A JSON record: its fields decoded, so no `"}` is left on the trace's last line.
             for part in parts { feed(LogLine(number: number, text: part)) }
-        } else if text.contains("\\n"), Self.looksEscaped(text) {
+        } else if escapedNewline, Self.looksEscaped(text) {
             for part in Self.unescape(text) { feed(LogLine(number: number, text: part)) }
         } else {
             feed(LogLine(number: number, text: text))
@@ -81,28 +85,26 @@ public struct TraceScanner {
     public static func traces(
         inFile url: URL, classifier: InAppClassifier = InAppClassifier(), each: (StackTrace) throws -> Void
     ) throws {
-        guard let file = fopen(url.path, "rb") else {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
         }
-        defer { fclose(file) }
-        try traces(reading: file, classifier: classifier, each: each)
+        defer { close(descriptor) }
+        try traces(reading: descriptor, classifier: classifier, each: each)
     }
 
     /// Every trace in what arrives on standard input (`repairctl traces -`), as it arrives.
     public static func tracesInStandardInput(
         classifier: InAppClassifier = InAppClassifier(), each: (StackTrace) throws -> Void
     ) throws {
-        // Its own stream on descriptor 0, not the C library's shared `stdin`.
-        guard let input = fdopen(dup(STDIN_FILENO), "rb") else {
-            throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: "standard input"])
-        }
-        defer { fclose(input) }
-        try traces(reading: input, classifier: classifier, each: each)
+        // read(2), not the C library's `stdin`: it returns what has arrived, where a buffered
+        // stream would wait for a full block before the scanner saw any of it.
+        try traces(reading: STDIN_FILENO, classifier: classifier, each: each)
     }
 
-    /// Every trace read from `file` in chunks, so memory does not grow with the input.
+    /// Every trace read from `descriptor` in chunks, so memory does not grow with the input.
     static func traces(
-        reading file: UnsafeMutablePointer<FILE>, classifier: InAppClassifier, each: (StackTrace) throws -> Void
+        reading descriptor: Int32, classifier: InAppClassifier, each: (StackTrace) throws -> Void
     ) throws {
         var scanner = TraceScanner(classifier: classifier)
         let chunkSize = 1 << 20
@@ -110,7 +112,13 @@ public struct TraceScanner {
         var carry: [UInt8] = []
         var number = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, chunkSize, file) }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, chunkSize) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CocoaError(
+                    .fileReadUnknown,
+                    userInfo: [NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)])
+            }
             if count == 0 { break }
             try buffer.withUnsafeBufferPointer { chunk in
                 var start = 0
@@ -149,11 +157,12 @@ public struct TraceScanner {
         if let head = nestedHead {
             nestedHead = nil
             line = LogLine(number: head.number, text: head.text + " " + incoming.trimmed)
-        } else if incoming.trimmed.hasSuffix("nested exception is:") {
+        } else if incoming.trimmed.endsWithBytes("nested exception is:") {
             nestedHead = LogLine(number: incoming.number, text: String(incoming.trimmed))
             return
         }
-        if var parser = active {
+        // Moved out of `active` while it is fed, so its frames are not copied on every line.
+        if var parser = active.take() {
             let verdict = parser.feed(line)
             switch verdict {
             case .taken, .skipped:
@@ -194,15 +203,24 @@ public struct TraceScanner {
         return nil
     }
 
-    private func classified(_ trace: StackTrace) -> StackTrace {
+    private mutating func classified(_ trace: StackTrace) -> StackTrace {
         var trace = trace
-        trace.frames = trace.frames.map { frame in
-            var frame = frame
-            frame.inApp = classifier.isInApp(file: frame.file, function: frame.function, language: trace.language)
-            return frame
+        let byFile = [.python, .javascript, .ruby, .php].contains(trace.language)
+        for index in trace.frames.indices {
+            let frame = trace.frames[index]
+            if byFile, let known = inAppFiles[frame.file] {
+                trace.frames[index].inApp = known
+                continue
+            }
+            let inApp = classifier.isInApp(file: frame.file, function: frame.function, language: trace.language)
+            trace.frames[index].inApp = inApp
+            if byFile {
+                if inAppFiles.count >= 4096 { inAppFiles.removeAll(keepingCapacity: true) }
+                inAppFiles[frame.file] = inApp
+            }
         }
         if let cause = trace.cause { trace.cause = classified(cause) }
-        trace.subExceptions = trace.subExceptions.map(classified)
+        trace.subExceptions = trace.subExceptions.map { classified($0) }
         return trace
     }
 
@@ -213,6 +231,8 @@ public struct TraceScanner {
         "Stack trace:", "panic: ",
         "fatal error: ",
     ].map { Array($0.utf8) }
+
+    private static let escapedNewline = Array("\\n".utf8)
 
     private static let containedTriggers: [[UInt8]] = [
         ":in `", ":in '", "panic serving", "Uncaught ", "Fatal error: ", "Program crashed", "[object] (", "\\n",
@@ -255,8 +275,9 @@ public struct TraceScanner {
 
     /// A whole trace on one line with literal `\n` between its lines, as some shippers send it.
     private static func looksEscaped(_ text: String) -> Bool {
-        text.contains("Traceback (most recent call last):\\n") || text.contains("\\n  File \"")
-            || text.contains("\\n    at ") || text.contains("\\n\tat ") || text.contains("\\nStack trace:")
+        text.containsBytes("Traceback (most recent call last):\\n") || text.containsBytes("\\n  File \"")
+            || text.containsBytes("\\n    at ") || text.containsBytes("\\n\tat ")
+            || text.containsBytes("\\nStack trace:")
     }
 
     private static func unescape(_ text: String) -> [String] {

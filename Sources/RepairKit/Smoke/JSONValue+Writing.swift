@@ -12,7 +12,7 @@ extension JSONValue {
         case .null: output += "null"
         case .bool(let value): output += value ? "true" : "false"
         case .number: output += parameterText
-        case .string(let value): Self.writeString(value, into: &output)
+        case .string(let value): JSONText.quote(value, into: &output)
         case .array(let items):
             guard !items.isEmpty else { output += "[]"; return }
             output += "[\n"
@@ -28,33 +28,12 @@ extension JSONValue {
             let keys = members.keys.sorted()
             for (index, key) in keys.enumerated() {
                 output += String(repeating: " ", count: indent + 2)
-                Self.writeString(key, into: &output)
+                JSONText.quote(key, into: &output)
                 output += ": "
                 members[key]!.write(into: &output, indent: indent + 2)
                 output += index + 1 < keys.count ? ",\n" : "\n"
             }
             output += String(repeating: " ", count: indent) + "}"
         }
-    }
-
-    private static func writeString(_ text: String, into output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
     }
 }
