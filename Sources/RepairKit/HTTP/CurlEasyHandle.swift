@@ -10,7 +10,9 @@ final class CurlEasyHandle {
     private let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let sink: ResponseSink
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// libcurl writes the reason for a failed transfer here; owned by the handle, so it can
+    /// be set once.
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     /// Set from any thread to stop one transfer (libcurl's progress callback reads it several
     /// times a second and aborts).
@@ -47,47 +49,10 @@ final class CurlEasyHandle {
         }
         self.handle = handle
         self.sink = ResponseSink(limit: bodyLimit)
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
-        if let headerList { curl_slist_free_all(headerList) }
-    }
-
-    /// Performs `request` on the calling thread; blocks until the transfer ends.
-    func perform(_ request: HTTPRequest, cancel: CancelFlag = CancelFlag()) throws(HTTPError) -> HTTPResponse {
-        cancelFlag = cancel
-        defer { cancelFlag = nil }
-        curl_easy_reset(handle)
-        if let headerList {
-            curl_slist_free_all(headerList)
-            self.headerList = nil
-        }
-        sink.reset()
-        let started = ContinuousClock.now
-
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        // What stays the same for every request is set once: a reset and a dozen options per
+        // request cost more than the request on a fast server.
         try set(CURLOPT_NOSIGNAL, 1)
-        try set(CURLOPT_URL, request.url)
-        try set(CURLOPT_CUSTOMREQUEST, request.method)
-        if request.method == "HEAD" { try set(CURLOPT_NOBODY, 1) }
-        let timeoutMilliseconds = max(1, Int(request.timeout.components.seconds * 1000
-            + request.timeout.components.attoseconds / 1_000_000_000_000_000))
-        try set(CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
-        try set(CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMilliseconds, 5000))
-        if let body = request.body {
-            try code(repair_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
-            try body.withUnsafeBufferPointer { buffer throws(HTTPError) in
-                // COPYPOSTFIELDS copies, so the buffer need not outlive this call.
-                let pointer = UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-                try code(repair_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, pointer))
-            }
-        }
-        for header in request.headers {
-            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
-        }
-        // An empty Expect stops curl from waiting for `100 Continue` on larger bodies.
-        headerList = curl_slist_append(headerList, "Expect:")
-        try code(repair_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         try code(repair_curl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteToSink))
         try code(repair_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque()))
         try code(repair_curl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderToSink))
@@ -96,19 +61,62 @@ final class CurlEasyHandle {
         try set(CURLOPT_NOPROGRESS, 0)
         try code(repair_curl_setopt_xferinfo_callback(handle, curlStopWhenCancelled))
         try code(repair_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(self).toOpaque()))
+        try code(repair_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        if let headerList { curl_slist_free_all(headerList) }
+        errorBuffer.deallocate()
+    }
+
+    /// Performs `request` on the calling thread; blocks until the transfer ends.
+    func perform(_ request: HTTPRequest, cancel: CancelFlag = CancelFlag()) throws(HTTPError) -> HTTPResponse {
+        cancelFlag = cancel
+        defer { cancelFlag = nil }
+        if let headerList {
+            curl_slist_free_all(headerList)
+            self.headerList = nil
+        }
+        sink.reset()
+        let started = ContinuousClock.now
+
+        try set(CURLOPT_URL, request.url)
+        // The method, from a clean state: HTTPGET undoes an earlier request's body and HEAD.
+        if let body = request.body {
+            try set(CURLOPT_NOBODY, 0)
+            try code(repair_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
+            try body.withUnsafeBufferPointer { buffer throws(HTTPError) in
+                // COPYPOSTFIELDS copies, so the buffer need not outlive this call.
+                let pointer = UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                try code(repair_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, pointer))
+            }
+        } else {
+            try set(CURLOPT_HTTPGET, 1)
+            if request.method == "HEAD" { try set(CURLOPT_NOBODY, 1) }
+        }
+        try set(CURLOPT_CUSTOMREQUEST, request.method)
+        let timeoutMilliseconds = max(
+            1,
+            Int(
+                request.timeout.components.seconds * 1000
+                    + request.timeout.components.attoseconds / 1_000_000_000_000_000))
+        try set(CURLOPT_TIMEOUT_MS, timeoutMilliseconds)
+        try set(CURLOPT_CONNECTTIMEOUT_MS, min(timeoutMilliseconds, 5000))
+        for header in request.headers {
+            headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+        }
+        // An empty Expect stops curl from waiting for `100 Continue` on larger bodies.
+        headerList = curl_slist_append(headerList, "Expect:")
+        try code(repair_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         if cancel.raised.load(ordering: .relaxed) {
             throw HTTPError(kind: .cancelled, message: "cancelled before it was sent", duration: .zero)
         }
         errorBuffer[0] = 0
-        try errorBuffer.withUnsafeMutableBufferPointer { buffer throws(HTTPError) in
-            try code(repair_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress))
-            let result = curl_easy_perform(handle)
-            // The buffer is only valid inside this closure; unset it before leaving.
-            _ = repair_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
-            if result != CURLE_OK {
-                let detail = String(cString: buffer.baseAddress!)
-                throw Self.error(for: result, detail: detail, duration: ContinuousClock.now - started)
-            }
+        let result = curl_easy_perform(handle)
+        if result != CURLE_OK {
+            throw Self.error(
+                for: result, detail: String(cString: errorBuffer), duration: ContinuousClock.now - started)
         }
         var status = 0
         try code(repair_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status))
@@ -185,15 +193,30 @@ private func curlHeaderToSink(
     let length = size * count
     guard let data, let context else { return length }
     let sink = Unmanaged<CurlEasyHandle.ResponseSink>.fromOpaque(context).takeUnretainedValue()
-    let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
-        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-    }.trimmingCharacters(in: .whitespacesAndNewlines)
-    if line.hasPrefix("HTTP/") {
-        sink.headers.removeAll(keepingCapacity: true)
-    } else if let colon = line.firstIndex(of: ":"), sink.headers.count < 200 {
-        let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
-        let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-        sink.headers.append((name, value))
+    // Read as bytes: this runs for every header of every response.
+    data.withMemoryRebound(to: UInt8.self, capacity: length) { base in
+        let line = UnsafeBufferPointer(start: base, count: length)
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var start = 0
+        var end = line.count
+        while start < end, isBlank(line[start]) { start += 1 }
+        while end > start, isBlank(line[end - 1]) { end -= 1 }
+        if end - start >= 5, line[start] == 0x48, line[start + 1] == 0x54, line[start + 2] == 0x54,
+            line[start + 3] == 0x50, line[start + 4] == 0x2F
+        {
+            sink.headers.removeAll(keepingCapacity: true)  // "HTTP/": a new response begins
+            return
+        }
+        guard sink.headers.count < 200, let colon = line[start..<end].firstIndex(of: 0x3A) else { return }
+        var nameEnd = colon
+        while nameEnd > start, isBlank(line[nameEnd - 1]) { nameEnd -= 1 }
+        var valueStart = colon + 1
+        while valueStart < end, isBlank(line[valueStart]) { valueStart += 1 }
+        sink.headers.append(
+            (
+                String(decoding: UnsafeBufferPointer(rebasing: line[start..<nameEnd]), as: UTF8.self),
+                String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<end]), as: UTF8.self)
+            ))
     }
     return length
 }

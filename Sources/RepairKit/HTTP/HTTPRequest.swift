@@ -40,8 +40,10 @@ public struct HTTPResponse: Sendable, Equatable {
     /// Response headers as received (the last response's, after redirects or `100 Continue`).
     public var headers: [(name: String, value: String)]
 
-    public init(status: Int, body: [UInt8], bodyTruncated: Bool = false, duration: Duration,
-                headers: [(name: String, value: String)] = []) {
+    public init(
+        status: Int, body: [UInt8], bodyTruncated: Bool = false, duration: Duration,
+        headers: [(name: String, value: String)] = []
+    ) {
         self.status = status
         self.body = body
         self.bodyTruncated = bodyTruncated
@@ -58,6 +60,7 @@ public struct HTTPResponse: Sendable, Equatable {
 
     public static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
         lhs.status == rhs.status && lhs.body == rhs.body && lhs.bodyTruncated == rhs.bodyTruncated
-            && lhs.duration == rhs.duration && lhs.headers.map { "\($0.name): \($0.value)" } == rhs.headers.map { "\($0.name): \($0.value)" }
+            && lhs.duration == rhs.duration
+            && lhs.headers.map { "\($0.name): \($0.value)" } == rhs.headers.map { "\($0.name): \($0.value)" }
     }
 }

@@ -1,18 +1,30 @@
 import Foundation
-import CUUID
 
-/// Random (version 4) UUIDs from libuuid, for `X-Request-ID` headers and run ids.
+/// Random (version 4) UUIDs, for `X-Request-ID` headers and run ids.
 public enum RequestID {
-    /// A fresh lowercase UUID string, e.g. `1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b`.
+    /// A fresh lowercase UUID string, e.g. `1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b`: 122 bits
+    /// from the system's random source, written without `printf` (one per request sent).
     public static func make() -> String {
-        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var text = [CChar](repeating: 0, count: 37)
-        withUnsafeMutableBytes(of: &bytes) { raw in
-            let pointer = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            uuid_generate_random(pointer)
-            uuid_unparse_lower(pointer, &text)
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            raw[6] = raw[6] & 0x0F | 0x40  // version 4
+            raw[8] = raw[8] & 0x3F | 0x80  // RFC 4122 variant
+            let digits: StaticString = "0123456789abcdef"
+            return String(unsafeUninitializedCapacity: 36) { text in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    text[position] = digits.utf8Start[Int(raw[index] >> 4)]
+                    text[position + 1] = digits.utf8Start[Int(raw[index] & 0x0F)]
+                    position += 2
+                }
+                return position
+            }
         }
-        return String(decoding: text.prefix(36).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

@@ -69,22 +69,68 @@ public struct SmokeExecutor: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for client in clients {
                 group.addTask {
-                    while !Task.isCancelled, let index = work.claim() {
-                        var required: [ScenarioResult] = []
-                        for wait in waits[index].waits {
-                            let result = await work.result(at: wait)
-                            if waits[index].requires.contains(wait) { required.append(result) }
-                        }
-                        let result = await send(
-                            steps[index], plan: plan, variables: variables, after: required, with: client)
-                        work.store(result, at: index)
-                        if !Self.uncounted(result) { progress?(variables.masked(result)) }
-                    }
+                    await slot(
+                        client, steps: steps, waits: waits, plan: plan, variables: variables, work: work,
+                        progress: progress)
                 }
             }
         }
         try Task.checkCancellation()
         return work.results().filter { !Self.uncounted($0) }.map(variables.masked)
+    }
+
+    /// The app's next output line number, read around each request on the transfer thread.
+    private var outputMark: (@Sendable () -> Int)? {
+        guard let output else { return nil }
+        return { output.nextLineNumber }
+    }
+
+    /// Requests one connection keeps queued ahead of the responses read: up to 64, and no
+    /// more than a quarter of its share of the plan, so every slot has work from the start.
+    static func window(steps: Int, slots: Int) -> Int {
+        min(64, max(1, steps / (4 * max(1, slots))))
+    }
+
+    /// One connection's share of a run: it claims steps in plan order and queues each whose
+    /// dependencies have all answered, so a run of independent steps goes out back to back
+    /// while earlier responses are judged; a step that waits on another first hands in what
+    /// this slot has under way.
+    private func slot(
+        _ client: HTTPClient, steps: [Scenario], waits: [SmokePlan.Dependencies], plan: SmokePlan,
+        variables: RunVariables, work: WorkQueue, progress: (@Sendable (ScenarioResult) -> Void)?
+    ) async {
+        var sent: [Int: Prepared] = [:]
+        let window = Self.window(steps: steps.count, slots: concurrency)
+        func finishSome() async {
+            for completion in await client.completed() {
+                guard let prepared = sent.removeValue(forKey: completion.tag) else { continue }
+                let result = await finish(prepared, completion: completion, client: client)
+                work.store(result, at: completion.tag)
+                if !Self.uncounted(result) { progress?(variables.masked(result)) }
+            }
+        }
+        while !Task.isCancelled, let index = work.claim() {
+            let pending = waits[index].waits.contains { !work.isStored($0) }
+            if pending || steps[index].reseed {
+                while client.outstanding > 0 { await finishSome() }
+            }
+            var required: [ScenarioResult] = []
+            for wait in waits[index].waits {
+                let result = await work.result(at: wait)
+                if waits[index].requires.contains(wait) { required.append(result) }
+            }
+            switch await prepare(steps[index], plan: plan, variables: variables, after: required) {
+            case .done(let result):
+                work.store(result, at: index)
+                if !Self.uncounted(result) { progress?(variables.masked(result)) }
+            case .send(let prepared):
+                sent[index] = prepared
+                client.submit(
+                    prepared.request, tag: index, holdAfterFailure: output != nil, mark: outputMark)
+                if client.outstanding >= window { await finishSome() }
+            }
+        }
+        while client.outstanding > 0 { await finishSome() }
     }
 
     /// A derived check that was not sent (what it follows did not pass, or answered no id)
@@ -95,23 +141,47 @@ public struct SmokeExecutor: Sendable {
 
     /// Sends one scenario and judges what came back.
     public func send(_ scenario: Scenario, with client: HTTPClient) async -> ScenarioResult {
-        await send(
-            scenario, plan: SmokePlan(scenarios: [scenario]),
-            variables: RunVariables(plan: SmokePlan(scenarios: []), environment: [:]),
-            after: [], with: client)
+        let plan = SmokePlan(scenarios: [scenario])
+        let variables = RunVariables(plan: SmokePlan(scenarios: []), environment: [:])
+        switch await prepare(scenario, plan: plan, variables: variables, after: []) {
+        case .done(let result):
+            return result
+        case .send(let prepared):
+            client.submit(
+                prepared.request, tag: 0, holdAfterFailure: output != nil, mark: outputMark)
+            var completions: [HTTPClient.Completion] = []
+            while completions.isEmpty, client.outstanding > 0 { completions = await client.completed() }
+            guard let completion = completions.first else { return prepared.result }
+            return await finish(prepared, completion: completion, client: client)
+        }
     }
 
-    private func send(
-        _ scenario: Scenario, plan: SmokePlan, variables: RunVariables, after before: [ScenarioResult],
-        with client: HTTPClient
-    ) async -> ScenarioResult {
+    /// A step ready to go: its request, and its result before the response.
+    struct Prepared: Sendable {
+        var scenario: Scenario
+        var request: HTTPRequest
+        var result: ScenarioResult
+        var variables: RunVariables
+    }
+
+    enum Preparation: Sendable {
+        /// Not sent (what it depends on failed, a variable is missing, the seed failed).
+        case done(ScenarioResult)
+        case send(Prepared)
+    }
+
+    /// The request for a step, or why it is not sent.
+    private func prepare(
+        _ scenario: Scenario, plan: SmokePlan, variables: RunVariables, after before: [ScenarioResult]
+    ) async -> Preparation {
         let requestID = RequestID.make()
         let startedAt = Date()
-        func notSent(_ reason: String) -> ScenarioResult {
-            ScenarioResult(
-                scenario: scenario, requestID: requestID, url: baseURL + scenario.endpoint.path, requestBody: nil,
-                actualStatus: nil, passed: false, failureKind: .notSent, error: reason, bodyExcerpt: "",
-                duration: .zero, startedAt: startedAt, outputLines: nil)
+        func notSent(_ reason: String) -> Preparation {
+            .done(
+                ScenarioResult(
+                    scenario: scenario, requestID: requestID, url: baseURL + scenario.endpoint.path, requestBody: nil,
+                    actualStatus: nil, passed: false, failureKind: .notSent, error: reason, bodyExcerpt: "",
+                    duration: .zero, startedAt: startedAt, outputLines: nil))
         }
         if let failed = before.first(where: { !$0.passed }) {
             return notSent("it depends on \(failed.scenario.label), which \(RunVariables.outcome(of: failed))")
@@ -139,21 +209,34 @@ public struct SmokeExecutor: Sendable {
                 headers.append(("Content-Type", encoded.contentType))
             }
         }
-        headers.removeAll { header in
-            resolved.headers.contains { $0.name.caseInsensitiveCompare(header.name) == .orderedSame }
+        if !resolved.headers.isEmpty {
+            headers.removeAll { header in
+                resolved.headers.contains { $0.name.caseInsensitiveCompare(header.name) == .orderedSame }
+            }
+            headers += resolved.headers
         }
-        headers += resolved.headers
         let request = HTTPRequest(
             method: scenario.endpoint.method, url: url, headers: headers, body: body, timeout: requestTimeout)
-        let firstLine = output?.nextLineNumber
         var result = ScenarioResult(
             scenario: scenario, requestID: requestID, url: url,
             requestBody: body.map { String(decoding: $0, as: UTF8.self) },
             actualStatus: nil, passed: false, failureKind: nil, error: nil, bodyExcerpt: "",
             duration: .zero, startedAt: startedAt, outputLines: nil)
         result.requestHeaders = resolved.headers.map { "\($0.name): \($0.value)" }
-        do {
-            let response = try await client.send(request)
+        return .send(Prepared(scenario: scenario, request: request, result: result, variables: variables))
+    }
+
+    /// Judges what came back for a prepared step. After a 5xx or a failed request, waits for
+    /// the app's output to settle, then lets the requests held behind it go.
+    private func finish(
+        _ prepared: Prepared, completion: HTTPClient.Completion, client: HTTPClient
+    ) async
+        -> ScenarioResult
+    {
+        let scenario = prepared.scenario
+        var result = prepared.result
+        switch completion.result {
+        case .success(let response):
             let outcome = ScenarioVerdict.judge(scenario, status: response.status, body: response.body)
             result.actualStatus = response.status
             result.passed = outcome.passed
@@ -169,13 +252,13 @@ public struct SmokeExecutor: Sendable {
                 result.error = "the body does not match the spec's schema for \(response.status): \(mismatch)"
             }
             if result.passed, !scenario.capture.isEmpty || !scenario.softCapture.isEmpty,
-                let lacking = variables.capture(scenario, from: response.body)
+                let lacking = prepared.variables.capture(scenario, from: response.body)
             {
                 result.passed = false
                 result.failureKind = .bodyMismatch
                 result.error = lacking
             }
-        } catch {
+        case .failure(let error):
             result.duration = error.duration
             if let status = await exitedApp(after: error) {
                 result.failureKind = .appDied
@@ -185,14 +268,20 @@ public struct SmokeExecutor: Sendable {
                 result.error = error.message
             }
         }
-        if let firstLine, let output {
-            if TraceCorrelator.explainable(result) { await settle.wait(for: output) }
-            result.outputLines = firstLine..<output.nextLineNumber
+        if let output {
+            if TraceCorrelator.explainable(result) {
+                await settle.wait(for: output)
+                result.outputLines = completion.marks.lowerBound..<output.nextLineNumber
+            } else {
+                result.outputLines = completion.marks
+            }
         }
+        // Whatever the verdict, the transfers held behind a 5xx or a failure may go on now.
+        client.release()
         logger.debug(
             "smoke.scenario",
             metadata: [
-                "scenario.name": "\(scenario.name)", "scenario.request_id": "\(requestID)",
+                "scenario.name": "\(scenario.name)", "scenario.request_id": "\(result.requestID)",
                 "scenario.status": "\(result.actualStatus.map(String.init) ?? "none")",
                 "scenario.passed": "\(result.passed)",
             ])
@@ -291,6 +380,11 @@ private final class WorkQueue: Sendable {
             }
             if let ready { continuation.resume(returning: ready) }
         }
+    }
+
+    /// Whether the step at `index` has its result.
+    func isStored(_ index: Int) -> Bool {
+        slots.withLock { $0.results[index] != nil }
     }
 
     func claim() -> Int? {

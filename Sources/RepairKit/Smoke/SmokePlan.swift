@@ -319,20 +319,26 @@ public struct SmokePlan: Sendable, Equatable {
             for variable in step.capture.keys { capturedBy[variable] = position }
             for variable in step.softCapture.keys { capturedBy[variable] = position }
         }
-        return all.enumerated().map { position, step in
+        // Linear in the steps: a plan of many thousand is read at once.
+        var positionsByName: [String: [Int]] = [:]
+        var lastReseed: Int?
+        var result: [Dependencies] = []
+        result.reserveCapacity(all.count)
+        for (position, step) in all.enumerated() {
             var requires = Set(step.requiresSteps.filter { $0 < position })
             for variable in step.variableNames(planHeaders: headers) {
                 if let capturer = capturedBy[variable], capturer < position { requires.insert(capturer) }
             }
-            for (earlier, other) in all[..<position].enumerated() where step.dependsOn.contains(other.name) {
-                requires.insert(earlier)
-            }
+            for name in step.dependsOn { requires.formUnion(positionsByName[name] ?? []) }
             var waits = requires.union(0..<(step.isSetup ? position : setup.count))
             // A reseed waits for everything before it; everything after waits for the reseed.
             if step.reseed { waits.formUnion(0..<position) }
-            if let reseed = all[..<position].lastIndex(where: \.reseed) { waits.insert(reseed) }
-            return Dependencies(waits: waits.sorted(), requires: requires.sorted())
+            if let lastReseed { waits.insert(lastReseed) }
+            result.append(Dependencies(waits: waits.sorted(), requires: requires.sorted()))
+            positionsByName[step.name, default: []].append(position)
+            if step.reseed { lastReseed = position }
         }
+        return result
     }
 
     /// The `${name}`s no step captures: read from the environment when the plan runs.
