@@ -210,3 +210,43 @@ import Testing
         return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 }
+
+/// A stop after a pass (nothing of ours in flight) escalates once the app stops listening,
+/// rather than waiting out the grace for an interpreter winding down (issue 17).
+@Suite struct AppStopTests {
+    @Test func anIdleAppThatStoppedListeningIsNotWaitedFor() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // Serves /health; on SIGTERM closes its listener, then lingers for a minute.
+        _ = try directory.write(
+            "lingering.py",
+            """
+            import http.server, os, signal, socketserver, threading, time
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
+                def log_message(self, *args): pass
+            server = socketserver.TCPServer(("127.0.0.1", int(os.environ["PORT"])), Handler)
+            def stop(*_):
+                server.socket.close()
+                print("listener closed, winding down", flush=True)
+                time.sleep(60)
+            signal.signal(signal.SIGTERM, stop)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            while True: time.sleep(1)
+            """)
+        var settings = RepairConfig.App(start: "exec python3 lingering.py")
+        settings.health = "/health"
+        settings.startupTimeout = 60
+        settings.stopGrace = 120
+        let host = FixtureServer.host(directory: directory.url, settings: settings)
+        let app = try await host.start()
+        let started = ContinuousClock.now
+        await app.stop(idle: true)
+        let took = ContinuousClock.now - started
+        #expect(!app.isRunning)
+        #expect(took < .seconds(60), "stopped in \(took), not after the app's minute of lingering or the 120 s grace")
+        let log = try String(contentsOf: host.runDirectory.appendingPathComponent("app.log"), encoding: .utf8)
+        #expect(log.contains("listener closed"))
+    }
+}

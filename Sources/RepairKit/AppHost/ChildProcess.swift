@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A shell command running in its own process session, its output captured.
@@ -37,7 +37,8 @@ public final class ChildProcess: Sendable {
     /// handler: the apps run in their own sessions, so a terminal's Ctrl-C does not reach them.
     public static func killAllGroups() {
         for (leader, token) in liveGroups.withLock({ $0 }) {
-            ProcessGroup.signal(SIGKILL, leader: leader, members: ProcessGroup.livingFamily(leader: leader, token: token))
+            ProcessGroup.signal(
+                SIGKILL, leader: leader, members: ProcessGroup.livingFamily(leader: leader, token: token))
         }
     }
 
@@ -62,11 +63,11 @@ public final class ChildProcess: Sendable {
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
 
         #if canImport(Glibc)
-        var fileActions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
+            var fileActions = posix_spawn_file_actions_t()
+            var attributes = posix_spawnattr_t()
         #else
-        var fileActions: posix_spawn_file_actions_t?
-        var attributes: posix_spawnattr_t?
+            var fileActions: posix_spawn_file_actions_t?
+            var attributes: posix_spawnattr_t?
         #endif
         posix_spawn_file_actions_init(&fileActions)
         posix_spawnattr_init(&attributes)
@@ -90,11 +91,11 @@ public final class ChildProcess: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
         posix_spawnattr_setsigmask(&attributes, &noMask)
         #if os(Linux)
-        // POSIX_SPAWN_SETSID (glibc ≥ 2.26) sits behind _GNU_SOURCE, which Swift's Glibc
-        // module does not define; its value is fixed in glibc's ABI.
-        let newSession: Int32 = 0x80
+            // POSIX_SPAWN_SETSID (glibc ≥ 2.26) sits behind _GNU_SOURCE, which Swift's Glibc
+            // module does not define; its value is fixed in glibc's ABI.
+            let newSession: Int32 = 0x80
         #else
-        let newSession = Int32(POSIX_SPAWN_SETPGROUP)
+            let newSession = Int32(POSIX_SPAWN_SETPGROUP)
         #endif
         posix_spawnattr_setflags(&attributes, Int16(newSession | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
@@ -117,7 +118,8 @@ public final class ChildProcess: Sendable {
         close(writeEnd)
         guard result == 0 else {
             close(readEnd)
-            throw AppHostError(kind: .spawnFailed, message: "could not start \(arguments[0]): \(String(cString: strerror(result)))")
+            throw AppHostError(
+                kind: .spawnFailed, message: "could not start \(arguments[0]): \(String(cString: strerror(result)))")
         }
         let process = ChildProcess(pid: pid, output: output, token: token, sandboxed: sandbox != nil)
         liveGroups.withLock { $0[pid] = token }
@@ -168,8 +170,16 @@ public final class ChildProcess: Sendable {
     /// both with `setsid`): SIGTERM, then SIGKILL after `grace` if anything remains. Every
     /// wait is bounded: a process that survives SIGKILL for 10 s (stuck in the kernel) is
     /// given up on. Returns the leader's exit status.
+    ///
+    /// With `listeningPort`, the caller has no request in flight: once nothing listens on the
+    /// port any more, the server has stopped serving and what is left is the interpreter
+    /// winding down, so SIGKILL follows after `linger` rather than at the end of `grace`.
     @discardableResult
-    public func stop(grace: Duration) async -> ExitStatus {
+    public func stop(
+        grace: Duration, listeningPort: Int? = nil, linger: Duration = .milliseconds(50)
+    ) async
+        -> ExitStatus
+    {
         var family = livingFamily()
         if !family.isEmpty {
             if sandboxed {
@@ -181,10 +191,15 @@ public final class ChildProcess: Sendable {
             }
         }
         let deadline = ContinuousClock.now + grace
+        var closedAt: ContinuousClock.Instant?
         while !family.isEmpty, ContinuousClock.now < deadline {
-            await pause(.milliseconds(20))
+            await pause(.milliseconds(5))
             _ = exitStatus()
             family = livingFamily()
+            if let listeningPort, closedAt == nil, LocalPort.isListening(listeningPort) == false {
+                closedAt = ContinuousClock.now
+            }
+            if let closedAt, ContinuousClock.now - closedAt >= linger { break }
         }
         let killDeadline = ContinuousClock.now + .seconds(10)
         while !family.isEmpty, ContinuousClock.now < killDeadline {
@@ -207,11 +222,11 @@ public final class ChildProcess: Sendable {
 /// The descriptors this process has open now (Linux: `/proc/self/fd`).
 private func openDescriptors() -> [Int32] {
     #if os(Linux)
-    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
-    // Only descriptors still open by the time the list is used: the one that read the folder is gone.
-    return entries.compactMap(Int32.init).filter { fcntl($0, F_GETFD) != -1 }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
+        // Only descriptors still open by the time the list is used: the one that read the folder is gone.
+        return entries.compactMap(Int32.init).filter { fcntl($0, F_GETFD) != -1 }
     #else
-    return []
+        return []
     #endif
 }
 

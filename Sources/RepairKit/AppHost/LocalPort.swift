@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Loopback TCP ports: finding a free one, and telling whether one is taken.
@@ -19,7 +19,9 @@ public enum LocalPort {
         if ephemeralStart > low + 1_000 {
             for _ in 0..<64 {
                 let candidate = Int.random(in: low..<ephemeralStart)
-                guard withBoundSocket(host: host, port: candidate, { _ in () }) != nil, handOut(candidate) else { continue }
+                guard withBoundSocket(host: host, port: candidate, { _ in () }) != nil, handOut(candidate) else {
+                    continue
+                }
                 return candidate
             }
         }
@@ -40,10 +42,30 @@ public enum LocalPort {
         }
     }
 
+    /// Whether a socket of this machine listens on `port` (Linux: `/proc/net/tcp` and `tcp6`,
+    /// read without connecting, so a server that is shutting down is not handed one more
+    /// connection to wait for). Nil where the tables cannot be read.
+    static func isListening(_ port: Int) -> Bool? {
+        let wanted = ":" + String(format: "%04X", port) + " "
+        var readAny = false
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            readAny = true
+            // "  0: 0100007F:5BA0 00000000:0000 0A …": local address, remote address, state (0A = LISTEN).
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count > 3, fields[3] == "0A", (fields[1] + " ").hasSuffix(wanted) else { continue }
+                return true
+            }
+        }
+        return readAny ? false : nil
+    }
+
     /// The first port of the kernel's ephemeral range (Linux), else the IANA default.
     static func ephemeralRangeStart() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
-              let first = text.split(whereSeparator: \.isWhitespace).first.flatMap({ Int($0) }) else { return 49_152 }
+            let first = text.split(whereSeparator: \.isWhitespace).first.flatMap({ Int($0) })
+        else { return 49_152 }
         return first
     }
 
@@ -66,9 +88,9 @@ public enum LocalPort {
 
     private static func withBoundSocket<Result>(host: String, port: Int, _ body: (Int32) -> Result) -> Result? {
         #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }

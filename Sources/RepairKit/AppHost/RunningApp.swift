@@ -13,10 +13,11 @@ public struct RunningApp: Sendable {
     public var output: OutputCapture { process.output }
     public var isRunning: Bool { process.isRunning }
 
-    /// Stops the app's whole process group; returns how the app ended.
+    /// Stops the app's whole process group; returns how the app ended. With `idle` (no
+    /// request of ours in flight), the stop escalates once the app no longer listens.
     @discardableResult
-    public func stop() async -> ExitStatus {
-        let status = await process.stop(grace: stopGrace)
+    public func stop(idle: Bool = false) async -> ExitStatus {
+        let status = await process.stop(grace: stopGrace, listeningPort: idle ? port : nil)
         if let directory { AppHost.forgetRunning(in: directory) }
         return status
     }

@@ -8,6 +8,9 @@ public struct HealCycle: Sendable {
     /// What the cycle reports while it runs, for progress lines.
     public enum Event: Sendable {
         case smoke(iteration: Int, SmokeRun)
+        /// A step of a smoke pass under way (start, seed, requests, stop), for progress and
+        /// for timing the cycle's phases.
+        case pass(iteration: Int, SmokePass.Event)
         case iteration(number: Int, groups: Int)
         case asking(group: String)
         case attempt(AttemptReport)
@@ -405,7 +408,9 @@ public struct HealCycle: Sendable {
         let pass = SmokePass(
             appDirectory: appDirectory, config: config, plan: plan, planFile: planFile, logger: logger,
             environment: environment)
-        let run = try await pass.run()
+        var passEvents: (@Sendable (SmokePass.Event) -> Void)?
+        if let events { passEvents = { events(.pass(iteration: iteration, $0)) } }
+        let run = try await pass.run(events: passEvents)
         events?(.smoke(iteration: iteration, run))
         return run
     }

@@ -131,7 +131,8 @@ public struct SmokePass: Sendable {
             throw error
         }
         events?(.stopping)
-        run.appExit = await app.stop()
+        // The plan is done and every request answered: nothing of ours keeps the app busy.
+        run.appExit = await app.stop(idle: true)
         // A log that could not be written leaves the evidence incomplete: not a run to judge.
         if let failure = app.output.writeFailure { throw failure }
         return diagnosed(run)

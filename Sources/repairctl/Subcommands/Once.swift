@@ -171,6 +171,7 @@ struct Once: AsyncParsableCommand {
                 )
             case .verifying(let fixes):
                 Terminal.progress("  verifying \(fixes) fix\(fixes == 1 ? "" : "es") with a rerun")
+            case .pass: break
             }
         }
     }
