@@ -17,7 +17,8 @@ import Testing
     func heal(
         _ fixture: String, fixes: [PlantedFix], maxIterations: Int = 6, scenarios: [String]? = nil,
         script: [[String: Any]]? = nil, cache: URL? = nil, store: RepairDatabase? = nil,
-        server shared: TestLLMServer? = nil, environment: [String: String] = [:], overrides: [String] = []
+        server shared: TestLLMServer? = nil, environment: [String: String] = [:], overrides: [String] = [],
+        inspect: ((URL) throws -> Void)? = nil
     ) async throws -> Outcome {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -61,6 +62,7 @@ import Testing
             store: store, logger: Logger(label: "test"), environment: environment)
         let report = try await cycle.run()
         if shared == nil { await server.stop() }
+        try inspect?(app.url)
         let prompts = server.requests().dropFirst(asked).map { request in
             let object = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any]
             let messages = object?["messages"] as? [[String: Any]] ?? []
@@ -83,6 +85,24 @@ import Testing
         for prompt in outcome.prompts {
             #expect(!prompt.contains("X-Request-ID") && !prompt.contains("127.0.0.1:"), "no per-run noise in a prompt")
         }
+    }
+
+    /// The fixes of one iteration (different files) are checked at once: each check notes
+    /// when it starts and ends, and a second starts before the first ends.
+    @Test func theChecksOfAnIterationRunAtOnce() async throws {
+        var timeline = ""
+        let outcome = try await heal(
+            "library-fastapi", fixes: LibraryFastAPIFixes.all,
+            overrides: [
+                "app.check=echo start >> check-timeline.txt && sleep 2 && python -m py_compile {files} && echo end >> check-timeline.txt"
+            ],
+            inspect: { app in
+                timeline = try String(contentsOf: app.appendingPathComponent("check-timeline.txt"), encoding: .utf8)
+            })
+        expectHealed(outcome, bugs: LibraryFastAPIFixes.bugs)
+        let marks = timeline.split(separator: "\n")
+        #expect(marks.prefix(2) == ["start", "start"], "two checks under way at once: \(marks)")
+        #expect(marks.count(where: { $0 == "start" }) == marks.count(where: { $0 == "end" }))
     }
 
     @Test func fastAPIUnderUvicornHeals() async throws {

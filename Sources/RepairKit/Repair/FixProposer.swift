@@ -200,16 +200,72 @@ struct FixProposer: Sendable {
         }
     }
 
+    typealias Checked = Result<(proposal: Proposal, change: Workspace.Change), AttemptFailure>
+
+    private var checkHost: AppHost {
+        AppHost(
+            directory: appDirectory, settings: config.app,
+            runDirectory: appDirectory.appendingPathComponent(".repair/checks"), logger: logger)
+    }
+
+    /// Applies the fixes of one batch (their files are disjoint) and runs the check command
+    /// for each at once, each on its own files, as many at a time as the machine has cores.
+    /// When every check passes, that is the outcome; otherwise all are rolled back and taken
+    /// one by one as `applyChecked` does, so a check that reads more than its own files (a
+    /// whole-project type check) judges each fix as before. Results are in the batch's order.
+    /// A file that cannot be written stops the cycle: it throws.
+    func applyCheckedTogether(
+        _ batch: [Proposal], workspace: Workspace, spending: inout Spending, guard guardian: PatchGuard
+    ) async throws(StorageError) -> [Checked] {
+        var changes: [Workspace.Change] = []
+        var appliedAll = batch.count > 1 && config.app.check != nil
+        if appliedAll {
+            for proposal in batch {
+                do { changes.append(try workspace.apply(proposal.contents)) } catch let error as StorageError {
+                    for change in changes.reversed() { try? workspace.rollback(change) }
+                    throw error
+                } catch {
+                    appliedAll = false
+                    break
+                }
+            }
+        }
+        if appliedAll {
+            let host = checkHost
+            let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            let passed = await withTaskGroup(of: Bool.self) { group in
+                var running = 0
+                var passed = true
+                for (index, proposal) in batch.enumerated() {
+                    if running == width, let done = await group.next() {
+                        passed = passed && done
+                        running -= 1
+                    }
+                    let files = proposal.files
+                    group.addTask { await host.check(files: files, log: "check-\(index).log").passed }
+                    running += 1
+                }
+                for await done in group { passed = passed && done }
+                return passed
+            }
+            if passed { return zip(batch, changes).map { .success(($0, $1)) } }
+        }
+        for change in changes.reversed() { try? workspace.rollback(change) }
+        var results: [Checked] = []
+        for proposal in batch {
+            results.append(try await applyChecked(proposal, workspace: workspace, spending: &spending, guard: guardian))
+        }
+        return results
+    }
+
     /// Applies a fix and runs the check command; on failure, asks the LLM once more with the
     /// check's output. A file that cannot be written (a full disk) stops the cycle: it throws.
     func applyChecked(
         _ proposal: Proposal, workspace: Workspace, spending: inout Spending,
         guard guardian: PatchGuard
-    ) async throws(StorageError) -> Result<(proposal: Proposal, change: Workspace.Change), AttemptFailure> {
+    ) async throws(StorageError) -> Checked {
         var proposal = proposal
-        let host = AppHost(
-            directory: appDirectory, settings: config.app,
-            runDirectory: appDirectory.appendingPathComponent(".repair/checks"), logger: logger)
+        let host = checkHost
         for round in 0..<2 {
             let change: Workspace.Change
             do { change = try workspace.apply(proposal.contents) } catch let error as StorageError {

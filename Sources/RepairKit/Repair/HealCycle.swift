@@ -302,10 +302,10 @@ public struct HealCycle: Sendable {
                 }
             }
             var applied: [(proposal: FixProposer.Proposal, change: Workspace.Change)] = []
-            for proposal in batch {
-                let outcome = try await proposer.applyChecked(
-                    proposal, workspace: workspace, spending: &spending, guard: guardian)
-                try recordSpend(spending, runID: initial.runID)
+            let outcomes = try await proposer.applyCheckedTogether(
+                batch, workspace: workspace, spending: &spending, guard: guardian)
+            try recordSpend(spending, runID: initial.runID)
+            for (proposal, outcome) in zip(batch, outcomes) {
                 switch outcome {
                 case .success(let result): applied.append(result)
                 case .failure(let failure):
