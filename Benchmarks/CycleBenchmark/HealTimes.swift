@@ -153,19 +153,30 @@ enum HealTimes {
         let directory = try TemporaryDirectory(prefix: "heal-times")
         defer { directory.remove() }
         var missed: [String] = []
-        print("  heal cycles on the framework fixtures, the LLM scripted (answers at once), beside two bare passes:")
+        let rounds = 3
+        print(
+            "  heal cycles on the framework fixtures, the LLM scripted (answers at once), beside two bare passes; best of \(rounds) each:"
+        )
         for fixture in fixtures {
-            let bare = try await barePasses(fixture)
-            let run = try await cycle(fixture, delay: 0, in: directory)
+            var bare = (wall: Double.infinity, phases: [String: Double]())
+            var run: (wall: Double, waiting: Double, phases: [String: Double], report: HealReport, mostAtOnce: Int)?
+            for _ in 0..<rounds {
+                let measured = try await barePasses(fixture)
+                if measured.wall < bare.wall { bare = measured }
+                let cycled = try await cycle(fixture, delay: 0, in: directory)
+                if run.map({ cycled.wall - cycled.waiting < $0.wall - $0.waiting }) ?? true { run = cycled }
+            }
+            guard let run else { continue }
             let passes = run.report.iterations.count + 1
             let without = run.wall - run.waiting
             let ratio = without / bare.wall
             print(
                 String(
                     format:
-                        "    %@ (%@): two bare passes %.2f s (%@)\n      cycle %.2f s, healed %@ in %d passes (%@)\n      cycle without the LLM wait %.2f s = %.2f × the two bare passes",
+                        "    %@ (%@): two bare passes %.2f s (%@)\n      cycle %.2f s, healed %@ in %d passes (%@)\n      cycle without the LLM wait %.2f s = %.2f × the two bare passes; per pass %.2f s beside a bare pass's %.2f s",
                     fixture.name, fixture.stack, bare.wall, describe(bare.phases), run.wall,
-                    run.report.healed ? "yes" : "no", passes, describe(run.phases), without, ratio))
+                    run.report.healed ? "yes" : "no", passes, describe(run.phases), without, ratio,
+                    without / Double(passes), bare.wall / 2))
             if ratio > 1.3 {
                 missed.append(String(format: "%@ cycle %.2f × two bare passes > 1.3", fixture.name, ratio))
             }
