@@ -88,13 +88,14 @@ import Testing
     }
 
     /// The fixes of one iteration (different files) are checked at once: each check notes
-    /// when it starts and ends, and a second starts before the first ends.
+    /// when it starts and ends, and a second starts before the first ends (each takes two
+    /// seconds, scaled to the machine's load, so a busy machine still starts both in time).
     @Test func theChecksOfAnIterationRunAtOnce() async throws {
         var timeline = ""
         let outcome = try await heal(
             "library-fastapi", fixes: LibraryFastAPIFixes.all,
             overrides: [
-                "app.check=echo start >> check-timeline.txt && sleep 2 && python -m py_compile {files} && echo end >> check-timeline.txt"
+                "app.check=echo start >> check-timeline.txt && sleep \(Int(2 * Patience.factor)) && python -m py_compile {files} && echo end >> check-timeline.txt"
             ],
             inspect: { app in
                 timeline = try String(contentsOf: app.appendingPathComponent("check-timeline.txt"), encoding: .utf8)

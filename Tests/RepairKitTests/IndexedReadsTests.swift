@@ -20,24 +20,14 @@ import Testing
         }
     }
 
+    /// The cycles and the scripted LLM of the pattern library's tests.
     func cycle(
         _ app: TemporaryDirectory, llm: LLMService?, store: RepairDatabase, plan: URL? = nil, iterations: Int = 3
     ) throws -> HealCycle {
-        let inputs = try SmokeInputs.load(
-            appDirectory: app.url, planFile: plan, overrides: ["repair.max_iterations=\(iterations)"],
-            environment: [:])
-        return HealCycle(
-            appDirectory: app.url, config: inputs.config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
-            store: store, logger: Logger(label: "test"))
+        try PatternLibraryTests().cycle(app, llm: llm, store: store, maxIterations: iterations, plan: plan)
     }
 
-    func llm(_ server: TestLLMServer) throws -> LLMService {
-        var config = RepairConfig.LLM()
-        config.primary.provider = "ollama"
-        config.primary.baseURL = server.baseURL + "/v1"
-        config.primary.model = "m"
-        return try LLMService(config: config, environment: [:], cache: nil)
-    }
+    func llm(_ server: TestLLMServer) throws -> LLMService { try PatternLibraryTests().llm(server) }
 
     @Test func everyQueryOfTheHealPathUsesAnIndex() async throws {
         let directory = try TemporaryDirectory()
