@@ -192,14 +192,21 @@ public final class ChildProcess: Sendable {
         }
         let deadline = ContinuousClock.now + grace
         var closedAt: ContinuousClock.Instant?
+        var scanned = ContinuousClock.now
         while !family.isEmpty, ContinuousClock.now < deadline {
-            await pause(.milliseconds(5))
-            _ = exitStatus()
-            family = livingFamily()
+            await pause(.milliseconds(10))
+            // The leader's exit and the port are cheap to read every few milliseconds; the
+            // family is a scan of every process on the machine, so it is read every 20 ms once
+            // the leader is gone and every 100 ms before.
+            let leaderGone = exitStatus() != nil
             if let listeningPort, closedAt == nil, LocalPort.isListening(listeningPort) == false {
                 closedAt = ContinuousClock.now
             }
             if let closedAt, ContinuousClock.now - closedAt >= linger { break }
+            if ContinuousClock.now - scanned >= (leaderGone ? .milliseconds(20) : .milliseconds(100)) {
+                family = livingFamily()
+                scanned = ContinuousClock.now
+            }
         }
         let killDeadline = ContinuousClock.now + .seconds(10)
         while !family.isEmpty, ContinuousClock.now < killDeadline {
