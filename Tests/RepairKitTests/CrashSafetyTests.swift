@@ -29,10 +29,12 @@ import Testing
         let server = try await TestLLMServer.start(
             [["content": ShopFixes.searchReplace(ShopFixes.keyError)]], in: directory)
         var environment = server.repairEnvironment(store: directory.url.appendingPathComponent("store.sqlite"))
-        // The rerun takes its time to come up, so the kill lands while the patch waits for its
-        // verdict. The app writes nothing to its pipe: a chatty orphan would die of SIGPIPE
-        // once repairctl is gone, a quiet one lives on until it is reaped.
-        environment["REPAIR_APP_START"] = "sleep 5; exec python3 app.py >/dev/null 2>&1"
+        // The rerun takes its time to come up (longer on a busy machine), so the kill lands
+        // while the patch waits for its verdict. The app writes nothing to its pipe: a chatty
+        // orphan would die of SIGPIPE once repairctl is gone, a quiet one lives on until it is
+        // reaped.
+        environment["REPAIR_APP_START"] = "sleep \(Int(5 * Patience.factor)); exec python3 app.py >/dev/null 2>&1"
+        environment["REPAIR_APP_STARTUP_TIMEOUT"] = "\(Int(60 * Patience.factor))"
 
         // repairctl as a real process of its own (exec'd by the shell, so the pid is repairctl's).
         let output = try OutputCapture(logURL: directory.url.appendingPathComponent("repairctl.log"))
