@@ -208,6 +208,9 @@ public final class ChildProcess: Sendable {
                 scanned = ContinuousClock.now
             }
         }
+        // Read afresh before any SIGKILL: a pid noted before may have exited, been reaped and
+        // been handed to another process since (pids are recycled fast on a busy machine).
+        family = livingFamily()
         let killDeadline = ContinuousClock.now + .seconds(10)
         while !family.isEmpty, ContinuousClock.now < killDeadline {
             ProcessGroup.signal(SIGKILL, leader: pid, members: family)
