@@ -214,25 +214,6 @@ import Testing
 /// A stop after a pass (nothing of ours in flight) escalates once the app stops listening,
 /// rather than waiting out the grace for an interpreter winding down (issue 17).
 @Suite struct AppStopTests {
-    /// A cycle's last app may still be stopping while the next starts: both are noted, a
-    /// finished stop forgets only its own, and a later run reaps whatever is still noted.
-    @Test func twoAppsOfOneDirectoryAreNotedAndReapedApart() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let first = try await FixtureServer.startProbe(in: directory)
-        let second = try await FixtureServer.startProbe(in: directory)
-        let notes = directory.url.appendingPathComponent(".repair/app.pid")
-        let noted = try String(contentsOf: notes, encoding: .utf8).split(separator: "\n")
-        #expect(noted.map { $0.split(separator: " ")[0] } == ["\(first.process.pid)", "\(second.process.pid)"])
-        await first.stop(idle: true)
-        let left = try String(contentsOf: notes, encoding: .utf8).split(separator: "\n")
-        #expect(left.map { $0.split(separator: " ")[0] } == ["\(second.process.pid)"])
-        // As after a kill -9 of the tool: the next run finds the note and kills the app.
-        #expect(AppHost.reapOrphan(appDirectory: directory.url) == second.process.pid)
-        #expect(try await Patience.waitUntil(10) { !second.isRunning })
-        #expect(!FileManager.default.fileExists(atPath: notes.path))
-    }
-
     @Test func anIdleAppThatStoppedListeningIsNotWaitedFor() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -18,7 +18,7 @@ public struct RunningApp: Sendable {
     @discardableResult
     public func stop(idle: Bool = false) async -> ExitStatus {
         let status = await process.stop(grace: stopGrace, listeningPort: idle ? port : nil)
-        if let directory { AppHost.forgetRunning(in: directory, pid: process.pid) }
+        if let directory { AppHost.forgetRunning(in: directory) }
         return status
     }
 }

@@ -39,8 +39,6 @@ public struct HealCycle: Sendable {
     public var purpose: String
     /// Where a version 2 plan's `${NAME}` values are read.
     public var environment: [String: String]
-    /// The stops of this cycle's passes still under way.
-    private let stops = PendingStops()
 
     public init(
         appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL, llm: LLMService?,
@@ -82,11 +80,8 @@ public struct HealCycle: Sendable {
         defer { if lock == nil { held.release() } }
         let workspace = Workspace(appDirectory: appDirectory)
         do {
-            let report = try await heal(workspace: workspace, events: events)
-            await stops.waitAll()
-            return report
+            return try await heal(workspace: workspace, events: events)
         } catch {
-            await stops.waitAll()
             let restored = (try? workspace.recover()) ?? []
             if !restored.isEmpty {
                 logger.warning("cycle.rolled_back", metadata: ["files": "\(restored)", "error": "\(error)"])
@@ -410,11 +405,9 @@ public struct HealCycle: Sendable {
     // MARK: Steps
 
     private func smoke(iteration: Int, events: (@Sendable (Event) -> Void)?) async throws -> SmokeRun {
-        var pass = SmokePass(
+        let pass = SmokePass(
             appDirectory: appDirectory, config: config, plan: plan, planFile: planFile, logger: logger,
             environment: environment)
-        // The app is stopped while the cycle asks, patches and starts the next pass.
-        pass.stops = stops
         var passEvents: (@Sendable (SmokePass.Event) -> Void)?
         if let events { passEvents = { events(.pass(iteration: iteration, $0)) } }
         let run = try await pass.run(events: passEvents)

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// One smoke pass: start the app, seed it, send the plan, stop it. The heal cycle runs one
 /// per iteration; `repairctl smoke` runs exactly one.
@@ -23,10 +22,6 @@ public struct SmokePass: Sendable {
     public var logger: Logger
     /// Where the plan's `${NAME}` values come from (LLM keys are never read from it).
     public var environment: [String: String]
-    /// When set, the app is stopped while the caller goes on (its stop is added here, to be
-    /// awaited later), and the run is diagnosed from the log as it stands once every request
-    /// has answered and its output settled. The next pass starts on another port meanwhile.
-    var stops: PendingStops?
 
     public init(
         appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL,
@@ -137,11 +132,6 @@ public struct SmokePass: Sendable {
         }
         events?(.stopping)
         // The plan is done and every request answered: nothing of ours keeps the app busy.
-        if let stops {
-            stops.add(Task { await app.stop(idle: true) })
-            if let failure = app.output.writeFailure { throw failure }
-            return diagnosed(run)
-        }
         run.appExit = await app.stop(idle: true)
         // A log that could not be written leaves the evidence incomplete: not a run to judge.
         if let failure = app.output.writeFailure { throw failure }
@@ -167,21 +157,5 @@ public struct SmokePass: Sendable {
                 passed: false, failureKind: .appUnavailable, error: "not sent: \(failure)",
                 bodyExcerpt: "", duration: .zero, startedAt: date, outputLines: nil)
         }
-    }
-}
-
-/// Stops of apps a cycle no longer needs, finishing while the cycle goes on; the cycle waits
-/// for all of them before it ends (and before it releases the app's lock).
-final class PendingStops: Sendable {
-    private let tasks = Mutex<[Task<ExitStatus, Never>]>([])
-
-    func add(_ task: Task<ExitStatus, Never>) { tasks.withLock { $0.append(task) } }
-
-    func waitAll() async {
-        let pending = tasks.withLock { tasks in
-            defer { tasks.removeAll() }
-            return tasks
-        }
-        for task in pending { _ = await task.value }
     }
 }
