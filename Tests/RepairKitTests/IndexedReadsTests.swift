@@ -49,9 +49,13 @@ import Testing
             """)
         let breaking = try await TestLLMServer.start(
             [["content": ShopFixes.breakingListing], ["content": ShopFixes.breakingListing]], in: directory)
-        for _ in 0..<2 {
-            _ = try await cycle(third, llm: try llm(breaking), store: store, plan: plan, iterations: 1).run()
-        }
+        _ = try await cycle(third, llm: try llm(breaking), store: store, plan: plan, iterations: 1).run()
+        // The same bug in another copy: the lesson refuses the same fix.
+        let fourth = try FixtureApps.copy("shop-api")
+        defer { fourth.remove() }
+        let fourthPlan = fourth.url.appendingPathComponent("plan.json")
+        try FileManager.default.copyItem(at: plan, to: fourthPlan)
+        _ = try await cycle(fourth, llm: try llm(breaking), store: store, plan: fourthPlan, iterations: 1).run()
         await breaking.stop()
         // … an app healed by the LLM (examples, lessons, the burial check, new patterns) …
         let first = try FixtureApps.copy("shop-api")
