@@ -54,6 +54,7 @@ let package = Package(
             name: "RepairKit",
             dependencies: [
                 "CCurl",
+                "CSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),

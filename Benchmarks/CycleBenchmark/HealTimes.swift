@@ -76,7 +76,8 @@ enum HealTimes {
     /// One cycle with the scripted LLM answering after `delay` seconds: its wall time, the
     /// time spent waiting on answers, its phases and report.
     static func cycle(
-        _ fixture: Fixture, delay: Double, scenarios: [String]? = nil, in directory: TemporaryDirectory
+        _ fixture: Fixture, delay: Double, scenarios: [String]? = nil, preload: Bool? = nil,
+        in directory: TemporaryDirectory
     ) async throws -> (wall: Double, waiting: Double, phases: [String: Double], report: HealReport, mostAtOnce: Int) {
         let app = try FixtureApps.copy(fixture.name)
         defer { app.remove() }
@@ -95,7 +96,8 @@ enum HealTimes {
         }
         let server = try await TestLLMServer.start(script, in: directory)
         defer { Task { await server.stop() } }
-        let (config, inputs) = try config(app, llm: server)
+        var (config, inputs) = try config(app, llm: server)
+        if let preload { config.app.preload = preload }
         let llm = try LLMService(config: config.llm, environment: ["BENCH_KEY": "sk-bench-0001"], cache: nil)
         var logger = Logger(label: "bench")
         logger.logLevel = .error
@@ -160,11 +162,20 @@ enum HealTimes {
         for fixture in fixtures {
             var bare = (wall: Double.infinity, phases: [String: Double]())
             var run: (wall: Double, waiting: Double, phases: [String: Double], report: HealReport, mostAtOnce: Int)?
+            // With `[app] preload` in the fixture's configuration, the same cycle without it.
+            let preloads = try RepairConfig.load(appDirectory: FixtureApps.source(fixture.name), environment: [:]).app
+                .preload
+            var unloaded:
+                (wall: Double, waiting: Double, phases: [String: Double], report: HealReport, mostAtOnce: Int)?
             for _ in 0..<rounds {
                 let measured = try await barePasses(fixture)
                 if measured.wall < bare.wall { bare = measured }
                 let cycled = try await cycle(fixture, delay: 0, in: directory)
                 if run.map({ cycled.wall - cycled.waiting < $0.wall - $0.waiting }) ?? true { run = cycled }
+                if preloads {
+                    let other = try await cycle(fixture, delay: 0, preload: false, in: directory)
+                    if unloaded.map({ other.wall - other.waiting < $0.wall - $0.waiting }) ?? true { unloaded = other }
+                }
             }
             guard let run else { continue }
             let passes = run.report.iterations.count + 1
@@ -177,6 +188,15 @@ enum HealTimes {
                     fixture.name, fixture.stack, bare.wall, describe(bare.phases), run.wall,
                     run.report.healed ? "yes" : "no", passes, describe(run.phases), without, ratio,
                     without / Double(passes), bare.wall / 2))
+            if let unloaded {
+                let slower = unloaded.wall - unloaded.waiting
+                print(
+                    String(
+                        format:
+                            "      with [app] preload (the cycle above) beside without it: %.2f s, healed %@ in %d passes (%@) = %.2f × the two bare passes; preload saves %.0f%%",
+                        slower, unloaded.report.healed ? "yes" : "no", unloaded.report.iterations.count + 1,
+                        describe(unloaded.phases), slower / bare.wall, (1 - without / slower) * 100))
+            }
             if ratio > 1.3 {
                 missed.append(String(format: "%@ cycle %.2f × two bare passes > 1.3", fixture.name, ratio))
             }

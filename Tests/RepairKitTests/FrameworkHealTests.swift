@@ -197,7 +197,16 @@ import Testing
     }
 
     @Test func flaskWithBlueprintsUnderGunicornHeals() async throws {
-        let outcome = try await heal("projects-flask", fixes: ProjectsFlaskFixes.all)
+        var preloadLog = ""
+        let outcome = try await heal("projects-flask", fixes: ProjectsFlaskFixes.all) { app in
+            preloadLog = try String(
+                contentsOf: app.appendingPathComponent(".repair/preload/server.log"), encoding: .utf8)
+        }
+        // Its repair.toml turns `[app] preload` on: the cycle's starts were forks of the server.
+        #expect(preloadLog.contains("repaird-preload: ready"), "\(preloadLog)")
+        // Each pass: the tables (`python -c`), gunicorn, the seed.
+        let passes = outcome.report.iterations.count + 1
+        #expect(preloadLog.ranges(of: "repaird-preload: forked").count >= 3 * passes, "\(preloadLog)")
         expectHealed(outcome, bugs: ProjectsFlaskFixes.bugs)
         #expect(outcome.report.initialPassRate < 0.7)
         // The repository bug met by two routes is one bug: the second route's group waits for

@@ -6,4 +6,9 @@
 /// system has no such request.
 int repaird_die_with_parent(int signal);
 
+/// A listening Unix stream socket named `name` inside `folder`, bound through the folder's
+/// descriptor so a long folder path does not meet the 108-byte limit of a socket address.
+/// Close-on-exec; returns the descriptor, or -1 with errno set.
+int repaird_listen_unix(const char *folder, const char *name, int backlog);
+
 #endif

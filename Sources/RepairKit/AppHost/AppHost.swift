@@ -8,6 +8,9 @@ public struct AppHost: Sendable {
     /// Where `app.log` (and the seed's files) of this run are written.
     public var runDirectory: URL
     public var logger: Logger
+    /// Where the app's Python commands run when `[app] preload` is on: started by the heal
+    /// cycle, shared by its passes.
+    public var preload: PreloadServer?
 
     public init(directory: URL, settings: RepairConfig.App, runDirectory: URL, logger: Logger) {
         self.directory = directory
@@ -49,9 +52,10 @@ public struct AppHost: Sendable {
         } catch {
             throw AppHostError(kind: .spawnFailed, message: "cannot write \(runDirectory.path)/app.log: \(error)")
         }
-        let environment = AppEnvironment.build(
+        var environment = AppEnvironment.build(
             settings: settings, parent: ProcessInfo.processInfo.environment,
             extra: ["PORT": String(port), "HOST": host])
+        if let preload { environment = preload.environment(environment) }
         logger.info("app.starting", metadata: ["app.port": "\(port)", "app.directory": "\(directory.path)"])
         let confinement = try sandbox()
         logger.info("app.confinement", metadata: ["app.sandbox": "\(Sandbox.describe(confinement))"])
@@ -129,9 +133,10 @@ public struct AppHost: Sendable {
         } catch {
             throw AppHostError(kind: .seedFailed, message: "cannot write to \(runDirectory.path): \(error)")
         }
-        let environment = AppEnvironment.build(
+        var environment = AppEnvironment.build(
             settings: settings, parent: ProcessInfo.processInfo.environment,
             extra: ["PORT": String(app.port), "REPAIR_SEED_FILE": seedFile.path, "REPAIR_BASE_URL": app.baseURL])
+        if let preload { environment = preload.environment(environment) }
         logger.info("app.seeding", metadata: ["seed.file": "\(seedFile.path)"])
         let process = try ChildProcess.spawn(
             command: command, directory: directory, environment: environment, output: output, sandbox: try sandbox())

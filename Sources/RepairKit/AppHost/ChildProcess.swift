@@ -46,13 +46,15 @@ public final class ChildProcess: Sendable {
     public func livingFamily() -> [pid_t] { ProcessGroup.livingFamily(leader: pid, token: token) }
 
     /// Starts `/bin/sh -c command` in `directory`. Standard input is `/dev/null`; standard
-    /// output and error go, interleaved as printed, to `output`.
+    /// output and error go, interleaved as printed, to `output`. `inheriting` descriptors
+    /// become the child's 3, 4, … (none of them may be 0–2 or one of those numbers).
     public static func spawn(
         command: String,
         directory: URL,
         environment: [String: String],
         output: OutputCapture,
-        sandbox: Sandbox? = nil
+        sandbox: Sandbox? = nil,
+        inheriting: [Int32] = []
     ) throws(AppHostError) -> ChildProcess {
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
@@ -80,8 +82,16 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&fileActions, writeEnd, 2)
         // The app gets only its three standard streams: no log file, socket or pipe of ours
         // (closefrom is behind _GNU_SOURCE, so the open descriptors are listed instead).
-        for descriptor in openDescriptors() where descriptor > 2 && descriptor != writeEnd {
+        let passed = Set(inheriting.indices.map { Int32(3 + $0) })
+        for descriptor in openDescriptors()
+        where descriptor > 2 && descriptor != writeEnd && !inheriting.contains(descriptor)
+            && !passed.contains(descriptor)
+        {
             posix_spawn_file_actions_addclose(&fileActions, descriptor)
+        }
+        // After the closes: a dup2 onto a number replaces whatever had it, and clears close-on-exec.
+        for (index, descriptor) in inheriting.enumerated() {
+            posix_spawn_file_actions_adddup2(&fileActions, descriptor, Int32(3 + index))
         }
 
         var defaultSignals = sigset_t()

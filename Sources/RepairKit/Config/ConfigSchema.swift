@@ -45,6 +45,8 @@ enum ConfigSchema {
         "app.startup_timeout": .number,
         "app.stop_grace": .number,
         "app.seed_timeout": .number,
+        "app.preload": .boolean,
+        "app.preload_modules": .stringList,
         "smoke.plan": .string,
         "smoke.openapi": .string,
         "smoke.spec": .string,

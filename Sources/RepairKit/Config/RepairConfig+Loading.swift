@@ -186,6 +186,13 @@ extension RepairConfig {
         config.app.startupTimeout = reader.number("app.startup_timeout") ?? config.app.startupTimeout
         config.app.stopGrace = reader.number("app.stop_grace") ?? config.app.stopGrace
         config.app.seedTimeout = reader.number("app.seed_timeout") ?? config.app.seedTimeout
+        config.app.preload = reader.boolean("app.preload") ?? config.app.preload
+        config.app.preloadModules = reader.list("app.preload_modules") ?? config.app.preloadModules
+        if let bad = config.app.preloadModules.first(where: { !PreloadServer.isModuleName($0) }) {
+            throw ConfigError(
+                source: sources["app.preload_modules"] ?? source, key: "app.preload_modules", value: "\"\(bad)\"",
+                problem: "must be dotted Python module names, such as \"gunicorn.workers.sync\"")
+        }
         config.smoke.plan = reader.string("smoke.plan") ?? config.smoke.plan
         config.smoke.openapi = reader.string("smoke.openapi").flatMap(nonEmpty)
         config.smoke.spec = reader.string("smoke.spec").flatMap(nonEmpty)

@@ -52,6 +52,12 @@ public struct RepairConfig: Sendable, Codable, Equatable {
         public var stopGrace = 5.0
         /// Seconds the seed command may run.
         public var seedTimeout = 60.0
+        /// Runs the Python commands of `start` and `seed` as forks of a server that has the
+        /// app's libraries imported (`PreloadServer`), for the heal cycle's restarts.
+        public var preload = false
+        /// Modules the preload server imports besides those the app's files and the commands'
+        /// scripts import (a server's worker classes, loaded by name at run time).
+        public var preloadModules: [String] = []
 
         public init(start: String) { self.start = start }
     }

@@ -79,9 +79,13 @@ public struct HealCycle: Sendable {
         }
         defer { if lock == nil { held.release() } }
         let workspace = Workspace(appDirectory: appDirectory)
+        let preload = startPreload()
         do {
-            return try await heal(workspace: workspace, events: events)
+            let report = try await heal(workspace: workspace, preload: preload, events: events)
+            await preload?.stop()
+            return report
         } catch {
+            await preload?.stop()
             let restored = (try? workspace.recover()) ?? []
             if !restored.isEmpty {
                 logger.warning("cycle.rolled_back", metadata: ["files": "\(restored)", "error": "\(error)"])
@@ -91,7 +95,24 @@ public struct HealCycle: Sendable {
         }
     }
 
-    private func heal(workspace: Workspace, events: (@Sendable (Event) -> Void)?) async throws -> HealReport {
+    /// The preload server of `[app] preload`, shared by the cycle's passes; nil when it is off
+    /// or cannot start (the passes then start the app as usual).
+    private func startPreload() -> PreloadServer? {
+        guard config.app.preload else { return nil }
+        let host = AppHost(
+            directory: appDirectory, settings: config.app,
+            runDirectory: appDirectory.appendingPathComponent(".repair/preload"), logger: logger)
+        do {
+            return try PreloadServer.start(host: host)
+        } catch {
+            logger.warning("app.preload_failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func heal(
+        workspace: Workspace, preload: PreloadServer?, events: (@Sendable (Event) -> Void)?
+    ) async throws -> HealReport {
         let proposer = FixProposer(
             appDirectory: appDirectory, config: config, llm: llm, redactor: redactor,
             promptTokenLimit: promptTokenLimit, logger: logger)
@@ -101,7 +122,7 @@ public struct HealCycle: Sendable {
         try store?.closeInterrupted(appDirectory: appDirectory)
         let recovered = try workspace.recover()
         if !recovered.isEmpty { events?(.recovered(files: recovered)) }
-        var current = try await smoke(iteration: 0, events: events)
+        var current = try await smoke(iteration: 0, preload: preload, events: events)
         let initial = current
         try store?.begin(runID: initial.runID, appDirectory: appDirectory, kind: "heal", startedAt: initial.startedAt)
         try store?.record(initial, iteration: 0, runID: initial.runID, redactor: redactor)
@@ -335,7 +356,7 @@ public struct HealCycle: Sendable {
 
             events?(.verifying(fixes: applied.count))
             let verdict = BatchVerdict(
-                workspace: workspace, rerun: { try await smoke(iteration: number, events: events) })
+                workspace: workspace, rerun: { try await smoke(iteration: number, preload: preload, events: events) })
             let pendingChanges = applied.map { entry in
                 BatchVerdict.Pending(
                     group: entry.proposal.group, change: entry.change,
@@ -404,10 +425,13 @@ public struct HealCycle: Sendable {
 
     // MARK: Steps
 
-    private func smoke(iteration: Int, events: (@Sendable (Event) -> Void)?) async throws -> SmokeRun {
-        let pass = SmokePass(
+    private func smoke(
+        iteration: Int, preload: PreloadServer?, events: (@Sendable (Event) -> Void)?
+    ) async throws -> SmokeRun {
+        var pass = SmokePass(
             appDirectory: appDirectory, config: config, plan: plan, planFile: planFile, logger: logger,
             environment: environment)
+        pass.preload = preload
         var passEvents: (@Sendable (SmokePass.Event) -> Void)?
         if let events { passEvents = { events(.pass(iteration: iteration, $0)) } }
         let run = try await pass.run(events: passEvents)

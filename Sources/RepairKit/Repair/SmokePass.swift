@@ -22,6 +22,8 @@ public struct SmokePass: Sendable {
     public var logger: Logger
     /// Where the plan's `${NAME}` values come from (LLM keys are never read from it).
     public var environment: [String: String]
+    /// The heal cycle's preload server, when `[app] preload` is on and it runs.
+    public var preload: PreloadServer?
 
     public init(
         appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL,
@@ -51,7 +53,12 @@ public struct SmokePass: Sendable {
         var run = SmokeRun(
             runID: runID, appDirectory: appDirectory, planFile: planFile, runDirectory: runDirectory,
             baseURL: nil, startedAt: startedAt, finishedAt: startedAt, results: [], appFailure: nil, appExit: nil)
-        let host = AppHost(directory: appDirectory, settings: config.app, runDirectory: runDirectory, logger: logger)
+        let host = {
+            var host = AppHost(
+                directory: appDirectory, settings: config.app, runDirectory: runDirectory, logger: logger)
+            host.preload = preload
+            return host
+        }()
         // A confinement that cannot be had is a configuration error, not an app that failed.
         do {
             run.confinement = Sandbox.describe(try host.sandbox())
