@@ -9,7 +9,7 @@ import Testing
     /// A copy of the example app pointed at a scripted LLM server.
     func app(
         _ steps: [[String: Any]], directory: TemporaryDirectory, planScenarios: [String]? = nil, maxIterations: Int = 3,
-        provider: String = "openai"
+        provider: String = "openai", configure: (inout RepairConfig) -> Void = { _ in }
     ) async throws -> (TemporaryDirectory, TestLLMServer, HealCycle) {
         let app = try FixtureApps.copy("shop-api")
         let server = try await TestLLMServer.start(steps, in: directory)
@@ -32,6 +32,7 @@ import Testing
             appDirectory: app.url, overrides: ["repair.max_iterations=\(maxIterations)"], environment: [:])
         var config = inputs.config
         config.llm = llm
+        configure(&config)
         let service = try LLMService(
             config: llm, environment: ["TEST_KEY": "sk-heal-test-0001"], cache: nil,
             retryPolicy: LLMService.RetryPolicy(retries: 3, baseDelay: .milliseconds(20)))

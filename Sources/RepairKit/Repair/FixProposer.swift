@@ -214,11 +214,17 @@ struct FixProposer: Sendable {
     /// one by one as `applyChecked` does, so a check that reads more than its own files (a
     /// whole-project type check) judges each fix as before. Results are in the batch's order.
     /// A file that cannot be written stops the cycle: it throws.
+    ///
+    /// With `verify` (the rerun that judges the batch), the rerun starts as soon as the batch
+    /// is in place, beside the checks: when every check passes, the files it runs on are the
+    /// ones the verdict judges, and its run comes back with the results. When a check fails,
+    /// it is cancelled and waited for — its app stopped — before anything is rolled back.
     func applyCheckedTogether(
-        _ batch: [Proposal], workspace: Workspace, spending: inout Spending, guard guardian: PatchGuard
-    ) async throws(StorageError) -> [Checked] {
+        _ batch: [Proposal], workspace: Workspace, spending: inout Spending, guard guardian: PatchGuard,
+        verify: (@Sendable () async throws -> SmokeRun)? = nil
+    ) async throws(StorageError) -> (results: [Checked], verification: Task<SmokeRun, any Error>?) {
         var changes: [Workspace.Change] = []
-        var appliedAll = batch.count > 1 && config.app.check != nil
+        var appliedAll = batch.count > (verify == nil ? 1 : 0) && config.app.check != nil
         if appliedAll {
             for proposal in batch {
                 do { changes.append(try workspace.apply(proposal.contents)) } catch let error as StorageError {
@@ -231,38 +237,55 @@ struct FixProposer: Sendable {
             }
         }
         if appliedAll {
+            let early = verify.map { verify in Task { try await verify() } }
             let host = checkHost
             let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
-            let passed = await withTaskGroup(of: Bool.self) { group in
+            let checks = await withTaskGroup(of: AppHost.CheckResult.self) { group in
                 var running = 0
-                var passed = true
+                var checks: [AppHost.CheckResult] = []
                 for (index, proposal) in batch.enumerated() {
                     if running == width, let done = await group.next() {
-                        passed = passed && done
+                        checks.append(done)
                         running -= 1
                     }
                     let files = proposal.files
-                    group.addTask { await host.check(files: files, log: "check-\(index).log").passed }
+                    group.addTask { await host.check(files: files, log: "check-\(index).log") }
                     running += 1
                 }
-                for await done in group { passed = passed && done }
-                return passed
+                for await done in group { checks.append(done) }
+                return checks
             }
-            if passed { return zip(batch, changes).map { .success(($0, $1)) } }
+            if checks.allSatisfy(\.passed) { return (zip(batch, changes).map { .success(($0, $1)) }, early) }
+            if let early {
+                early.cancel()
+                _ = try? await early.value
+            }
+            // A fix alone was judged on its own files already: its check is not run again.
+            if batch.count == 1, let only = batch.first, let change = changes.first, let check = checks.first {
+                try? workspace.rollback(change)
+                return (
+                    [
+                        try await applyChecked(
+                            only, workspace: workspace, spending: &spending, guard: guardian, first: check)
+                    ],
+                    nil
+                )
+            }
         }
         for change in changes.reversed() { try? workspace.rollback(change) }
         var results: [Checked] = []
         for proposal in batch {
             results.append(try await applyChecked(proposal, workspace: workspace, spending: &spending, guard: guardian))
         }
-        return results
+        return (results, nil)
     }
 
     /// Applies a fix and runs the check command; on failure, asks the LLM once more with the
     /// check's output. A file that cannot be written (a full disk) stops the cycle: it throws.
+    /// `first` is what the check said of the proposal already (applied as it is now).
     func applyChecked(
         _ proposal: Proposal, workspace: Workspace, spending: inout Spending,
-        guard guardian: PatchGuard
+        guard guardian: PatchGuard, first: AppHost.CheckResult? = nil
     ) async throws(StorageError) -> Checked {
         var proposal = proposal
         let host = checkHost
@@ -274,7 +297,12 @@ struct FixProposer: Sendable {
                 return .failure(
                     AttemptFailure(attemptReport(proposal, outcome: .refused, detail: "could not write: \(error)")))
             }
-            let result = await host.check(files: proposal.files)
+            let result: AppHost.CheckResult
+            if round == 0, let first {
+                result = first
+            } else {
+                result = await host.check(files: proposal.files)
+            }
             if result.passed { return .success((proposal, change)) }
             try? workspace.rollback(change)
             guard round == 0, let llm else {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// One heal cycle: smoke → diagnose → patch → rerun, until the target pass rate, the
 /// iteration limit, the token budget, or an iteration that kept nothing. The app's files end
@@ -323,21 +324,31 @@ public struct HealCycle: Sendable {
                 }
             }
             var applied: [(proposal: FixProposer.Proposal, change: Workspace.Change)] = []
-            let outcomes = try await proposer.applyCheckedTogether(
-                batch, workspace: workspace, spending: &spending, guard: guardian)
-            try recordSpend(spending, runID: initial.runID)
-            for (proposal, outcome) in zip(batch, outcomes) {
-                switch outcome {
-                case .success(let result): applied.append(result)
-                case .failure(let failure):
-                    if failure.report.outcome == .checkFailed, !failure.report.diff.isEmpty {
-                        try library?.recordFailure(
-                            diff: failure.report.diff, group: proposal.group, outcome: "check_failed",
-                            evidence: failure.report.detail, pattern: proposal.pattern, appDirectory: appDirectory)
+            // The rerun judging the batch starts beside its checks (discarded if one fails).
+            let (outcomes, verification) = try await proposer.applyCheckedTogether(
+                batch, workspace: workspace, spending: &spending, guard: guardian,
+                verify: { try await pass(iteration: number, preload: preload, events: events) })
+            do {
+                try recordSpend(spending, runID: initial.runID)
+                for (proposal, outcome) in zip(batch, outcomes) {
+                    switch outcome {
+                    case .success(let result): applied.append(result)
+                    case .failure(let failure):
+                        if failure.report.outcome == .checkFailed, !failure.report.diff.isEmpty {
+                            try library?.recordFailure(
+                                diff: failure.report.diff, group: proposal.group, outcome: "check_failed",
+                                evidence: failure.report.detail, pattern: proposal.pattern,
+                                appDirectory: appDirectory)
+                        }
+                        attempts.append(failure.report)
+                        events?(.attempt(failure.report))
                     }
-                    attempts.append(failure.report)
-                    events?(.attempt(failure.report))
                 }
+            } catch {
+                // Nothing is rolled back while the early rerun's app still runs on these files.
+                verification?.cancel()
+                _ = try? await verification?.value
+                throw error
             }
             guard !applied.isEmpty else {
                 iterations.append(
@@ -355,8 +366,21 @@ public struct HealCycle: Sendable {
             }
 
             events?(.verifying(fixes: applied.count))
+            let started = OneShot(verification)
             let verdict = BatchVerdict(
-                workspace: workspace, rerun: { try await smoke(iteration: number, preload: preload, events: events) })
+                workspace: workspace,
+                rerun: {
+                    guard let early = started.take() else {
+                        return try await smoke(iteration: number, preload: preload, events: events)
+                    }
+                    let run = try await withTaskCancellationHandler {
+                        try await early.value
+                    } onCancel: {
+                        early.cancel()
+                    }
+                    events?(.smoke(iteration: number, run))
+                    return run
+                })
             let pendingChanges = applied.map { entry in
                 BatchVerdict.Pending(
                     group: entry.proposal.group, change: entry.change,
@@ -428,15 +452,22 @@ public struct HealCycle: Sendable {
     private func smoke(
         iteration: Int, preload: PreloadServer?, events: (@Sendable (Event) -> Void)?
     ) async throws -> SmokeRun {
+        let run = try await pass(iteration: iteration, preload: preload, events: events)
+        events?(.smoke(iteration: iteration, run))
+        return run
+    }
+
+    /// A smoke pass, reporting its steps but not its run (`smoke` does, once the run counts).
+    private func pass(
+        iteration: Int, preload: PreloadServer?, events: (@Sendable (Event) -> Void)?
+    ) async throws -> SmokeRun {
         var pass = SmokePass(
             appDirectory: appDirectory, config: config, plan: plan, planFile: planFile, logger: logger,
             environment: environment)
         pass.preload = preload
         var passEvents: (@Sendable (SmokePass.Event) -> Void)?
         if let events { passEvents = { events(.pass(iteration: iteration, $0)) } }
-        let run = try await pass.run(events: passEvents)
-        events?(.smoke(iteration: iteration, run))
-        return run
+        return try await pass.run(events: passEvents)
     }
 
     func needsRepair(_ run: SmokeRun) -> Bool {
@@ -477,5 +508,16 @@ public struct HealCycle: Sendable {
             },
             groups: GroupOutcome.outcomes(
                 initial: initial, seen: seen, final: final, iterations: iterations, redactor: redactor))
+    }
+}
+
+/// A value handed over once (the rerun started beside an iteration's checks).
+private final class OneShot<Value: Sendable>: Sendable {
+    private let value: Mutex<Value?>
+    init(_ value: Value?) { self.value = Mutex(value) }
+    func take() -> Value? {
+        value.withLock { value in
+            defer { value = nil }; return value
+        }
     }
 }
