@@ -21,6 +21,8 @@ public struct TestLLMServer: Sendable {
         settings.env = ["LLM_SCRIPT": script.path, "LLM_LOG": log.path]
         if let requiredKey { settings.env["LLM_REQUIRED_KEY"] = requiredKey }
         settings.stopGrace = 1
+        // A limit, not a wait: the suite starts many servers at once on a small, shared machine.
+        settings.startupTimeout = Double(FixtureApps.testStartupTimeout)
         let app = try await FixtureServer.host(directory: directory.url, settings: settings).start()
         return TestLLMServer(app: app, log: log)
     }

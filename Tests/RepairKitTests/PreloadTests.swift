@@ -10,7 +10,8 @@ import Testing
 
 /// `[app] preload`: the app's Python commands run as forks of a server that imported its
 /// libraries once, on the real Flask fixture under gunicorn, confined as the app is.
-@Suite struct PreloadTests {
+/// One at a time: each starts a server importing Flask, SQLAlchemy and gunicorn beside the app.
+@Suite(.serialized) struct PreloadTests {
     /// The Flask fixture's configuration, copied, with the project's interpreter first on `PATH`.
     func flask() throws -> (app: TemporaryDirectory, settings: RepairConfig.App, plan: SmokePlan) {
         let app = try FixtureApps.copy("projects-flask")
