@@ -64,7 +64,8 @@ public struct Workspace: Sendable {
         syncDirectory(journal)
         do {
             for (index, entry) in contents.enumerated() {
-                try replace(appDirectory.appendingPathComponent(entry.path), with: Data(entry.text.utf8), mode: modes[index])
+                try replace(
+                    appDirectory.appendingPathComponent(entry.path), with: Data(entry.text.utf8), mode: modes[index])
             }
         } catch {
             _ = try? restore(journal)
@@ -86,7 +87,9 @@ public struct Workspace: Sendable {
 
     /// The verdict kept the change: forget the originals.
     public func commit(_ change: Change) throws {
-        try Self.writing.withLock { _ in try FileManager.default.removeItem(at: journalRoot.appendingPathComponent(change.id)) }
+        try Self.writing.withLock { _ in
+            try FileManager.default.removeItem(at: journalRoot.appendingPathComponent(change.id))
+        }
     }
 
     /// Puts the originals back, byte for byte.
@@ -121,7 +124,8 @@ public struct Workspace: Sendable {
 
     @discardableResult
     private func restore(_ journal: URL) throws -> [String] {
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: journal.appendingPathComponent("manifest.json")))
+        let manifest = try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: journal.appendingPathComponent("manifest.json")))
         for (index, path) in manifest.paths.enumerated() {
             let original = try Data(contentsOf: journal.appendingPathComponent("original-\(index)"))
             try replace(appDirectory.appendingPathComponent(path), with: original, mode: manifest.modes[index])
@@ -132,7 +136,8 @@ public struct Workspace: Sendable {
 
     /// Writes beside the file, syncs, sets the mode, renames over it.
     private func replace(_ url: URL, with data: Data, mode: Int) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).repaird-\(UUID().uuidString.prefix(8))")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).repaird-\(UUID().uuidString.prefix(8))")
         do {
             try writeSynced(data, to: temporary)
         } catch {
@@ -146,6 +151,24 @@ public struct Workspace: Sendable {
             throw StorageError(path: url.path, errno: code)
         }
         syncDirectory(url.deletingLastPathComponent())
+        forgetBytecode(of: url)
+    }
+
+    /// Removes Python's cached bytecode of `url` (`__pycache__/NAME.*.pyc`). Python trusts a
+    /// cache whose recorded size and modification second match the source's: an edit that
+    /// keeps the size (`200` → `201`) within the second the cache was written would otherwise
+    /// run the old code — in the rerun that judges the edit.
+    private func forgetBytecode(of url: URL) {
+        guard url.pathExtension == "py" else { return }
+        let cache = url.deletingLastPathComponent().appendingPathComponent("__pycache__")
+        let stem = url.deletingPathExtension().lastPathComponent + "."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: cache.path) else { return }
+        for name in names where name.hasPrefix(stem) && name.hasSuffix(".pyc") {
+            // `NAME.cpython-311.pyc`, `NAME.cpython-311.opt-1.pyc`.
+            if name.count > stem.count + 4 {
+                try? FileManager.default.removeItem(at: cache.appendingPathComponent(name))
+            }
+        }
     }
 
     /// Writes and syncs `data`; a failure (a full disk) is a `StorageError` naming the file.
@@ -168,7 +191,7 @@ public struct Workspace: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
