@@ -23,7 +23,8 @@ import Testing
         let host = FixtureServer.host(
             directory: directory.url,
             settings: settings(
-                "echo 'INFO: booting'; echo \"ModuleNotFoundError: No module named 'fastapi'\" >&2; exit 3", timeout: 30
+                "echo 'INFO: booting'; echo \"ModuleNotFoundError: No module named 'fastapi'\" >&2; exit 3",
+                timeout: 30 * Patience.factor
             ))
         let error = await #expect(throws: AppHostError.self) { try await host.start() }
         // `crash`, not `unhealthy`: the exit was noticed, not the 30 s start-up timeout waited out.
@@ -38,17 +39,18 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         // Listens, but the health path is a 404.
+        let limit = 40 * Patience.factor
         let host = FixtureServer.host(
             directory: directory.url,
             settings: settings(
-                "echo serving; exec python3 -m http.server --bind 127.0.0.1 $PORT", health: "/health", timeout: 40))
+                "echo serving; exec python3 -m http.server --bind 127.0.0.1 $PORT", health: "/health", timeout: limit))
         let started = ContinuousClock.now
         let error = await #expect(throws: AppHostError.self) { try await host.start() }
         let elapsed = ContinuousClock.now - started
         #expect(error?.kind == .unhealthy)
         #expect(error?.message.contains("/health answered 404") == true)
         // Long enough for the server to come up on a machine busy with the rest of the suite.
-        #expect(elapsed >= .seconds(40), "unhealthy only once the start-up timeout has passed")
+        #expect(elapsed >= .seconds(limit), "unhealthy only once the start-up timeout has passed")
         #expect(
             error?.outputTail.contains("\"GET /health HTTP/1.1\" 404") == true,
             "the tail holds what the app printed last")

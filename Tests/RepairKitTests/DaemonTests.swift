@@ -590,18 +590,19 @@ import Testing
         for _ in 0..<20 {
             let claimed = try queue.jobs().reduce(0) { $0 + $1.claims }
             let daemon = try helper.startDaemon(store: storeURL, in: directory, extra: ["--lease", "2"])
+            let instant = Int.random(in: 150...1500, using: &random)
             if kills < 2 {
-                // The first two kills land once this daemon holds a job, however slowly a loaded
-                // machine starts it: some kill surely interrupts work (and no job comes near the
-                // claim limit through these alone).
+                // The first two kills land just after this daemon took a job, however slowly a
+                // loaded machine starts it: some kill surely interrupts work (a job's first
+                // answer alone takes 0.4 s), and no job comes near the claim limit through them.
                 _ = try await helper.waitUntil(30) {
                     let jobs = try queue.jobs()
                     return jobs.reduce(0) { $0 + $1.claims } > claimed || jobs.allSatisfy(\.state.isFinal)
                 }
+                try await Task.sleep(for: .milliseconds(instant / 10))
+            } else {
+                try await Task.sleep(for: .milliseconds(instant))
             }
-            // A loaded machine starts a daemon and claims slowly: the instants stretch with it.
-            let instant = Double(Int.random(in: 150...1500, using: &random)) * Patience.factor
-            try await Task.sleep(for: .milliseconds(Int(instant)))
             kill(daemon.pid, SIGKILL)
             _ = await daemon.waitForExit(timeout: Patience.seconds(10))
             kills += 1

@@ -12,7 +12,7 @@ import Testing
 /// The rerun that judges an iteration's fixes starts as soon as they are in place, beside
 /// their checks: kept when every check passes, stopped before anything is rolled back when
 /// one fails.
-@Suite struct EarlyRerunTests {
+@Suite(.serialized) struct EarlyRerunTests {
     /// The example app, healing its KeyError, with `check` as given; each start notes its
     /// shell's pid and the time in `starts`.
     func cycle(

@@ -151,8 +151,8 @@ import Testing
             """
             version = 1
             [app]
-            start = "echo $$ > app.pid; exec sleep 30"
-            startup_timeout = 60
+            start = "echo $$ > app.pid; exec sleep \(Int(120 * Patience.factor))"
+            startup_timeout = \(Int(60 * Patience.factor))
             """)
         try app.write(
             "smoke_test_plan.json", #"{"scenarios": [{"endpoint": "GET /", "name": "root", "expected_status": 200}]}"#)
@@ -163,7 +163,7 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         let pidFile = app.url.appendingPathComponent("app.pid")
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + Patience.seconds(20)
         while !FileManager.default.fileExists(atPath: pidFile.path), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
