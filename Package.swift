@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The shared store of a fleet: PostgreSQL's wire protocol, with LISTEN/NOTIFY.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Tests only: random hostile values for every number read from outside.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
@@ -33,7 +35,7 @@ let package = Package(
             name: "CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        .target(name: "CSystem"),
+        .target(name: "CRepairSystem"),
         // What the three command-line programs share: the version, and exit 2 on usage errors.
         .target(
             name: "CommandLineSupport",
@@ -45,7 +47,7 @@ let package = Package(
             name: "DaemonCore",
             dependencies: [
                 "CSQLite",
-                "CSystem",
+                "CRepairSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -54,7 +56,7 @@ let package = Package(
             name: "RepairKit",
             dependencies: [
                 "CCurl",
-                "CSystem",
+                "CRepairSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
@@ -63,6 +65,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             plugins: ["EmbedShippedLibrary"]
         ),

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CSystem
+import CRepairSystem
 import CommandLineSupport
 import DaemonCore
 import Foundation

@@ -1,4 +1,4 @@
-import CSystem
+import CRepairSystem
 import Foundation
 import Logging
 import Synchronization
