@@ -100,6 +100,12 @@ public final class PostgresCluster: Sendable {
                 posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
                 posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
                 posix_spawn_file_actions_adddup2(&actions, 1, 2)
+                // Nothing else of ours: the server the script starts outlives it, and a pipe of
+                // another test held open by it would never end.
+                let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+                for descriptor in open.compactMap(Int32.init) where descriptor > 2 && fcntl(descriptor, F_GETFD) != -1 {
+                    posix_spawn_file_actions_addclose(&actions, descriptor)
+                }
                 let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
                 let envp: [UnsafeMutablePointer<CChar>?] = lines.map { strdup($0) } + [nil]
                 defer { (argv + envp).forEach { free($0) } }
