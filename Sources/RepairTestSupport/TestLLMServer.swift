@@ -8,9 +8,10 @@ public struct TestLLMServer: Sendable {
     public let log: URL
 
     /// Starts a server that answers with `steps` in order (the last one repeats); with
-    /// `requiredKey`, it refuses (401) every request that does not carry that key.
+    /// `requiredKey`, it refuses (401) every request that does not carry that key; with `gate`,
+    /// it holds every answer while that file exists.
     public static func start(
-        _ steps: [[String: Any]], in directory: TemporaryDirectory, requiredKey: String? = nil
+        _ steps: [[String: Any]], in directory: TemporaryDirectory, requiredKey: String? = nil, gate: URL? = nil
     ) async throws -> TestLLMServer {
         let script = directory.url.appendingPathComponent("llm-script-\(UUID().uuidString.prefix(6)).json")
         try JSONSerialization.data(withJSONObject: steps).write(to: script)
@@ -20,6 +21,7 @@ public struct TestLLMServer: Sendable {
         settings.health = "/health"
         settings.env = ["LLM_SCRIPT": script.path, "LLM_LOG": log.path]
         if let requiredKey { settings.env["LLM_REQUIRED_KEY"] = requiredKey }
+        if let gate { settings.env["LLM_GATE"] = gate.path }
         settings.stopGrace = 1
         // A limit, not a wait: the suite starts many servers at once on a small, shared machine.
         settings.startupTimeout = Double(FixtureApps.testStartupTimeout)

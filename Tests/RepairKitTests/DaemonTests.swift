@@ -571,7 +571,8 @@ import Testing
         // Each answer takes 0.4 s, so no job can finish within one daemon's short life: every
         // kill lands in the middle of work — waiting for the LLM, applying, verifying.
         let steps = try ShopFixes.answersByFailure(in: source, delay: 0.4)
-        let server = try await TestLLMServer.start(steps + [["content": "no idea"]], in: directory)
+        let gate = directory.url.appendingPathComponent("llm-gate")
+        let server = try await TestLLMServer.start(steps + [["content": "no idea"]], in: directory, gate: gate)
         var apps: [URL] = []
         for index in 0..<4 {
             let copy = try FixtureApps.copy("shop-api")
@@ -587,24 +588,28 @@ import Testing
 
         var random = SeededGenerator(seed: 7)
         var kills = 0
+        var held = 0
         for _ in 0..<20 {
-            let claimed = try queue.jobs().reduce(0) { $0 + $1.claims }
-            let daemon = try helper.startDaemon(store: storeURL, in: directory, extra: ["--lease", "2"])
             let instant = Int.random(in: 150...1500, using: &random)
-            if kills < 2 {
-                // The first two kills land just after this daemon took a job, however slowly a
-                // loaded machine starts it: some kill surely interrupts work (a job's first
-                // answer alone takes 0.4 s), and no job comes near the claim limit through them.
-                _ = try await helper.waitUntil(30) {
-                    let jobs = try queue.jobs()
-                    return jobs.reduce(0) { $0 + $1.claims } > claimed || jobs.allSatisfy(\.state.isFinal)
-                }
-                try await Task.sleep(for: .milliseconds(instant / 10))
+            if held < 2 {
+                // The first two kills land while this daemon waits for an answer the server
+                // holds back, however slowly a loaded machine runs the test: those kills surely
+                // interrupt a claimed job, whose lease another daemon must take over.
+                try Data().write(to: gate)
+                let asked = server.requests().count
+                let daemon = try helper.startDaemon(store: storeURL, in: directory, extra: ["--lease", "2"])
+                let waiting = try await helper.waitUntil(60) { server.requests().count > asked }
+                kill(daemon.pid, SIGKILL)
+                _ = await daemon.waitForExit(timeout: Patience.seconds(10))
+                try FileManager.default.removeItem(at: gate)
+                #expect(waiting, "the daemon asked the LLM before it was killed")
+                held += 1
             } else {
+                let daemon = try helper.startDaemon(store: storeURL, in: directory, extra: ["--lease", "2"])
                 try await Task.sleep(for: .milliseconds(instant))
+                kill(daemon.pid, SIGKILL)
+                _ = await daemon.waitForExit(timeout: Patience.seconds(10))
             }
-            kill(daemon.pid, SIGKILL)
-            _ = await daemon.waitForExit(timeout: Patience.seconds(10))
             kills += 1
             if try queue.jobs().allSatisfy(\.state.isFinal) { break }
         }

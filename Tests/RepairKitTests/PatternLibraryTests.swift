@@ -288,8 +288,19 @@ import Testing
         #expect(first.healed && first.llmCalls == 5)
 
         let second = try await cycle(books, llm: nil).run()
+        // On failure: what each cycle tried, and the signatures the first one learned under.
+        func attempts(_ report: HealReport) -> String {
+            report.iterations.flatMap(\.attempts).map { "\($0.outcome) \($0.group): \($0.detail)" }
+                .joined(separator: "\n")
+        }
+        let learned = try await store.writer.read { db in
+            try FixPattern.fetchAll(db).map {
+                "\($0.signatureKey) \($0.signature) [\($0.entity ?? "-")]\n\($0.template)"
+            }
+        }
         #expect(
-            second.healed, "\(second.iterations.flatMap(\.attempts).map { "\($0.outcome) \($0.group): \($0.detail)" })")
+            second.healed,
+            "second:\n\(attempts(second))\nfirst:\n\(attempts(first))\nlearned:\n\(learned.joined(separator: "\n"))")
         #expect(second.llmCalls == 0)
         let services = try String(contentsOf: books.appendingPathComponent("shop/services.py"), encoding: .utf8)
         #expect(services.contains("name=payload[\"name\"],"))

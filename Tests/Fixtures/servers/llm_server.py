@@ -9,6 +9,8 @@ a prose answer with no edit instead, so a test cannot pass by luck. A step with 
 answers any request no "match" step matched.
 A step: {"content": "answer text"} or {"status": 429, "headers": {"Retry-After": "1"},
 "body": "..."} or {"delay": 5} (sleep before answering) or {"usage": false} (leave usage out).
+With LLM_GATE naming a file, no answer goes out while that file exists: a test holds a
+client in the middle of its request for as long as it needs.
 LLM_LOG names a file that gets one JSON line per request: path, headers, body; LLM_LOG.spans
 gets one per answered request: when it arrived and when its answer went out (seconds).
 GET /v1/models (and /models) answers the model list as OpenAI and Anthropic do. With
@@ -24,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SCRIPT = json.load(open(os.environ["LLM_SCRIPT"]))
 REQUIRED_KEY = os.environ.get("LLM_REQUIRED_KEY")
 LOG = os.environ["LLM_LOG"]
+GATE = os.environ.get("LLM_GATE")
 lock = threading.Lock()
 served = {"count": 0}
 
@@ -111,6 +114,8 @@ class Handler(BaseHTTPRequestHandler):
             step = defaults[0]
         else:
             step = SCRIPT[min(index, len(SCRIPT) - 1)]
+        while GATE and os.path.exists(GATE):
+            time.sleep(0.02)
         time.sleep(step.get("delay", 0))
         with lock:
             with open(LOG + ".spans", "a") as spans:
