@@ -144,7 +144,7 @@ public final class QueueFile: Sendable {
     }
 
     /// Runs one statement and returns its rows, every column as text.
-    private func execute(_ sql: String, _ values: [Value] = []) throws(DaemonError) -> [[String?]] {
+    func execute(_ sql: String, _ values: [Value] = []) throws(DaemonError) -> [[String?]] {
         try connection.withLock { (handle: inout OpaquePointer) throws(DaemonError) -> [[String?]] in
             try Statements(handle: handle).run(sql, values).rows
         }

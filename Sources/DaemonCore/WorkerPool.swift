@@ -2,7 +2,7 @@ import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The workers of repaird, as processes. Each of `size` slots runs a worker program
@@ -35,11 +35,14 @@ public struct WorkerPool: Service {
     public var queue: QueueFile
     public var configuration: Configuration
     public var logger: Logger
+    /// Told the workers' counts at every tick, for `/metrics` and the probes.
+    public var state: PoolState
 
-    public init(queue: QueueFile, configuration: Configuration, logger: Logger) {
+    public init(queue: QueueFile, configuration: Configuration, logger: Logger, state: PoolState = PoolState()) {
         self.queue = queue
         self.configuration = configuration
         self.logger = logger
+        self.state = state
     }
 
     /// One slot: its worker's name, the process running in it, and when it may start another
@@ -66,10 +69,13 @@ public struct WorkerPool: Service {
                     if count > 0 { logger.info("lease.requeued", metadata: ["lease.jobs": "\(count)"]) }
                 }
                 let snapshot = try queue.snapshot()
+                let alive = slots.filter { $0.process != nil }
+                state.update(running: alive.count, busy: alive.filter { snapshot.busyWorkers.contains($0.name) }.count)
                 // Workers alive without a job are starting or about to claim: they count first.
-                let waiting = slots.filter { $0.process != nil && !snapshot.busyWorkers.contains($0.name) }.count
+                let waiting = alive.filter { !snapshot.busyWorkers.contains($0.name) }.count
                 var wanted = snapshot.claimable - waiting
-                for index in slots.indices where wanted > 0 && slots[index].process == nil && slots[index].notBefore <= now {
+                for index in slots.indices
+                where wanted > 0 && slots[index].process == nil && slots[index].notBefore <= now {
                     start(&slots[index])
                     wanted -= 1
                 }
@@ -78,11 +84,14 @@ public struct WorkerPool: Service {
                     lastProblem = nil
                 }
             } catch {
-                if lastProblem != error.description { logger.error("pool.queue_failed", metadata: ["error": "\(error)"]) }
+                if lastProblem != error.description {
+                    logger.error("pool.queue_failed", metadata: ["error": "\(error)"])
+                }
                 lastProblem = error.description
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.tick) }
         }
+        state.stopping()
         await stopAll(&slots)
     }
 
@@ -118,9 +127,15 @@ public struct WorkerPool: Service {
         do {
             let (requeued, failed) = try queue.releaseJobs(
                 of: worker, failAfterClaims: blame ? configuration.failAfterClaims : Int.max,
-                reason: "its worker process ended with \(ending) while healing; claimed \(configuration.failAfterClaims) times without finishing")
-            logger.warning("worker.died", metadata: ["worker": "\(worker)", "worker.ending": "\(ending)",
-                                                     "job.requeued": "\(requeued)", "job.failed": "\(failed)"])
+                reason:
+                    "its worker process ended with \(ending) while healing; claimed \(configuration.failAfterClaims) times without finishing"
+            )
+            logger.warning(
+                "worker.died",
+                metadata: [
+                    "worker": "\(worker)", "worker.ending": "\(ending)",
+                    "job.requeued": "\(requeued)", "job.failed": "\(failed)",
+                ])
         } catch {
             logger.error("worker.release_failed", metadata: ["worker": "\(worker)", "error": "\(error)"])
         }

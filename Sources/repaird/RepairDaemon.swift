@@ -54,6 +54,12 @@ struct RepairDaemon: AsyncParsableCommand {
     @Option(help: "Seconds a watched app must stay unchanged before it is enqueued.")
     var quietPeriod: Double = 2
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve /metrics (Prometheus), /healthz and /readyz on this address (port 0: any free one, logged).",
+            valueName: "HOST:PORT"))
+    var http: String?
+
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
         guard DaemonLogging.formats.contains(logFormat) else {
@@ -98,6 +104,16 @@ struct RepairDaemon: AsyncParsableCommand {
         }
         defer { close(lock) }
         let queue = try QueueFile(path: path)
+        // Bound before anything runs, so a taken port is refused at once.
+        var endpoint: HTTPEndpoint?
+        if let http {
+            do {
+                endpoint = try HTTPEndpoint(address: http)
+            } catch {
+                logger.critical("\(error.description)")
+                throw ExitCode(2)
+            }
+        }
         let requeued = try queue.requeueRunning(expiredBy: nil)
         logger.info(
             "repaird.started",
@@ -112,11 +128,21 @@ struct RepairDaemon: AsyncParsableCommand {
         let pool = WorkerPool.Configuration(
             size: workers, command: command, leaseCheck: .milliseconds(Int(lease * 500)),
             shutdownTimeout: .milliseconds(Int(grace * 1000)) + .seconds(10))
+        let poolState = PoolState()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
-                service: WorkerPool(queue: queue, configuration: pool, logger: logger),
+                service: WorkerPool(queue: queue, configuration: pool, logger: logger, state: poolState),
                 successTerminationBehavior: .gracefullyShutdownGroup)
         ]
+        if let endpoint {
+            let metrics = DaemonMetrics(queue: queue, pool: poolState)
+            services.append(
+                .init(
+                    service: HTTPService(
+                        endpoint: endpoint, metrics: metrics, pool: poolState, queue: queue,
+                        staleAfter: max(10, lease), logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         if !watch.isEmpty {
             services.append(
                 .init(

@@ -45,6 +45,10 @@ import Testing
         "llm.timeout": { $0.llm.timeout },
         "daemon.notify_timeout": { $0.daemon.notifyTimeout },
         "llm.concurrency": { Double($0.llm.concurrency) },
+        "llm.price_in": { $0.llm.primary.priceIn ?? .nan },
+        "llm.price_out": { $0.llm.primary.priceOut ?? .nan },
+        "llm.fallback.price_in": { $0.llm.fallback?.priceIn ?? .nan },
+        "llm.fallback.price_out": { $0.llm.fallback?.priceOut ?? .nan },
     ]
 
     @Test func everyNumericKeyOfTheSchemaIsCovered() {

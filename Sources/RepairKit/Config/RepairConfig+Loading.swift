@@ -215,8 +215,12 @@ extension RepairConfig {
             config.llm.primary = chosen.endpoint
             config.llm.origin = chosen.origin
         }
+        // Prices belong to the primary endpoint whichever way it was chosen.
+        config.llm.primary.priceIn = reader.number("llm.price_in")
+        config.llm.primary.priceOut = reader.number("llm.price_out")
         // The LLM's keys never reach the app under repair.
-        config.app.withheldEnv = [config.llm.primary.apiKeyEnv, config.llm.fallback?.apiKeyEnv].compactMap { $0 }
+        config.app.withheldEnv =
+            [config.llm.primary.apiKeyEnv, config.llm.fallback?.apiKeyEnv].compactMap { $0 }
             + LLMConvention.keyVariables.filter { name in
                 ![config.llm.primary.apiKeyEnv, config.llm.fallback?.apiKeyEnv].contains(name)
             }
@@ -267,6 +271,10 @@ extension RepairConfig {
             "repair.token_budget", repair.tokenBudget,
             CheckedNumber.whole(repair.tokenBudget, in: 0...Self.largestBudget))
         for (prefix, endpoint) in [("llm", llm.primary), ("llm.fallback", llm.fallback ?? LLMEndpoint())] {
+            for (key, price) in [("price_in", endpoint.priceIn), ("price_out", endpoint.priceOut)] {
+                guard let price else { continue }
+                try check("\(prefix).\(key)", price, CheckedNumber.number(price, in: 0...1_000_000))
+            }
             guard Self.providers.contains(endpoint.provider) else {
                 throw fail(
                     "\(prefix).provider", "\"\(endpoint.provider)\"", "must be one of openai, azure, ollama, anthropic")
@@ -320,13 +328,18 @@ private struct ValueReader {
     func endpoint(prefix: String) -> RepairConfig.LLMEndpoint? {
         let provider = string("\(prefix).provider")
         let fields = ["base_url", "model", "api_key_env", "api_version"].map { string("\(prefix).\($0)") }
-        guard provider != nil || fields.contains(where: { $0 != nil }) else { return nil }
+        let prices = ["price_in", "price_out"].map { number("\(prefix).\($0)") }
+        guard provider != nil || fields.contains(where: { $0 != nil }) || prices.contains(where: { $0 != nil }) else {
+            return nil
+        }
         var endpoint = RepairConfig.LLMEndpoint()
         endpoint.provider = provider ?? ""
         endpoint.baseURL = fields[0]
         endpoint.model = fields[1]
         endpoint.apiKeyEnv = fields[2]
         endpoint.apiVersion = fields[3]
+        endpoint.priceIn = prices[0]
+        endpoint.priceOut = prices[1]
         return endpoint
     }
 }

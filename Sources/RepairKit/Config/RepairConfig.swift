@@ -97,8 +97,18 @@ public struct RepairConfig: Sendable, Codable, Equatable {
         public var apiKeyEnv: String?
         /// Azure OpenAI `api-version`.
         public var apiVersion: String?
+        /// Money per million prompt tokens (`price_in`) and per million answer tokens
+        /// (`price_out`), in the operator's currency; nil when not priced.
+        public var priceIn: Double?
+        public var priceOut: Double?
 
         public init() {}
+
+        /// What `tokensIn` and `tokensOut` cost at this endpoint's prices; nil when unpriced.
+        public func cost(tokensIn: Int, tokensOut: Int) -> Double? {
+            guard priceIn != nil || priceOut != nil else { return nil }
+            return Double(tokensIn) / 1e6 * (priceIn ?? 0) + Double(tokensOut) / 1e6 * (priceOut ?? 0)
+        }
     }
 
     /// `[llm]` and `[llm.fallback]`.

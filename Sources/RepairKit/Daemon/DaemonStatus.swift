@@ -15,10 +15,12 @@ public struct DaemonStatus: Codable, Sendable {
     public var nextSince: String?
     public var llmCallsToday: Int
     public var tokensToday: Int
+    /// What today's LLM calls cost at the configured prices; nil when no run was priced.
+    public var costToday: Double?
 
     enum CodingKeys: String, CodingKey {
         case queued, running, recent, more, nextSince = "next_since"
-        case llmCallsToday = "llm_calls_today", tokensToday = "tokens_today"
+        case llmCallsToday = "llm_calls_today", tokensToday = "tokens_today", costToday = "cost_today"
     }
 
     /// Reads the queue; `limit` bounds `recent`, and `since` pages forward through finished jobs.
@@ -35,13 +37,15 @@ public struct DaemonStatus: Codable, Sendable {
             queued[priority.name] = jobs.filter { $0.state == .queued && $0.priority == priority }.count
         }
         let startOfDay = Calendar(identifier: .gregorian).startOfDay(for: Date())
-        let (calls, tokens) = try database.writer.read { db -> (Int, Int) in
+        let (calls, tokens, cost) = try database.writer.read { db -> (Int, Int, Double?) in
             let row = try Row.fetchOne(
                 db,
-                sql:
-                    "SELECT COALESCE(SUM(llmCalls), 0), COALESCE(SUM(tokensIn + tokensOut), 0) FROM run WHERE startedAt >= ?",
+                sql: """
+                    SELECT COALESCE(SUM(llmCalls), 0), COALESCE(SUM(tokensIn + tokensOut), 0), SUM(cost)
+                    FROM run WHERE startedAt >= ?
+                    """,
                 arguments: [startOfDay])
-            return (row?[0] ?? 0, row?[1] ?? 0)
+            return (row?[0] ?? 0, row?[1] ?? 0, row?[2])
         }
         // One more than asked says whether another page follows.
         var finished = try queue.finishedJobs(limit: limit + 1, since: since)
@@ -52,7 +56,7 @@ public struct DaemonStatus: Codable, Sendable {
             queued: queued, running: jobs.filter { $0.state == .running }.map(JobResult.init(job:)),
             recent: finished.map(JobResult.init(job:)), more: more,
             nextSince: last?.finishedAt.map(JobResult.timestamp),
-            llmCallsToday: calls, tokensToday: tokens)
+            llmCallsToday: calls, tokensToday: tokens, costToday: cost)
     }
 
     public func jsonData() -> Data {

@@ -18,7 +18,8 @@ public struct LLMAnswerCache: LLMCache {
 
     /// `$XDG_CACHE_HOME/repaird/llm` (`~/.cache/repaird/llm`).
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        let base = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
+        let base =
+            environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
         return base.appendingPathComponent("repaird/llm", isDirectory: true)
     }
@@ -37,13 +38,15 @@ public struct LLMAnswerCache: LLMCache {
     }
 
     public func answer(for key: String) -> LLMResponse? {
-        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("\(key).json").path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("\(key).json").path)
+        else { return nil }
         return try? JSONDecoder().decode(LLMResponse.self, from: data)
     }
 
     public func store(_ response: LLMResponse, for key: String) {
         guard (try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)) != nil,
-              let data = try? JSONEncoder().encode(response) else { return }
+            let data = try? JSONEncoder().encode(response)
+        else { return }
         try? data.write(to: directory.appendingPathComponent("\(key).json"), options: .atomic)
     }
 }

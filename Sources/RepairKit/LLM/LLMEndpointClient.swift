@@ -10,23 +10,29 @@ struct LLMEndpointClient: Sendable {
     /// The key itself, read from the environment; only ever put in a request header.
     let apiKey: String?
     let timeout: Duration
+    /// The endpoint's prices, to turn an answer's tokens into money.
+    let settings: RepairConfig.LLMEndpoint
 
     /// Resolves an endpoint's settings against the environment. Throws `notConfigured` with
     /// what to set when something is missing.
     init(_ endpoint: RepairConfig.LLMEndpoint, timeout: Duration, environment: [String: String]) throws(LLMError) {
         provider = endpoint.provider
-        let defaults: (base: String?, keyVariable: String?) = switch endpoint.provider {
-        case "openai": ("https://api.openai.com/v1", "OPENAI_API_KEY")
-        case "anthropic": ("https://api.anthropic.com", "ANTHROPIC_API_KEY")
-        case "ollama": ("http://127.0.0.1:11434/v1", nil)
-        case "azure": (nil, "AZURE_OPENAI_API_KEY")
-        default: (nil, nil)
-        }
+        settings = endpoint
+        let defaults: (base: String?, keyVariable: String?) =
+            switch endpoint.provider {
+            case "openai": ("https://api.openai.com/v1", "OPENAI_API_KEY")
+            case "anthropic": ("https://api.anthropic.com", "ANTHROPIC_API_KEY")
+            case "ollama": ("http://127.0.0.1:11434/v1", nil)
+            case "azure": (nil, "AZURE_OPENAI_API_KEY")
+            default: (nil, nil)
+            }
         guard !endpoint.provider.isEmpty else {
             throw LLMError(kind: .notConfigured, message: "no [llm] provider is configured")
         }
         guard let base = endpoint.baseURL ?? defaults.base else {
-            throw LLMError(kind: .notConfigured, message: "[llm] base_url is required for \(endpoint.provider) (the deployment's URL)")
+            throw LLMError(
+                kind: .notConfigured,
+                message: "[llm] base_url is required for \(endpoint.provider) (the deployment's URL)")
         }
         baseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
         guard let model = endpoint.model ?? (endpoint.provider == "azure" ? "" : nil) else {
@@ -42,7 +48,9 @@ struct LLMEndpointClient: Sendable {
                     self.timeout = timeout
                     return
                 }
-                throw LLMError(kind: .notConfigured, message: "the environment variable \(variable) holding the \(endpoint.provider) key is not set")
+                throw LLMError(
+                    kind: .notConfigured,
+                    message: "the environment variable \(variable) holding the \(endpoint.provider) key is not set")
             }
             apiKey = key
         } else {
@@ -68,7 +76,9 @@ struct LLMEndpointClient: Sendable {
             ])
         } else {
             url = baseURL + "/chat/completions" + (provider == "azure" ? "?api-version=\(apiVersion ?? "")" : "")
-            if let apiKey { headers.append(provider == "azure" ? ("api-key", apiKey) : ("Authorization", "Bearer \(apiKey)")) }
+            if let apiKey {
+                headers.append(provider == "azure" ? ("api-key", apiKey) : ("Authorization", "Bearer \(apiKey)"))
+            }
             var fields: [String: JSONValue] = [
                 "temperature": .number(0), "seed": .number(0), "max_tokens": .number(Double(request.maxTokens)),
                 "messages": .array([
@@ -94,7 +104,9 @@ struct LLMEndpointClient: Sendable {
             text = blocks.compactMap { $0.objectValue?["text"]?.stringValue }.joined()
             tokensIn = document["usage"]?.objectValue?["input_tokens"].flatMap(Self.integer)
             tokensOut = document["usage"]?.objectValue?["output_tokens"].flatMap(Self.integer)
-            guard !blocks.isEmpty else { throw LLMError(kind: .malformed, message: "anthropic answered without content") }
+            guard !blocks.isEmpty else {
+                throw LLMError(kind: .malformed, message: "anthropic answered without content")
+            }
         } else {
             guard let message = document["choices"]?.arrayValue?.first?.objectValue?["message"]?.objectValue else {
                 throw LLMError(kind: .malformed, message: "\(provider) answered without choices[0].message")

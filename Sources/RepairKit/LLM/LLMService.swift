@@ -69,6 +69,7 @@ public struct LLMService: Sendable {
             }
             do {
                 var response = try await ask(endpoint, request)
+                response.cost = endpoint.settings.cost(tokensIn: response.tokensIn, tokensOut: response.tokensOut)
                 // An answer that echoes a key is masked before it is kept or used anywhere.
                 response.text = endpoints.reduce(response.text) { $1.redacted($0) }
                 cache?.store(response, for: key)

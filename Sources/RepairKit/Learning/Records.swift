@@ -17,6 +17,8 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     public var tokensIn: Int
     public var tokensOut: Int
     public var stopReason: String?
+    /// What the run's LLM calls cost at the configured prices; nil when unpriced.
+    public var cost: Double?
 
     public enum Columns {
         static let id = Column(CodingKeys.id)
@@ -227,4 +229,16 @@ public struct Lesson: Codable, Sendable, FetchableRecord, MutablePersistableReco
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `llmUsage`: one run's calls, tokens and cost with one provider and model.
+public struct LLMUsageRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "llmUsage"
+    public var runId: String
+    public var provider: String
+    public var model: String
+    public var calls: Int
+    public var tokensIn: Int
+    public var tokensOut: Int
+    public var cost: Double?
 }

@@ -181,6 +181,21 @@ extension RepairDatabase {
             try db.create(
                 index: "run_unfinished", on: "run", columns: ["appDirectory"], condition: Column("finishedAt") == nil)
         }
+        migrator.registerMigration("v11: LLM spend by provider and model, in money where priced") { db in
+            try db.alter(table: "run") { $0.add(column: "cost", .double) }
+            try db.create(table: "llmUsage") { table in
+                table.column("runId", .text).notNull().references("run", onDelete: .cascade)
+                table.column("provider", .text).notNull()
+                table.column("model", .text).notNull()
+                table.column("calls", .integer).notNull()
+                table.column("tokensIn", .integer).notNull()
+                table.column("tokensOut", .integer).notNull()
+                table.column("cost", .double)
+                table.primaryKey(["runId", "provider", "model"])
+            }
+            // repaird's /metrics counts attempts by source and outcome at every scrape.
+            try db.create(index: "attempt_source_outcome", on: "attempt", columns: ["source", "outcome"])
+        }
         return migrator
     }
 }

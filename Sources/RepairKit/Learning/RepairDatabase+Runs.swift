@@ -5,14 +5,20 @@ extension RepairDatabase {
     /// Starts a run's record.
     public func begin(runID: String, appDirectory: URL, kind: String, startedAt: Date = Date()) throws {
         try writer.write { db in
-            try RunRecord(id: runID, appDirectory: appDirectory.path, kind: kind, startedAt: startedAt, finishedAt: nil, healed: nil,
-                          initialPassRate: nil, finalPassRate: nil, llmCalls: 0, tokensIn: 0, tokensOut: 0, stopReason: nil).insert(db)
+            try RunRecord(
+                id: runID, appDirectory: appDirectory.path, kind: kind, startedAt: startedAt, finishedAt: nil,
+                healed: nil,
+                initialPassRate: nil, finalPassRate: nil, llmCalls: 0, tokensIn: 0, tokensOut: 0, stopReason: nil,
+                cost: nil
+            ).insert(db)
         }
     }
 
     /// The scenario results and violation groups of the run that stands after `iteration`;
     /// what the app printed or answered is masked by `redactor` before it is kept.
-    public func record(_ smoke: SmokeRun, iteration: Int, runID: String, redactor: SecretRedactor = SecretRedactor()) throws {
+    public func record(
+        _ smoke: SmokeRun, iteration: Int, runID: String, redactor: SecretRedactor = SecretRedactor()
+    ) throws {
         try writer.write { db in
             for result in smoke.results {
                 var record = ScenarioResultRecord(
@@ -26,9 +32,11 @@ extension RepairDatabase {
             for group in smoke.groups {
                 let trace = group.trace.map { $0.cause == nil ? $0 : $0.rootCause }
                 var record = ViolationGroupRecord(
-                    id: nil, runId: runID, iteration: iteration, key: group.key, kind: group.kind.rawValue, method: group.method,
+                    id: nil, runId: runID, iteration: iteration, key: group.key, kind: group.kind.rawValue,
+                    method: group.method,
                     route: group.route, status: group.status, count: group.count, exceptionType: trace?.exceptionType,
-                    message: trace.map { redactor.redact($0.message) }, location: group.location.map { "\($0.file)\($0.line.map { ":\($0)" } ?? "")" })
+                    message: trace.map { redactor.redact($0.message) },
+                    location: group.location.map { "\($0.file)\($0.line.map { ":\($0)" } ?? "")" })
                 try record.insert(db)
             }
         }
@@ -40,8 +48,10 @@ extension RepairDatabase {
         try writer.write { db in
             var record = AttemptRecord(
                 id: nil, runId: runID, iteration: iteration, groupKey: attempt.group, source: attempt.source,
-                outcome: attempt.outcome.rawValue, rule: attempt.rule, files: files, diff: attempt.diff, prompt: attempt.prompt,
-                answer: attempt.answer, tokensIn: attempt.tokensIn, tokensOut: attempt.tokensOut, durationMilliseconds: attempt.durationMilliseconds,
+                outcome: attempt.outcome.rawValue, rule: attempt.rule, files: files, diff: attempt.diff,
+                prompt: attempt.prompt,
+                answer: attempt.answer, tokensIn: attempt.tokensIn, tokensOut: attempt.tokensOut,
+                durationMilliseconds: attempt.durationMilliseconds,
                 detail: attempt.detail, createdAt: Date())
             try record.insert(db)
         }
@@ -49,13 +59,37 @@ extension RepairDatabase {
 
     /// What a run has spent on the LLM so far. Recorded as calls are made (a call about to be
     /// sent counts, with its prompt's estimate), so a cycle killed later keeps its spend.
-    public func recordSpend(runID: String, calls: Int, tokensIn: Int, tokensOut: Int) throws {
+    /// `usage`, when given, replaces the run's spend by provider and model (answers received).
+    public func recordSpend(
+        runID: String, calls: Int, tokensIn: Int, tokensOut: Int, usage: [LLMUsage]? = nil
+    ) throws {
         try writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: runID), run.finishedAt == nil else { return }
             run.llmCalls = calls
             run.tokensIn = tokensIn
             run.tokensOut = tokensOut
+            if let usage {
+                run.cost = LLMUsage.cost(of: usage)
+                try Self.replaceUsage(usage, runID: runID, in: db)
+            }
             try run.update(db)
+        }
+    }
+
+    static func replaceUsage(_ usage: [LLMUsage], runID: String, in db: Database) throws {
+        try LLMUsageRecord.filter(Column("runId") == runID).deleteAll(db)
+        for entry in usage {
+            try LLMUsageRecord(
+                runId: runID, provider: entry.provider, model: entry.model, calls: entry.calls,
+                tokensIn: entry.tokensIn, tokensOut: entry.tokensOut, cost: entry.cost
+            ).insert(db)
+        }
+    }
+
+    /// A run's spend by provider and model.
+    public func usage(runID: String) throws -> [LLMUsageRecord] {
+        try writer.read { db in
+            try LLMUsageRecord.filter(Column("runId") == runID).order(Column("provider"), Column("model")).fetchAll(db)
         }
     }
 
@@ -88,7 +122,9 @@ extension RepairDatabase {
             run.llmCalls = report.llmCalls
             run.tokensIn = report.tokensIn
             run.tokensOut = report.tokensOut
+            run.cost = report.cost
             run.stopReason = report.stopReason
+            try Self.replaceUsage(report.llmUsage, runID: runID, in: db)
             try run.update(db)
         }
     }
@@ -111,9 +147,15 @@ extension RepairDatabase {
     public func run(id: String) throws -> RunDetails? {
         try writer.read { db in
             guard let run = try RunRecord.fetchOne(db, key: id) else { return nil }
-            let results = try ScenarioResultRecord.filter(ScenarioResultRecord.Columns.runId == id).order(Column("iteration"), Column("scenarioIndex")).fetchAll(db)
-            let groups = try ViolationGroupRecord.filter(ViolationGroupRecord.Columns.runId == id).order(Column("iteration"), Column("id")).fetchAll(db)
-            let attempts = try AttemptRecord.filter(AttemptRecord.Columns.runId == id).order(Column("iteration"), Column("id")).fetchAll(db)
+            let results = try ScenarioResultRecord.filter(ScenarioResultRecord.Columns.runId == id).order(
+                Column("iteration"), Column("scenarioIndex")
+            ).fetchAll(db)
+            let groups = try ViolationGroupRecord.filter(ViolationGroupRecord.Columns.runId == id).order(
+                Column("iteration"), Column("id")
+            ).fetchAll(db)
+            let attempts = try AttemptRecord.filter(AttemptRecord.Columns.runId == id).order(
+                Column("iteration"), Column("id")
+            ).fetchAll(db)
             return RunDetails(run: run, results: results, groups: groups, attempts: attempts)
         }
     }

@@ -31,12 +31,37 @@ struct FixProposer: Sendable {
         var files: [String] { contents.map(\.path) }
     }
 
-    /// Token and call counts of the cycle so far.
+    /// Token and call counts of the cycle so far, and the same by provider and model.
     struct Spending: Sendable {
         var calls = 0
         var tokensIn = 0
         var tokensOut = 0
+        var usage: [LLMUsage] = []
         var total: Int { tokensIn + tokensOut }
+        var cost: Double? { LLMUsage.cost(of: usage) }
+
+        mutating func add(_ response: LLMResponse) {
+            calls += 1
+            tokensIn += response.tokensIn
+            tokensOut += response.tokensOut
+            usage = LLMUsage.adding(response, to: usage)
+        }
+
+        mutating func add(_ other: Spending) {
+            calls += other.calls
+            tokensIn += other.tokensIn
+            tokensOut += other.tokensOut
+            for entry in other.usage {
+                if let index = usage.firstIndex(where: { $0.provider == entry.provider && $0.model == entry.model }) {
+                    usage[index].calls += entry.calls
+                    usage[index].tokensIn += entry.tokensIn
+                    usage[index].tokensOut += entry.tokensOut
+                    if let cost = entry.cost { usage[index].cost = (usage[index].cost ?? 0) + cost }
+                } else {
+                    usage.append(entry)
+                }
+            }
+        }
     }
 
     func ask(
@@ -59,11 +84,7 @@ struct FixProposer: Sendable {
             report.durationMilliseconds = elapsed()
             return .failure(AttemptFailure(report))
         }
-        if !response.cached {
-            spending.calls += 1
-            spending.tokensIn += response.tokensIn
-            spending.tokensOut += response.tokensOut
-        }
+        if !response.cached { spending.add(response) }
         let cost = response.cached ? (0, 0) : (response.tokensIn, response.tokensOut)
         let promptText = prompt.system + "\n\n" + prompt.user
         let patch: Patch

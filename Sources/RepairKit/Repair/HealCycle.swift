@@ -259,11 +259,7 @@ public struct HealCycle: Sendable {
                         tokensIn: before.tokensIn + sent.reduce(0) { $0 + $1.prompt.estimatedTokens },
                         tokensOut: before.tokensOut)
                 }
-                for answer in answers {
-                    spending.calls += answer.spending.calls
-                    spending.tokensIn += answer.spending.tokensIn
-                    spending.tokensOut += answer.spending.tokensOut
-                }
+                for answer in answers { spending.add(answer.spending) }
                 try recordSpend(spending, runID: initial.runID)
             }
             for slot in slots {
@@ -439,7 +435,8 @@ public struct HealCycle: Sendable {
 
     private func recordSpend(_ spending: FixProposer.Spending, runID: String) throws {
         try store?.recordSpend(
-            runID: runID, calls: spending.calls, tokensIn: spending.tokensIn, tokensOut: spending.tokensOut)
+            runID: runID, calls: spending.calls, tokensIn: spending.tokensIn, tokensOut: spending.tokensOut,
+            usage: spending.usage)
     }
 
     private func finished(_ report: HealReport) throws -> HealReport {
@@ -501,7 +498,7 @@ public struct HealCycle: Sendable {
             healed: meetsTarget(final), runID: initial.runID, initialPassRate: initial.passRate,
             finalPassRate: final.passRate,
             llmCalls: spending.calls, tokensIn: spending.tokensIn, tokensOut: spending.tokensOut,
-            iterations: iterations,
+            cost: spending.cost, llmUsage: spending.usage, iterations: iterations,
             filesChanged: files, keptDiff: kept.joined(), stopReason: stop,
             groupsLeft: final.groups.map {
                 "\($0.kind.rawValue) \($0.method.isEmpty ? "app" : "\($0.method) \($0.route)")\($0.status.map { " → \($0)" } ?? "")"

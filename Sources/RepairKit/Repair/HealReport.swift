@@ -62,8 +62,9 @@ public struct AttemptReport: Sendable, Codable {
     /// A group the LLM was not asked about (none configured, the budget spent, the same
     /// evidence already answered without an edit): its outcome and why, nothing spent.
     static func unasked(_ group: ViolationGroup, _ outcome: AttemptOutcome, detail: String) -> AttemptReport {
-        AttemptReport(group: group.key, kind: group.kind.rawValue, source: "llm", outcome: outcome, rule: nil,
-                      files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: detail)
+        AttemptReport(
+            group: group.key, kind: group.kind.rawValue, source: "llm", outcome: outcome, rule: nil,
+            files: [], diff: "", tokensIn: 0, tokensOut: 0, detail: detail)
     }
 }
 
@@ -86,6 +87,10 @@ public struct HealReport: Sendable, Codable {
     public var llmCalls: Int
     public var tokensIn: Int
     public var tokensOut: Int
+    /// What the LLM calls cost at the configured prices; nil when no endpoint is priced.
+    public var cost: Double?
+    /// Calls, tokens and cost by provider and model.
+    public var llmUsage: [LLMUsage] = []
     public var iterations: [IterationReport]
     public var filesChanged: [String]
     /// Every kept change, as one unified diff.
@@ -99,8 +104,10 @@ public struct HealReport: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case healed, runID = "run_id", initialPassRate = "initial_pass_rate", finalPassRate = "final_pass_rate"
-        case llmCalls = "llm_calls", tokensIn = "tokens_in", tokensOut = "tokens_out", iterations
-        case filesChanged = "files_changed", keptDiff = "kept_diff", stopReason = "stop_reason", groupsLeft = "groups_left"
+        case llmCalls = "llm_calls", tokensIn = "tokens_in", tokensOut = "tokens_out", cost, llmUsage = "llm_usage"
+        case iterations
+        case filesChanged = "files_changed", keptDiff = "kept_diff", stopReason = "stop_reason", groupsLeft =
+            "groups_left"
         case groups
     }
 

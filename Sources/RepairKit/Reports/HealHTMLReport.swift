@@ -13,7 +13,8 @@ public enum HealHTMLReport {
         body +=
             "<p class=\"\(report.healed ? "pass" : "fail")\"><b>\(report.healed ? "Healed" : "Not healed")</b>: pass rate \(before) → \(after). "
         body += "Stopped because \(escape(report.stopReason)).</p>\n"
-        body += "<p>LLM calls \(report.llmCalls); tokens \(report.tokensIn) in, \(report.tokensOut) out. "
+        body += "<p>LLM calls \(report.llmCalls); tokens \(report.tokensIn) in, \(report.tokensOut) out"
+        body += report.cost.map { "; cost \(Money.text($0)). " } ?? ". "
         body +=
             "Files changed: \(report.filesChanged.isEmpty ? "none" : report.filesChanged.map { "<code>\(escape($0))</code>" }.joined(separator: ", ")).</p>\n"
         var anchors: [String: String] = [:]

@@ -25,7 +25,9 @@ public enum HealSummary {
                     ? ""
                     : " (" + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                         + ")"))
-        lines.append("LLM calls: \(report.llmCalls); tokens: \(report.tokensIn) in, \(report.tokensOut) out")
+        lines.append(
+            "LLM calls: \(report.llmCalls); tokens: \(report.tokensIn) in, \(report.tokensOut) out"
+                + (report.cost.map { "; cost: \(Money.text($0))" } ?? ""))
         if !report.filesChanged.isEmpty {
             lines.append("Files changed: \(report.filesChanged.joined(separator: ", "))")
         }

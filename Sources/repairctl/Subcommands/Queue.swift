@@ -112,7 +112,8 @@ struct Status: ParsableCommand {
             print("  job \(job.jobID ?? 0) \(job.state)  \(job.app)  \(Self.passRates(job))\(job.reason ?? "")")
         }
         if status.more { print("  … more: --since \(status.nextSince ?? "") --limit \(limit)") }
-        print("Today: \(status.llmCallsToday) LLM calls, \(status.tokensToday) tokens")
+        let cost = status.costToday.map { ", cost \(Money.text($0))" } ?? ""
+        print("Today: \(status.llmCallsToday) LLM calls, \(status.tokensToday) tokens\(cost)")
     }
 
     static func passRates(_ job: JobResult) -> String {

@@ -66,7 +66,7 @@ struct Runs: ParsableCommand {
                 }
                 let outcome = run.healed.map { $0 ? "healed" : "not healed" } ?? "unfinished"
                 print(
-                    "\(run.id)  \(outcome.padding(toLength: 10, withPad: " ", startingAt: 0))  \(rates[0]) → \(rates[1])  \(run.llmCalls) LLM calls, \(run.tokensIn + run.tokensOut) tokens  \(run.appDirectory)"
+                    "\(run.id)  \(outcome.padding(toLength: 10, withPad: " ", startingAt: 0))  \(rates[0]) → \(rates[1])  \(run.llmCalls) LLM calls, \(run.tokensIn + run.tokensOut) tokens\(run.cost.map { ", cost \(Money.text($0))" } ?? "")  \(run.appDirectory)"
                 )
             }
         }
@@ -125,6 +125,7 @@ enum RunsJSON {
             "finished_at": run.finishedAt.map { ISO8601DateFormatter().string(from: $0) } ?? NSNull(),
             "healed": run.healed ?? NSNull(), "initial_pass_rate": run.initialPassRate ?? NSNull(),
             "final_pass_rate": run.finalPassRate ?? NSNull(), "llm_calls": run.llmCalls, "tokens_in": run.tokensIn,
+            "cost": run.cost ?? NSNull(),
             "tokens_out": run.tokensOut, "stop_reason": run.stopReason ?? NSNull(),
         ]
     }

@@ -6,7 +6,8 @@ repeats) — or, for steps with "match", the first step whose "match" text is in
 A step with "requires" (a list of texts) answers only when the prompt shows every one of them
 (the file to change and the lines that must change): a prompt that lacks the evidence gets
 a prose answer with no edit instead, so a test cannot pass by luck. A step with "default"
-answers any request no "match" step matched.
+answers any request no "match" step matched. A "match" step with "once": true answers one
+request only (the next matching step answers the ones after it).
 A step: {"content": "answer text"} or {"status": 429, "headers": {"Retry-After": "1"},
 "body": "..."} or {"delay": 5} (sleep before answering) or {"usage": false} (leave usage out).
 With LLM_GATE naming a file, no answer goes out while that file exists: a test holds a
@@ -29,6 +30,7 @@ LOG = os.environ["LLM_LOG"]
 GATE = os.environ.get("LLM_GATE")
 lock = threading.Lock()
 served = {"count": 0}
+spent = set()
 
 
 def prompt_text(body):
@@ -105,11 +107,16 @@ class Handler(BaseHTTPRequestHandler):
         if self._key_refused():
             return
         shown = prompt_text(body)
-        matching = [step for step in SCRIPT if "match" in step and (step["match"] in body or step["match"] in shown)]
+        with lock:
+            matching = [(number, step) for number, step in enumerate(SCRIPT) if "match" in step and number not in spent
+                        and (step["match"] in body or step["match"] in shown)]
+            evidenced = [(number, step) for number, step in matching
+                         if all(text in shown for text in step.get("requires", []))]
+            if evidenced and evidenced[0][1].get("once"):
+                spent.add(evidenced[0][0])
         defaults = [step for step in SCRIPT if step.get("default")]
         if matching:
-            evidenced = [step for step in matching if all(text in shown for text in step.get("requires", []))]
-            step = evidenced[0] if evidenced else {"content": "The prompt does not show the code that must change, so I cannot write a fix."}
+            step = evidenced[0][1] if evidenced else {"content": "The prompt does not show the code that must change, so I cannot write a fix."}
         elif defaults:
             step = defaults[0]
         else:
