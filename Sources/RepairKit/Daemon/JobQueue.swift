@@ -29,6 +29,7 @@ public struct JobQueue: Sendable {
     public func enqueue(_ appDirectory: URL, priority: Job.Priority = .normal, at now: Date = Date()) throws -> Enqueued
     {
         let path = appDirectory.standardizedFileURL.path
+        if let store = database.postgres { return try postgresEnqueue(store, path: path, priority: priority, at: now) }
         return try database.writer.write { db in
             if var waiting = try Job.filter(
                 Job.Columns.appDirectory == path && Job.Columns.state == Job.State.queued.rawValue
@@ -51,7 +52,8 @@ public struct JobQueue: Sendable {
     /// Claims the job with the best effective priority (priority less one level per
     /// `agingStep` waited), oldest first, whose app has no job running.
     public func claim(worker: String, lease: TimeInterval, at now: Date = Date()) throws -> Job? {
-        try database.writer.write { db in
+        if let store = database.postgres { return try postgresClaim(store, worker: worker, lease: lease, at: now) }
+        return try database.writer.write { db in
             let running = Set(try String.fetchAll(db, sql: "SELECT appDirectory FROM job WHERE state = 'running'"))
             let queued = try Job.filter(Job.Columns.state == Job.State.queued.rawValue).fetchAll(db)
             let ranked = queued.filter { !running.contains($0.appDirectory) }.sorted { lhs, rhs in
@@ -75,7 +77,10 @@ public struct JobQueue: Sendable {
     public func renew(
         _ job: Job, lease: TimeInterval, stage: String? = nil, iteration: Int? = nil, at now: Date = Date()
     ) throws -> Bool {
-        try database.writer.write { db in
+        if let store = database.postgres {
+            return try postgresRenew(store, job, lease: lease, stage: stage, iteration: iteration, at: now)
+        }
+        return try database.writer.write { db in
             guard var current = try Job.fetchOne(db, key: job.id), current.state == .running,
                 current.worker == job.worker
             else { return false }
@@ -96,6 +101,11 @@ public struct JobQueue: Sendable {
         at now: Date = Date(), beforeCommit: (Job) -> Void = { _ in }
     ) throws -> Bool {
         precondition(state.isFinal)
+        if let store = database.postgres {
+            return try postgresFinish(
+                store, job, as: state, reason: reason, runID: runID, report: report, at: now, beforeCommit: beforeCommit
+            )
+        }
         return try database.writer.write { db in
             guard var current = try Job.fetchOne(db, key: job.id), current.state == .running,
                 current.worker == job.worker
@@ -120,6 +130,7 @@ public struct JobQueue: Sendable {
 
     /// Puts a running job back in the queue (its worker is shutting down).
     public func release(_ job: Job) throws {
+        if let store = database.postgres { return try postgresRelease(store, job) }
         try database.writer.write { db in
             guard var current = try Job.fetchOne(db, key: job.id), current.state == .running,
                 current.worker == job.worker
@@ -133,18 +144,25 @@ public struct JobQueue: Sendable {
     }
 
     public func jobs() throws -> [Job] {
-        try database.writer.read { try Job.order(Column("id")).fetchAll($0) }
+        if let store = database.postgres {
+            return try store.session { try $0.records(Job.self, from: "job", order: #""id""#) }
+        }
+        return try database.writer.read { try Job.order(Column("id")).fetchAll($0) }
     }
 
     /// One job by its id; nil when the store has none.
     public func job(id: Int64) throws -> Job? {
-        try database.writer.read { try Job.fetchOne($0, key: id) }
+        if let store = database.postgres {
+            return try store.session { try $0.records(Job.self, from: "job", where: #""id" = \#(id)"#).first }
+        }
+        return try database.writer.read { try Job.fetchOne($0, key: id) }
     }
 
     /// Finished jobs, most recent first, at most `limit`; with `since`, only those that finished
     /// after it, oldest first (a pipeline pages forward from the last `finished_at` it saw).
     public func finishedJobs(limit: Int, since: Date? = nil) throws -> [Job] {
-        try database.writer.read { db in
+        if let store = database.postgres { return try postgresFinished(store, limit: limit, since: since) }
+        return try database.writer.read { db in
             let finished = Job.filter(
                 [Job.State.healed, .notHealed, .failed].map(\.rawValue).contains(Job.Columns.state))
             if let since {
