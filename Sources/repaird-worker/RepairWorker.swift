@@ -26,7 +26,7 @@ struct RepairWorker: AsyncParsableCommand {
         version: RepairVersion.current
     )
 
-    @Option(help: "The learning store.")
+    @Option(help: "The learning store: a SQLite file, or a PostgreSQL URL (postgres://user@host:5432/db).")
     var store: String
 
     @Option(help: "The name the worker claims jobs under (default: worker-PID).")
@@ -74,7 +74,7 @@ struct RepairWorker: AsyncParsableCommand {
         logger[metadataKey: "worker"] = "\(name)"
         let database: RepairDatabase
         do {
-            database = try RepairDatabase.open(at: URL(fileURLWithPath: store))
+            database = try RepairDatabase.open(store)
         } catch {
             logger.critical("store.unusable", metadata: ["store": "\(store)", "error": "\(error)"])
             throw ExitCode(2)
@@ -84,7 +84,9 @@ struct RepairWorker: AsyncParsableCommand {
             name: name, queue: JobQueue(database), store: database, lease: lease,
             grace: .milliseconds(Int(grace * 1000)), idleExit: .milliseconds(Int(idleExit * 1000)), logger: logger)
         // The confined apps never see the store's folder.
-        worker.hiddenPaths = [URL(fileURLWithPath: store).deletingLastPathComponent().path]
+        if !PostgresEndpoint.isURL(store) {
+            worker.hiddenPaths = [URL(fileURLWithPath: store).deletingLastPathComponent().path]
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -225,7 +225,7 @@ extension RepairConfig {
                 ![config.llm.primary.apiKeyEnv, config.llm.fallback?.apiKeyEnv].contains(name)
             }
         config.learning.store = reader.string("learning.store").flatMap(nonEmpty)
-        if let store = config.learning.store {
+        if let store = config.learning.store, !PostgresEndpoint.isURL(store) {
             config.app.hiddenPaths.append(URL(fileURLWithPath: store).deletingLastPathComponent().path)
         }
         config.learning.patterns = reader.string("learning.patterns").flatMap(nonEmpty)

@@ -26,27 +26,20 @@ public struct DaemonStatus: Codable, Sendable {
     /// Reads the queue; `limit` bounds `recent`, and `since` pages forward through finished jobs.
     public static func read(from database: RepairDatabase, limit: Int = 10, since: Date? = nil) throws -> DaemonStatus {
         let queue = JobQueue(database)
-        let jobs = try database.writer.read { db in
-            try Job.filter([Job.State.queued, .running].map(\.rawValue).contains(Job.Columns.state)).order(
-                Job.Columns.id
-            )
-            .fetchAll(db)
+        let jobs: [Job]
+        if database.postgres != nil {
+            jobs = try queue.jobs().filter { $0.state == .queued || $0.state == .running }
+        } else {
+            jobs = try database.writer.read { db in
+                try Job.filter([Job.State.queued, .running].map(\.rawValue).contains(Job.Columns.state))
+                    .order(Job.Columns.id).fetchAll(db)
+            }
         }
         var queued: [String: Int] = [:]
         for priority in Job.Priority.allCases {
             queued[priority.name] = jobs.filter { $0.state == .queued && $0.priority == priority }.count
         }
-        let startOfDay = Calendar(identifier: .gregorian).startOfDay(for: Date())
-        let (calls, tokens, cost) = try database.writer.read { db -> (Int, Int, Double?) in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT COALESCE(SUM(llmCalls), 0), COALESCE(SUM(tokensIn + tokensOut), 0), SUM(cost)
-                    FROM run WHERE startedAt >= ?
-                    """,
-                arguments: [startOfDay])
-            return (row?[0] ?? 0, row?[1] ?? 0, row?[2])
-        }
+        let (calls, tokens, cost) = try database.spend(since: Calendar(identifier: .gregorian).startOfDay(for: Date()))
         // One more than asked says whether another page follows.
         var finished = try queue.finishedJobs(limit: limit + 1, since: since)
         let more = finished.count > limit

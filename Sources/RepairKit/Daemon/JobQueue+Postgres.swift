@@ -62,7 +62,7 @@ extension JobQueue {
                     """
                 ).first
             }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch let error as PostgresStoreError where error.sqlState == "23505" {
             // Another host claimed a job of the same app in the same instant: its commit won.
             return nil
         }

@@ -35,13 +35,15 @@ public struct PatternLibrary: Sendable {
     /// it is, then templates filled with this entity's names), then by success rate.
     public func candidates(for group: ViolationGroup, limit: Int = 3) throws -> [Candidate] {
         let signature = Signature(group)
-        let patterns = try database.writer.read { db in
-            try FixPattern.filter(
-                FixPattern.Columns.signatureKey == signature.key
-                    && FixPattern.Columns.status != FixPattern.Status.retired.rawValue
-            )
-            .fetchAll(db)
-        }
+        let patterns =
+            try database.postgres?.patterns(signatureKey: signature.key)
+            ?? database.writer.read { db in
+                try FixPattern.filter(
+                    FixPattern.Columns.signatureKey == signature.key
+                        && FixPattern.Columns.status != FixPattern.Status.retired.rawValue
+                )
+                .fetchAll(db)
+            }
         let entities = RouteEntities(route: group.route, vocabulary: vocabulary)
         let own = entities.entities.last?.singular
         let ranked = patterns.sorted {
@@ -63,6 +65,7 @@ public struct PatternLibrary: Sendable {
     /// The lesson that buries `diff` for the group's signature, if it already failed for it.
     public func lesson(burying diff: String, for group: ViolationGroup) throws -> Lesson? {
         let key = Signature(group).key, hash = Self.patchHash(diff)
+        if let postgres = database.postgres { return try postgres.lesson(signatureKey: key, patchHash: hash) }
         return try database.writer.read { db in
             try Lesson.filter(Lesson.Columns.signatureKey == key && Lesson.Columns.patchHash == hash).fetchOne(db)
         }
@@ -71,17 +74,22 @@ public struct PatternLibrary: Sendable {
     /// Lessons for the signature, then for the same exception type elsewhere, as prompt lines.
     public func lessonLines(for group: ViolationGroup, limit: Int = 5) throws -> [String] {
         let signature = Signature(group)
-        let (own, sameType) = try database.writer.read { db in
-            (
-                try Lesson.filter(Lesson.Columns.signatureKey == signature.key).order(Column("count").desc).limit(limit)
+        let (own, sameType) =
+            try database.postgres?.lessons(
+                signatureKey: signature.key, exceptionType: signature.exceptionType, limit: limit)
+            ?? database.writer.read { db in
+                (
+                    try Lesson.filter(Lesson.Columns.signatureKey == signature.key).order(Column("count").desc).limit(
+                        limit
+                    )
                     .fetchAll(db),
-                try Lesson.filter(
-                    Lesson.Columns.signatureKey != signature.key
-                        && Lesson.Columns.exceptionType == signature.exceptionType
+                    try Lesson.filter(
+                        Lesson.Columns.signatureKey != signature.key
+                            && Lesson.Columns.exceptionType == signature.exceptionType
+                    )
+                    .order(Column("count").desc).limit(limit).fetchAll(db)
                 )
-                .order(Column("count").desc).limit(limit).fetchAll(db)
-            )
-        }
+            }
         return (own + sameType).prefix(limit).map { lesson in
             let place = lesson.signatureKey == signature.key ? "" : " (on \(lesson.signature))"
             return "\(lesson.summary) — \(lesson.outcome)\(place): \(lesson.evidence)"
@@ -92,6 +100,10 @@ public struct PatternLibrary: Sendable {
     /// the highest success rate first, the oldest first among equals.
     public func exampleDiffs(for group: ViolationGroup, limit: Int = 3) throws -> [String] {
         let signature = Signature(group)
+        if let postgres = database.postgres {
+            return try postgres.exampleDiffs(
+                kind: group.kind.rawValue, exceptionType: signature.exceptionType, limit: limit)
+        }
         return try database.writer.read { db in
             // The order is the `fixPattern_examples` index's, so the read stops at the limit.
             try String.fetchAll(
@@ -119,6 +131,38 @@ public struct PatternLibrary: Sendable {
         let entities = RouteEntities(route: group.route, vocabulary: vocabulary)
         let template = entities.abstract(diff)
         let shape = Self.shapeKey(template)
+        let now = Date()
+        func credit(_ pattern: inout FixPattern) {
+            pattern.successes += 1
+            pattern.appsHealed = Self.adding(appDirectory.path, to: pattern.appsHealed)
+            pattern.status = Self.status(pattern)
+            pattern.updatedAt = now
+        }
+        func created() -> FixPattern {
+            FixPattern(
+                id: nil, signatureKey: signature.key, signature: signature.description, kind: group.kind.rawValue,
+                template: template, exampleDiff: diff, entity: entities.entities.last?.singular,
+                appsHealed: Self.adding(appDirectory.path, to: "[]"), successes: 1, failures: 0,
+                status: .candidate, createdAt: now, updatedAt: now, exceptionType: signature.exceptionType)
+        }
+        if let postgres = database.postgres {
+            return try postgres.learn(
+                signatureKey: signature.key, lockKey: signature.key,
+                find: { session in
+                    if let id = source?.id,
+                        let credited = try session.records(
+                            FixPattern.self, from: "fixPattern",
+                            where: #""id" = \#(id) AND "signatureKey" = \#(signature.key)"#
+                        ).first
+                    {
+                        return credited
+                    }
+                    return try session.records(
+                        FixPattern.self, from: "fixPattern",
+                        where: #""signatureKey" = \#(signature.key) AND "shapeKey" = \#(shape)"#
+                    ).first
+                }, change: credit, create: created)
+        }
         try database.writer.write { db in
             let now = Date()
             let credited = try source?.id.flatMap { id in
@@ -154,6 +198,23 @@ public struct PatternLibrary: Sendable {
     ) throws {
         let signature = Signature(group)
         let hash = Self.patchHash(diff)
+        if let postgres = database.postgres {
+            let now = Date()
+            return try postgres.bury(
+                signatureKey: signature.key, patchHash: hash,
+                create: {
+                    Lesson(
+                        id: nil, signatureKey: signature.key, signature: signature.description, patchHash: hash,
+                        summary: Self.summary(diff), outcome: outcome, evidence: String(evidence.prefix(500)), count: 1,
+                        createdAt: now, updatedAt: now, exceptionType: signature.exceptionType)
+                }, pattern: pattern?.id,
+                change: { stored in
+                    stored.failures += 1
+                    if let appDirectory { stored.appsFailed = Self.adding(appDirectory.path, to: stored.appsFailed) }
+                    stored.status = Self.status(stored)
+                    stored.updatedAt = now
+                })
+        }
         try database.writer.write { db in
             let now = Date()
             if var lesson = try Lesson.filter(

@@ -46,13 +46,17 @@ public final class PostgresStore: Sendable {
         /// Runs `query` and returns its rows.
         @discardableResult
         public func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
-            try connection.query(query, logger: logger).wait().rows
+            do { return try connection.query(query, logger: logger).wait().rows } catch {
+                throw PostgresStoreError(error)
+            }
         }
 
         /// Runs `query` and returns how many rows it changed.
         @discardableResult
         public func change(_ query: PostgresQuery) throws -> Int {
-            try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+            do { return try connection.query(query, logger: logger).wait().metadata.rows ?? 0 } catch {
+                throw PostgresStoreError(error)
+            }
         }
 
         /// Rows as records: `query` must select `row_to_json(...)::text` as its only column.
@@ -80,7 +84,7 @@ public final class PostgresStore: Sendable {
         /// to the column's default) and returns the new row's `id` when the table has one.
         @discardableResult
         public func insert<T: Encodable>(_ record: T, into table: String, returningID: Bool = true) throws -> Int64? {
-            let (json, columns) = try Self.encoded(record, leaving: ["id"])
+            let (json, columns) = try Self.encoded(record, leaving: [])
             let names = columns.map { "\"\($0)\"" }.joined(separator: ", ")
             var query: PostgresQuery = "INSERT INTO \(unescaped: "\"\(table)\"") (\(unescaped: names)) "
             query.sql += "SELECT \(names) FROM json_populate_record(NULL::\"\(table)\", $1::json)"
@@ -254,5 +258,14 @@ public final class PostgresStore: Sendable {
 /// A reply the store did not expect from the database, or a database that cannot be reached.
 public struct PostgresStoreError: Error, CustomStringConvertible {
     public var description: String
+    /// The server's SQLSTATE (`23505`: a unique key already held), when it sent one.
+    public var sqlState: String?
+
     init(_ description: String) { self.description = description }
+
+    /// A failed statement: the server's message and state, never the statement's values.
+    init(_ error: any Error) {
+        description = PostgresStore.describe(error)
+        sqlState = (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
 }

@@ -4,14 +4,12 @@ import GRDB
 extension RepairDatabase {
     /// Starts a run's record.
     public func begin(runID: String, appDirectory: URL, kind: String, startedAt: Date = Date()) throws {
-        try writer.write { db in
-            try RunRecord(
-                id: runID, appDirectory: appDirectory.path, kind: kind, startedAt: startedAt, finishedAt: nil,
-                healed: nil,
-                initialPassRate: nil, finalPassRate: nil, llmCalls: 0, tokensIn: 0, tokensOut: 0, stopReason: nil,
-                cost: nil
-            ).insert(db)
-        }
+        let run = RunRecord(
+            id: runID, appDirectory: appDirectory.path, kind: kind, startedAt: startedAt, finishedAt: nil, healed: nil,
+            initialPassRate: nil, finalPassRate: nil, llmCalls: 0, tokensIn: 0, tokensOut: 0, stopReason: nil, cost: nil
+        )
+        if let postgres { return try postgres.begin(run) }
+        try writer.write { db in try run.insert(db) }
     }
 
     /// The scenario results and violation groups of the run that stands after `iteration`;
@@ -19,42 +17,39 @@ extension RepairDatabase {
     public func record(
         _ smoke: SmokeRun, iteration: Int, runID: String, redactor: SecretRedactor = SecretRedactor()
     ) throws {
+        let results = smoke.results.map { result in
+            ScenarioResultRecord(
+                id: nil, runId: runID, iteration: iteration, scenarioIndex: result.scenario.index,
+                endpoint: result.scenario.endpoint.description, name: result.scenario.name,
+                expectedStatus: result.scenario.expectation, actualStatus: result.actualStatus,
+                passed: result.passed, failureKind: result.failureKind?.rawValue, requestID: result.requestID,
+                durationMilliseconds: result.durationMilliseconds, error: result.error.map(redactor.redact))
+        }
+        let groups = smoke.groups.map { group in
+            let trace = group.trace.map { $0.cause == nil ? $0 : $0.rootCause }
+            return ViolationGroupRecord(
+                id: nil, runId: runID, iteration: iteration, key: group.key, kind: group.kind.rawValue,
+                method: group.method, route: group.route, status: group.status, count: group.count,
+                exceptionType: trace?.exceptionType, message: trace.map { redactor.redact($0.message) },
+                location: group.location.map { "\($0.file)\($0.line.map { ":\($0)" } ?? "")" })
+        }
+        if let postgres { return try postgres.record(results: results, groups: groups) }
         try writer.write { db in
-            for result in smoke.results {
-                var record = ScenarioResultRecord(
-                    id: nil, runId: runID, iteration: iteration, scenarioIndex: result.scenario.index,
-                    endpoint: result.scenario.endpoint.description, name: result.scenario.name,
-                    expectedStatus: result.scenario.expectation, actualStatus: result.actualStatus,
-                    passed: result.passed, failureKind: result.failureKind?.rawValue, requestID: result.requestID,
-                    durationMilliseconds: result.durationMilliseconds, error: result.error.map(redactor.redact))
-                try record.insert(db)
-            }
-            for group in smoke.groups {
-                let trace = group.trace.map { $0.cause == nil ? $0 : $0.rootCause }
-                var record = ViolationGroupRecord(
-                    id: nil, runId: runID, iteration: iteration, key: group.key, kind: group.kind.rawValue,
-                    method: group.method,
-                    route: group.route, status: group.status, count: group.count, exceptionType: trace?.exceptionType,
-                    message: trace.map { redactor.redact($0.message) },
-                    location: group.location.map { "\($0.file)\($0.line.map { ":\($0)" } ?? "")" })
-                try record.insert(db)
-            }
+            for var record in results { try record.insert(db) }
+            for var record in groups { try record.insert(db) }
         }
     }
 
     /// One attempt, with its prompt, answer, patch and outcome.
     public func record(_ attempt: AttemptReport, iteration: Int, runID: String) throws {
         let files = String(decoding: (try? JSONEncoder().encode(attempt.files)) ?? Data("[]".utf8), as: UTF8.self)
-        try writer.write { db in
-            var record = AttemptRecord(
-                id: nil, runId: runID, iteration: iteration, groupKey: attempt.group, source: attempt.source,
-                outcome: attempt.outcome.rawValue, rule: attempt.rule, files: files, diff: attempt.diff,
-                prompt: attempt.prompt,
-                answer: attempt.answer, tokensIn: attempt.tokensIn, tokensOut: attempt.tokensOut,
-                durationMilliseconds: attempt.durationMilliseconds,
-                detail: attempt.detail, createdAt: Date())
-            try record.insert(db)
-        }
+        var record = AttemptRecord(
+            id: nil, runId: runID, iteration: iteration, groupKey: attempt.group, source: attempt.source,
+            outcome: attempt.outcome.rawValue, rule: attempt.rule, files: files, diff: attempt.diff,
+            prompt: attempt.prompt, answer: attempt.answer, tokensIn: attempt.tokensIn, tokensOut: attempt.tokensOut,
+            durationMilliseconds: attempt.durationMilliseconds, detail: attempt.detail, createdAt: Date())
+        if let postgres { return try postgres.record(record) }
+        try writer.write { db in try record.insert(db) }
     }
 
     /// What a run has spent on the LLM so far. Recorded as calls are made (a call about to be
@@ -63,6 +58,10 @@ extension RepairDatabase {
     public func recordSpend(
         runID: String, calls: Int, tokensIn: Int, tokensOut: Int, usage: [LLMUsage]? = nil
     ) throws {
+        if let postgres {
+            return try postgres.recordSpend(
+                runID: runID, calls: calls, tokensIn: tokensIn, tokensOut: tokensOut, usage: usage)
+        }
         try writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: runID), run.finishedAt == nil else { return }
             run.llmCalls = calls
@@ -88,7 +87,8 @@ extension RepairDatabase {
 
     /// A run's spend by provider and model.
     public func usage(runID: String) throws -> [LLMUsageRecord] {
-        try writer.read { db in
+        if let postgres { return try postgres.usage(runID: runID) }
+        return try writer.read { db in
             try LLMUsageRecord.filter(Column("runId") == runID).order(Column("provider"), Column("model")).fetchAll(db)
         }
     }
@@ -97,7 +97,8 @@ extension RepairDatabase {
     /// the app's lock, so none of them can still be running. Returns their ids.
     @discardableResult
     public func closeInterrupted(appDirectory: URL, at date: Date = Date()) throws -> [String] {
-        try writer.write { db in
+        if let postgres { return try postgres.closeInterrupted(appDirectory: appDirectory.path, at: date) }
+        return try writer.write { db in
             let open = try RunRecord.filter(
                 RunRecord.Columns.appDirectory == appDirectory.path && RunRecord.Columns.finishedAt == nil
             ).fetchAll(db)
@@ -113,6 +114,7 @@ extension RepairDatabase {
 
     /// Closes a heal run's record with its outcome.
     public func finish(_ report: HealReport, runID: String) throws {
+        if let postgres { return try postgres.finish(report, runID: runID) }
         try writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: runID) else { return }
             run.finishedAt = Date()
@@ -131,7 +133,8 @@ extension RepairDatabase {
 
     /// The most recent runs, newest first.
     public func runs(limit: Int = 50) throws -> [RunRecord] {
-        try writer.read { db in
+        if let postgres { return try postgres.runs(limit: limit) }
+        return try writer.read { db in
             try RunRecord.order(RunRecord.Columns.startedAt.desc, RunRecord.Columns.id.desc).limit(limit).fetchAll(db)
         }
     }
@@ -145,7 +148,8 @@ extension RepairDatabase {
     }
 
     public func run(id: String) throws -> RunDetails? {
-        try writer.read { db in
+        if let postgres { return try postgres.run(id: id) }
+        return try writer.read { db in
             guard let run = try RunRecord.fetchOne(db, key: id) else { return nil }
             let results = try ScenarioResultRecord.filter(ScenarioResultRecord.Columns.runId == id).order(
                 Column("iteration"), Column("scenarioIndex")
@@ -157,6 +161,22 @@ extension RepairDatabase {
                 Column("iteration"), Column("id")
             ).fetchAll(db)
             return RunDetails(run: run, results: results, groups: groups, attempts: attempts)
+        }
+    }
+
+    /// LLM calls, tokens and cost of the runs started since `start` (every host's, on a
+    /// shared store).
+    public func spend(since start: Date) throws -> (calls: Int, tokens: Int, cost: Double?) {
+        if let postgres { return try postgres.spend(since: start) }
+        return try writer.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(llmCalls), 0), COALESCE(SUM(tokensIn + tokensOut), 0), SUM(cost)
+                    FROM run WHERE startedAt >= ?
+                    """,
+                arguments: [start])
+            return (row?[0] ?? 0, row?[1] ?? 0, row?[2])
         }
     }
 }
