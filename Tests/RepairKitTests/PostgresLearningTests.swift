@@ -62,4 +62,27 @@ import Testing
         let status = try DaemonStatus.read(from: hostB)
         #expect(status.llmCallsToday == 6 && status.costToday != nil)
     }
+
+    /// A new user's first command, with the store on PostgreSQL: `repairctl once` imports the
+    /// shipped library into the database and heals the example with no LLM.
+    @Test func onceHealsTheExampleWithTheStoreOnPostgres() async throws {
+        let cluster = try await PostgresCluster.start()
+        let endpoint = try await cluster.database()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let target = try FixtureApps.exampleAsShipped(in: directory.url, name: "shop")
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+        environment.merge(cluster.environment) { $1 }
+        environment["XDG_STATE_HOME"] = directory.url.appendingPathComponent("state").path
+        let outcome = try await CommandRunner.run(
+            CommandRunner.repairctl, ["once", target.path, "--json", "--store", endpoint.description],
+            environment: environment)
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any])
+        #expect(report["healed"] as? Bool == true && report["llm_calls"] as? Int == 0)
+        let store = try RepairDatabase.open(endpoint.description, environment: cluster.environment)
+        #expect(try store.runs().map(\.id) == [report["run_id"] as? String])
+        #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("state").path))
+    }
 }

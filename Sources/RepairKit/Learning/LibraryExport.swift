@@ -160,9 +160,12 @@ public enum LibraryExport {
                 let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
                 return "\(name)|\(size)|\(modified)"
             }.joined(separator: "\n"))
-        let known = try database.writer.read { db in
-            try String.fetchOne(db, sql: "SELECT fingerprint FROM libraryImport WHERE source = ?", arguments: [source])
-        }
+        let known =
+            try database.postgres.map { try $0.importedFingerprint(source: source) }
+            ?? database.writer.read { db in
+                try String.fetchOne(
+                    db, sql: "SELECT fingerprint FROM libraryImport WHERE source = ?", arguments: [source])
+            }
         if known == fingerprint { return PatternImport(read: 0, added: 0, differing: [], skipped: true) }
         var patterns: [(name: String, pattern: FixPattern)] = []
         for name in names {
@@ -181,7 +184,10 @@ public enum LibraryExport {
         _ patterns: [(name: String, pattern: FixPattern)], into database: RepairDatabase, source: String,
         fingerprint: String
     ) throws -> PatternImport {
-        try database.writer.write { db in
+        if let postgres = database.postgres {
+            return try postgres.merge(patterns, source: source, fingerprint: fingerprint)
+        }
+        return try database.writer.write { db in
             var result = PatternImport(read: patterns.count, added: 0, differing: [], skipped: false)
             for (name, var pattern) in patterns {
                 if let existing = try FixPattern.filter(
@@ -350,6 +356,10 @@ public enum LibraryExport {
             }
         }
         try flush()
+        if let postgres = database.postgres {
+            try postgres.insertNew(lessons: lessons)
+            return lessons.count
+        }
         try database.writer.write { db in
             for var lesson in lessons {
                 // A lesson the store knows keeps the store's count and evidence: a file never

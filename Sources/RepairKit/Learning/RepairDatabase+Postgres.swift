@@ -228,3 +228,70 @@ extension PostgresStore {
         }
     }
 }
+
+// MARK: Library imports
+
+extension PostgresStore {
+    func importedFingerprint(source: String) throws -> String? {
+        try session {
+            try $0.rows(#"SELECT "fingerprint" FROM "libraryImport" WHERE "source" = \#(source)"#).first?
+                .decode(String.self)
+        }
+    }
+
+    /// Adds the patterns the store lacks (by signature and fix shape) and records `source` at
+    /// `fingerprint`; hosts importing at once are serialised. Returns what was added and which
+    /// differ from the store's.
+    func merge(
+        _ patterns: [(name: String, pattern: FixPattern)], source: String, fingerprint: String
+    ) throws -> LibraryExport.PatternImport {
+        try transaction { session in
+            try session.change("SELECT pg_advisory_xact_lock(hashtext('library import'))")
+            var result = LibraryExport.PatternImport(read: patterns.count, added: 0, differing: [], skipped: false)
+            for (name, pattern) in patterns {
+                if let existing = try session.records(
+                    FixPattern.self, from: "fixPattern",
+                    where: #""signatureKey" = \#(pattern.signatureKey) AND "shapeKey" = \#(pattern.shapeKey)"#
+                ).first {
+                    if (existing.successes, existing.failures, existing.status)
+                        != (pattern.successes, pattern.failures, pattern.status)
+                    {
+                        result.differing.append(name)
+                    }
+                } else {
+                    var fresh = pattern
+                    fresh.id = nil
+                    try session.insert(fresh, into: "fixPattern")
+                    result.added += 1
+                }
+            }
+            try session.change(
+                """
+                INSERT INTO "libraryImport" ("source", "fingerprint", "importedAt")
+                VALUES (\(source), \(fingerprint), \(Date()))
+                ON CONFLICT ("source") DO UPDATE SET "fingerprint" = EXCLUDED."fingerprint",
+                    "importedAt" = EXCLUDED."importedAt"
+                """)
+            return result
+        }
+    }
+
+    /// Adds the lessons the store lacks; a known one keeps the store's count and evidence.
+    func insertNew(lessons: [Lesson]) throws {
+        try transaction { session in
+            try session.change("SELECT pg_advisory_xact_lock(hashtext('library import'))")
+            for lesson in lessons {
+                let known = try session.rows(
+                    """
+                    SELECT 1 FROM "lesson" WHERE "signatureKey" = \(lesson.signatureKey)
+                    AND "patchHash" = \(lesson.patchHash)
+                    """)
+                if known.isEmpty {
+                    var fresh = lesson
+                    fresh.id = nil
+                    try session.insert(fresh, into: "lesson")
+                }
+            }
+        }
+    }
+}

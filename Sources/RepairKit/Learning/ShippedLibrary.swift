@@ -23,9 +23,12 @@ public enum ShippedLibrary {
     public static func importInto(_ database: RepairDatabase) throws -> (patterns: Int, lessons: Int) {
         let fingerprint = Fingerprint.hash(
             (patternFiles.map { "\($0.name)\n\($0.text)" } + [graveyard]).joined(separator: "\u{0}"))
-        let known = try database.writer.read { db in
-            try String.fetchOne(db, sql: "SELECT fingerprint FROM libraryImport WHERE source = ?", arguments: [source])
-        }
+        let known =
+            try database.postgres.map { try $0.importedFingerprint(source: source) }
+            ?? database.writer.read { db in
+                try String.fetchOne(
+                    db, sql: "SELECT fingerprint FROM libraryImport WHERE source = ?", arguments: [source])
+            }
         let lessons: Int
         if known == fingerprint {
             lessons = graveyard.components(separatedBy: "\n### Tried: ").count - 1

@@ -48,9 +48,10 @@ enum Terminal {
     }
 
     /// Opens the learning store, or says which file and why not (exit 2).
-    static func openStore(_ url: URL) throws -> RepairDatabase {
-        do { return try RepairDatabase.open(at: url) } catch {
-            Self.error("\(url.path): the learning store cannot be opened: \(describe(error, path: url.path))")
+    /// `location` is a SQLite file's path or a PostgreSQL URL.
+    static func openStore(_ location: String) throws -> RepairDatabase {
+        do { return try RepairDatabase.open(location) } catch {
+            Self.error("\(location): the learning store cannot be opened: \(describe(error, path: location))")
             throw ExitCodes.badInput
         }
     }

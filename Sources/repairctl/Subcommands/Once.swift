@@ -52,8 +52,8 @@ struct Once: AsyncParsableCommand {
         if let reportDir { try Terminal.prepareReportFolder(reportDir) }
         // Held until the process ends: a second cycle on this app waits or is refused.
         let lock = try await app.lock("repairctl once")
-        let storeURL = RepairDatabase.location(flag: store, config: inputs.config.learning)
-        let database = try Terminal.openStore(storeURL)
+        let storeLocation = RepairDatabase.locationText(flag: store, config: inputs.config.learning)
+        let database = try Terminal.openStore(storeLocation)
         // Shipped patterns and lessons ([learning] patterns / graveyard), imported idempotently.
         do {
             let learning = inputs.config.learning
@@ -88,7 +88,9 @@ struct Once: AsyncParsableCommand {
         }
         var config = inputs.config
         // The confined app never sees the store's folder.
-        config.app.hiddenPaths.append(storeURL.deletingLastPathComponent().path)
+        if !PostgresEndpoint.isURL(storeLocation) {
+            config.app.hiddenPaths.append(URL(fileURLWithPath: storeLocation).deletingLastPathComponent().path)
+        }
         let cycle = HealCycle(
             appDirectory: appURL, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
             dryRun: dryRun, store: database, logger: Logger(label: "repairctl.once"))

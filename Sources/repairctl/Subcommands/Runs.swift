@@ -22,11 +22,11 @@ struct Runs: ParsableCommand {
         var storeAppDirectory: String?
 
         /// Where the store is: the flag, `REPAIR_STORE`, the app's `[learning] store`, the default.
-        func location() throws -> URL {
-            guard let storeAppDirectory else { return RepairDatabase.location(flag: store, config: nil) }
+        func location() throws -> String {
+            guard let storeAppDirectory else { return RepairDatabase.locationText(flag: store, config: nil) }
             do {
                 let config = try RepairConfig.load(appDirectory: URL(fileURLWithPath: storeAppDirectory))
-                return RepairDatabase.location(flag: store, config: config.learning)
+                return RepairDatabase.locationText(flag: store, config: config.learning)
             } catch {
                 Terminal.error(error.description)
                 throw ExitCodes.badInput
@@ -34,16 +34,17 @@ struct Runs: ParsableCommand {
         }
 
         /// Where the store is, for messages.
-        var path: String { (try? location().path) ?? RepairDatabase.location(flag: store, config: nil).path }
+        var path: String { (try? location()) ?? RepairDatabase.locationText(flag: store, config: nil) }
 
         /// Opens the store; an import may create it, a review needs it to exist.
         func open(creating: Bool = false) throws -> RepairDatabase {
-            let url = try location()
-            guard creating || FileManager.default.fileExists(atPath: url.path) else {
-                Terminal.error("\(url.path): no learning store yet (it is written by repairctl once)")
+            let location = try location()
+            guard creating || PostgresEndpoint.isURL(location) || FileManager.default.fileExists(atPath: location)
+            else {
+                Terminal.error("\(location): no learning store yet (it is written by repairctl once)")
                 throw ExitCodes.badInput
             }
-            return try Terminal.openStore(url)
+            return try Terminal.openStore(location)
         }
     }
 
