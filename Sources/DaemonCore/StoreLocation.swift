@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where the store and the worker program are.
@@ -11,6 +11,11 @@ public enum StoreLocation {
         if let path = environment("REPAIR_STORE"), !path.isEmpty { return path }
         let state = environment("XDG_STATE_HOME") ?? ((environment("HOME") ?? "/") + "/.local/state")
         return state + "/repaird/learning.sqlite"
+    }
+
+    /// Whether `location` names a PostgreSQL store rather than a SQLite file.
+    public static func isURL(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
     /// `repaird-worker` in the folder this program was started from.

@@ -81,7 +81,15 @@ struct RepairDaemon: AsyncParsableCommand {
         DaemonLogging.bootstrap(format: logFormat)
         var logger = Logger(label: "repaird")
         logger.logLevel = .info
-        let path = Files.standardized(StoreLocation.path(flag: store))
+        let location = StoreLocation.path(flag: store)
+        // Refused before anything is written: the daemon's own queue reads are SQLite's.
+        guard !StoreLocation.isURL(location) else {
+            logger.critical(
+                "repaird cannot run on a PostgreSQL store yet: give --store (or REPAIR_STORE) a SQLite file; repairctl once, enqueue, status, runs and repaird-worker do take a postgres:// URL"
+            )
+            throw ExitCode(2)
+        }
+        let path = Files.standardized(location)
         guard let worker = StoreLocation.workerProgram() else {
             logger.critical("repaird-worker is missing: install it beside repaird")
             throw ExitCode(2)

@@ -126,4 +126,20 @@ import Testing
         #expect(ending == .exited(code: 2), "\(String(describing: ending))")
         await server.stop()
     }
+
+    /// The daemon does not run on a PostgreSQL store yet: it says so and writes nothing.
+    @Test func aPostgresStoreIsRefusedByTheDaemonWithNothingWritten() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let daemon = try DaemonProcessTests().startDaemon(
+            store: URL(string: "postgres://repaird@127.0.0.1:1/fleet")!, in: directory)
+        let ending = await daemon.waitForExit(timeout: Patience.seconds(60))
+        #expect(ending == .exited(code: 2), "\(String(describing: ending))")
+        let written = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
+        #expect(written.allSatisfy { $0.hasPrefix("repaird-") && $0.hasSuffix(".log") }, "\(written)")
+        let log = try written.map {
+            try String(contentsOf: directory.url.appendingPathComponent($0), encoding: .utf8)
+        }.joined()
+        #expect(log.contains("cannot run on a PostgreSQL store yet"), "\(log)")
+    }
 }

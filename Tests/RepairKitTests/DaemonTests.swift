@@ -247,7 +247,8 @@ import Testing
         let daemon = CommandRunner.productsDirectory.appendingPathComponent("repaird").path
         let output = try OutputCapture(
             logURL: directory.url.appendingPathComponent("repaird-\(UUID().uuidString.prefix(4)).log"))
-        let arguments = (["--store", store.path] + extra).map { "'\($0)'" }.joined(separator: " ")
+        let arguments = (["--store", store.isFileURL ? store.path : store.absoluteString] + extra).map { "'\($0)'" }
+            .joined(separator: " ")
         return try ChildProcess.spawn(
             command: "exec '\(daemon)' \(arguments)", directory: directory.url,
             environment: environment, output: output)
