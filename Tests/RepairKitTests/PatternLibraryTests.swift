@@ -88,6 +88,23 @@ import Testing
         #expect(try store.patterns().first?.successes == 5)
     }
 
+    /// An app that did not come up and printed no trace names no bug: the patch that stood when
+    /// it came up again is not learned as its cure. A start-up crash with a trace still is.
+    @Test func anAppThatOnlyCameUpAgainTeachesNothing() throws {
+        let store = try RepairDatabase.inMemory()
+        let library = PatternLibrary(store)
+        let diff =
+            "--- a/app/routes.py\n+++ b/app/routes.py\n@@ -1,2 +1,3 @@\n router.get(\"/products\")\n+router.get(\"/products/{product_id}\")\n"
+        let unhealthy = ViolationGroup(
+            key: "app unhealthy -", kind: .crash, method: "", route: "", status: nil, fingerprint: "unhealthy",
+            violations: [], location: nil, routeDeclarations: [])
+        try library.recordSuccess(diff: diff, group: unhealthy, appDirectory: URL(fileURLWithPath: "/a"))
+        #expect(try store.patterns().isEmpty)
+        try library.recordSuccess(
+            diff: diff, group: group("/products/{product_id}"), appDirectory: URL(fileURLWithPath: "/a"))
+        #expect(try store.patterns().count == 1)
+    }
+
     /// A fix from a pattern that fails is counted against it, with the app; below 30% over at
     /// least 3 uses it is retired, and the export says where it failed.
     @Test func aPatternsFailuresRetireItAndNameTheApps() throws {

@@ -127,6 +127,9 @@ public struct PatternLibrary: Sendable {
     public func recordSuccess(
         diff: String, group: ViolationGroup, appDirectory: URL, pattern source: FixPattern? = nil
     ) throws {
+        // An app that did not come up and left no trace names no bug: whatever patch stood when
+        // it came up again is no cure to learn.
+        if group.method.isEmpty && group.trace == nil { return }
         let signature = Signature(group)
         let entities = RouteEntities(route: group.route, vocabulary: vocabulary)
         let template = entities.abstract(diff)
