@@ -37,6 +37,11 @@ let package = Package(
             name: "CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CPostgres",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(name: "CRepairSystem"),
         // What the three command-line programs share: the version, and exit 2 on usage errors.
         .target(
@@ -49,6 +54,7 @@ let package = Package(
             name: "DaemonCore",
             dependencies: [
                 "CSQLite",
+                "CPostgres",
                 "CRepairSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

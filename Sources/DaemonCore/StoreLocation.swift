@@ -18,6 +18,11 @@ public enum StoreLocation {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
+    /// A store location fit for a message: a URL without any password.
+    public static func withoutPassword(_ location: String) -> String {
+        PostgresConnection.withoutPassword(location)
+    }
+
     /// `repaird-worker` in the folder this program was started from.
     public static func workerProgram() -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

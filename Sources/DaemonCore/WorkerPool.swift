@@ -23,6 +23,11 @@ public struct WorkerPool: Service {
         public var leaseCheck: Duration
         public var shutdownTimeout: Duration
         public var failAfterClaims = 5
+        /// On a shared store, an idle pool (no worker, nothing claimable) reads the queue when
+        /// a notification announces work, and at least this often; without `listen` it reads
+        /// every tick, as on a SQLite file.
+        public var idleRead: Duration = .seconds(10)
+        public var listen = true
 
         public init(size: Int, command: [String], leaseCheck: Duration, shutdownTimeout: Duration) {
             self.size = size
@@ -55,10 +60,15 @@ public struct WorkerPool: Service {
     }
 
     public func run() async throws {
-        var slots = (1...configuration.size).map { Slot(name: "worker-\($0)-\(getpid())") }
+        // Unique across the hosts of a shared store: a worker's jobs are released by its name.
+        let host = Self.hostName()
+        var slots = (1...configuration.size).map { Slot(name: "worker-\($0)-\(host)-\(getpid())") }
         var lastLeaseCheck = ContinuousClock.now
         // A store that cannot be read is reported when the problem starts or changes, not every tick.
         var lastProblem: String?
+        // When the queue was last read and what it held then.
+        var lastRead: ContinuousClock.Instant?
+        var lastClaimable = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             collectEndings(&slots)
             let now = ContinuousClock.now
@@ -68,7 +78,17 @@ public struct WorkerPool: Service {
                     let count = try queue.requeueRunning(expiredBy: QueueFile.now())
                     if count > 0 { logger.info("lease.requeued", metadata: ["lease.jobs": "\(count)"]) }
                 }
+                // Idle on a shared store: the queue is read when work is announced, not every tick.
+                let announced = !configuration.listen || queue.workAnnounced()
+                let idle = slots.allSatisfy { $0.process == nil } && lastClaimable == 0
+                if idle && !announced, let lastRead, now - lastRead < configuration.idleRead {
+                    state.update(running: 0, busy: 0)
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: configuration.tick) }
+                    continue
+                }
                 let snapshot = try queue.snapshot()
+                lastRead = now
+                lastClaimable = snapshot.claimable
                 let alive = slots.filter { $0.process != nil }
                 state.update(running: alive.count, busy: alive.filter { snapshot.busyWorkers.contains($0.name) }.count)
                 // Workers alive without a job are starting or about to claim: they count first.
@@ -139,6 +159,13 @@ public struct WorkerPool: Service {
         } catch {
             logger.error("worker.release_failed", metadata: ["worker": "\(worker)", "error": "\(error)"])
         }
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "host" : name
     }
 
     private func backoff(_ failures: Int) -> Duration {

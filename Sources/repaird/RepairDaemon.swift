@@ -28,12 +28,18 @@ struct RepairDaemon: AsyncParsableCommand {
             and a restarted daemon requeues them and rolls back any half-applied change from its \
             journal. A worker that crashes gives its job back (after 5 claims the job fails). SIGTERM \
             or SIGINT stops claiming and gives running jobs a grace period before requeuing them. \
-            Logs go to stderr.
+            Any number of daemons, on any hosts, may share one PostgreSQL store: each claims with \
+            row locks, one app is healed on one host at a time, expired leases are requeued by \
+            whichever daemon sees them, and an idle daemon waits for the store's notifications \
+            rather than reading the queue. Logs go to stderr.
             """,
         version: RepairVersion.current
     )
 
-    @Option(help: "The learning store (default: REPAIR_STORE, or $XDG_STATE_HOME/repaird/learning.sqlite).")
+    @Option(
+        help: ArgumentHelp(
+            "The learning store: a SQLite file (default: REPAIR_STORE, or $XDG_STATE_HOME/repaird/learning.sqlite), or a PostgreSQL URL (postgres://user@host:5432/db) a fleet of daemons shares; its password comes from PGPASSWORD or ~/.pgpass.",
+            valueName: "FILE|URL"))
     var store: String?
 
     @Option(help: ArgumentHelp("A folder to watch for new or changed app directories (repeatable).", valueName: "DIR"))
@@ -60,6 +66,18 @@ struct RepairDaemon: AsyncParsableCommand {
             valueName: "HOST:PORT"))
     var http: String?
 
+    @Flag(
+        help:
+            "On a PostgreSQL store, read the queue every tick (200 ms) instead of when a notification announces work (for comparison)."
+    )
+    var poll = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds an idle daemon on a PostgreSQL store goes without reading the queue when no notification comes.",
+            visibility: .hidden))
+    var idleRead: Double = 10
+
     func validate() throws {
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1 to 64") }
         guard DaemonLogging.formats.contains(logFormat) else {
@@ -67,6 +85,9 @@ struct RepairDaemon: AsyncParsableCommand {
         }
         // Checked before they become milliseconds: `inf` or `1e300` would trap there.
         guard lease >= 1, lease <= 86_400 else { throw ValidationError("--lease must be 1 to 86400 seconds") }
+        guard idleRead >= 0.1, idleRead <= 86_400 else {
+            throw ValidationError("--idle-read must be 0.1 to 86400 seconds")
+        }
         guard grace >= 0, grace <= 86_400 else { throw ValidationError("--grace must be 0 to 86400 seconds") }
         guard quietPeriod >= 0, quietPeriod <= 86_400 else {
             throw ValidationError("--quiet-period must be 0 to 86400 seconds")
@@ -82,14 +103,10 @@ struct RepairDaemon: AsyncParsableCommand {
         var logger = Logger(label: "repaird")
         logger.logLevel = .info
         let location = StoreLocation.path(flag: store)
-        // Refused before anything is written: the daemon's own queue reads are SQLite's.
-        guard !StoreLocation.isURL(location) else {
-            logger.critical(
-                "repaird cannot run on a PostgreSQL store yet: give --store (or REPAIR_STORE) a SQLite file; repairctl once, enqueue, status, runs and repaird-worker do take a postgres:// URL"
-            )
-            throw ExitCode(2)
-        }
-        let path = Files.standardized(location)
+        // A shared store (PostgreSQL) is many daemons' on many hosts: no lock file admits one.
+        let shared = StoreLocation.isURL(location)
+        let path = shared ? location : Files.standardized(location)
+        let shown = shared ? StoreLocation.withoutPassword(location) : path
         guard let worker = StoreLocation.workerProgram() else {
             logger.critical("repaird-worker is missing: install it beside repaird")
             throw ExitCode(2)
@@ -100,18 +117,26 @@ struct RepairDaemon: AsyncParsableCommand {
             .ended()
         guard prepared.isClean else {
             logger.critical(
-                "the store cannot be opened", metadata: ["store": "\(path)", "worker.ending": "\(prepared)"])
+                "the store cannot be opened", metadata: ["store": "\(shown)", "worker.ending": "\(prepared)"])
             throw ExitCode(2)
         }
-        let lock: Int32
-        switch await StoreLock.acquire(storePath: path) {
-        case .success(let descriptor): lock = descriptor
-        case .failure(let problem):
-            logger.critical("\(problem.description)", metadata: ["store": "\(path)"])
+        var lock: Int32 = -1
+        if !shared {
+            switch await StoreLock.acquire(storePath: path) {
+            case .success(let descriptor): lock = descriptor
+            case .failure(let problem):
+                logger.critical("\(problem.description)", metadata: ["store": "\(path)"])
+                throw ExitCode(2)
+            }
+        }
+        defer { if lock >= 0 { close(lock) } }
+        let queue: QueueFile
+        do {
+            queue = try QueueFile(location: path)
+        } catch {
+            logger.critical("the store cannot be opened: \(error.description)")
             throw ExitCode(2)
         }
-        defer { close(lock) }
-        let queue = try QueueFile(path: path)
         // Bound before anything runs, so a taken port is refused at once.
         var endpoint: HTTPEndpoint?
         if let http {
@@ -122,20 +147,24 @@ struct RepairDaemon: AsyncParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let requeued = try queue.requeueRunning(expiredBy: nil)
+        // A SQLite store is this daemon's alone: what runs there belonged to one that died. On a
+        // shared store running jobs may be other hosts'; only leases that ran out are put back.
+        let requeued = try queue.requeueRunning(expiredBy: shared ? QueueFile.now() : nil)
         logger.info(
             "repaird.started",
             metadata: [
-                "store": "\(path)", "workers": "\(workers)", "requeued": "\(requeued)",
+                "store": "\(shown)", "workers": "\(workers)", "requeued": "\(requeued)",
                 "watch": "\(watch.joined(separator: ","))",
             ])
         let command = [
             worker, "--store", path, "--lease", "\(lease)", "--grace", "\(grace)", "--log-format", logFormat,
             "--parent", "\(getpid())",
         ]
-        let pool = WorkerPool.Configuration(
+        var pool = WorkerPool.Configuration(
             size: workers, command: command, leaseCheck: .milliseconds(Int(lease * 500)),
             shutdownTimeout: .milliseconds(Int(grace * 1000)) + .seconds(10))
+        pool.listen = !poll
+        pool.idleRead = .milliseconds(Int(idleRead * 1000))
         let poolState = PoolState()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(

@@ -127,8 +127,9 @@ import Testing
         await server.stop()
     }
 
-    /// The daemon does not run on a PostgreSQL store yet: it says so and writes nothing.
-    @Test func aPostgresStoreIsRefusedByTheDaemonWithNothingWritten() async throws {
+    /// A PostgreSQL store that cannot be reached is refused at start, named without any
+    /// password, and nothing is written.
+    @Test func anUnreachablePostgresStoreIsRefusedWithNothingWritten() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let daemon = try DaemonProcessTests().startDaemon(
@@ -140,6 +141,7 @@ import Testing
         let log = try written.map {
             try String(contentsOf: directory.url.appendingPathComponent($0), encoding: .utf8)
         }.joined()
-        #expect(log.contains("cannot run on a PostgreSQL store yet"), "\(log)")
+        #expect(log.contains("the store cannot be opened"), "\(log)")
+        #expect(log.contains("postgres://repaird@127.0.0.1:1/fleet"), "\(log)")
     }
 }

@@ -379,7 +379,14 @@ public enum LibraryExport {
 
 extension RepairDatabase {
     public func patterns(status: FixPattern.Status? = nil) throws -> [FixPattern] {
-        try writer.read { db in
+        if let postgres {
+            return try postgres.session { session in
+                try session.records(
+                    FixPattern.self, from: "fixPattern",
+                    where: status.map { #""status" = \#($0.rawValue)"# } ?? "TRUE", order: #""signatureKey", "id""#)
+            }
+        }
+        return try writer.read { db in
             var request = FixPattern.order(Column("signatureKey"), Column("id"))
             if let status { request = request.filter(FixPattern.Columns.status == status.rawValue) }
             return try request.fetchAll(db)
@@ -387,12 +394,27 @@ extension RepairDatabase {
     }
 
     public func pattern(id: Int64) throws -> FixPattern? {
-        try writer.read { try FixPattern.fetchOne($0, key: id) }
+        if let postgres {
+            return try postgres.session {
+                try $0.records(FixPattern.self, from: "fixPattern", where: #""id" = \#(id)"#)
+            }
+            .first
+        }
+        return try writer.read { try FixPattern.fetchOne($0, key: id) }
     }
 
     /// A person's decision: promote or retire a pattern now.
     public func setStatus(_ status: FixPattern.Status, ofPattern id: Int64) throws -> Bool {
-        try writer.write { db in
+        if let postgres {
+            return try postgres.transaction { session in
+                try session.change(
+                    #"""
+                    UPDATE "fixPattern" SET "status" = \#(status.rawValue), "statusByHand" = TRUE,
+                        "updatedAt" = \#(Date()) WHERE "id" = \#(id)
+                    """#) == 1
+            }
+        }
+        return try writer.write { db in
             guard var pattern = try FixPattern.fetchOne(db, key: id) else { return false }
             pattern.status = status
             pattern.statusByHand = true
@@ -417,6 +439,11 @@ extension RepairDatabase {
     }
 
     public func lessons() throws -> [Lesson] {
-        try writer.read { try Lesson.order(Column("signatureKey"), Column("patchHash")).fetchAll($0) }
+        if let postgres {
+            return try postgres.session {
+                try $0.records(Lesson.self, from: "lesson", order: #""signatureKey", "patchHash""#)
+            }
+        }
+        return try writer.read { try Lesson.order(Column("signatureKey"), Column("patchHash")).fetchAll($0) }
     }
 }

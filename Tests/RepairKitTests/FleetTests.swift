@@ -1,0 +1,240 @@
+import Foundation
+import RepairKit
+import RepairTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Three `repaird` with separate state directories play three hosts sharing one PostgreSQL
+/// store: one queue, one library.
+@Suite struct FleetTests {
+    let helper = DaemonProcessTests()
+
+    /// A fleet's store: a fresh database in the test cluster, and the environment its daemons get.
+    struct Fleet {
+        let cluster: PostgresCluster
+        let url: URL
+        let database: RepairDatabase
+        let queue: JobQueue
+        let directory: TemporaryDirectory
+
+        static func make() async throws -> Fleet {
+            let cluster = try await PostgresCluster.start()
+            let endpoint = try await cluster.database()
+            let database = try RepairDatabase.open(endpoint.description, environment: cluster.environment)
+            return Fleet(
+                cluster: cluster, url: try #require(URL(string: endpoint.description)), database: database,
+                queue: JobQueue(database), directory: try TemporaryDirectory())
+        }
+
+        /// The environment of host `index`: the store's password, a state directory of its own.
+        func environment(host index: Int) -> [String: String] {
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("REPAIR_") }
+            environment.merge(cluster.environment) { $1 }
+            environment["XDG_STATE_HOME"] = directory.url.appendingPathComponent("host-\(index)").path
+            return environment
+        }
+    }
+
+    func start(_ fleet: Fleet, host index: Int, extra: [String] = []) throws -> ChildProcess {
+        try helper.startDaemon(
+            store: fleet.url, in: fleet.directory, extra: extra, environment: fleet.environment(host: index))
+    }
+
+    func stop(_ daemon: ChildProcess) async -> RepairKit.ExitStatus? {
+        kill(daemon.pid, SIGTERM)
+        return await daemon.waitForExit(timeout: Patience.seconds(60))
+    }
+
+    /// The daemon's pid from a worker name (`worker-N-HOST-PID`).
+    func daemonPID(of worker: String) -> String {
+        String(worker.split(separator: "-").last ?? "")
+    }
+
+    @Test func thirtyJobsThroughThreeDaemonsEndExactlyOnce() async throws {
+        let fleet = try await Fleet.make()
+        defer { fleet.directory.remove() }
+        var daemons: [ChildProcess] = []
+        for host in 0..<3 { daemons.append(try start(fleet, host: host, extra: ["--workers", "2"])) }
+        // Every daemon is up and listening before the work arrives: the three share it.
+        let up = try await helper.waitUntil(90) {
+            daemons.allSatisfy { $0.output.tailText(200).contains("repaird.started") }
+        }
+        #expect(up, "\(daemons.map { $0.output.tailText(10) })")
+        for index in 0..<30 {
+            try fleet.queue.enqueue(try helper.healthyApp(in: fleet.directory.url, name: "app-\(index)"))
+        }
+        let done = try await helper.waitUntil(300) { try fleet.queue.jobs().allSatisfy(\.state.isFinal) }
+        var endings: [RepairKit.ExitStatus?] = []
+        for daemon in daemons { endings.append(await stop(daemon)) }
+
+        let jobs = try fleet.queue.jobs()
+        #expect(done, "\(jobs.map(\.state))")
+        #expect(jobs.count == 30, "no job lost or added")
+        #expect(jobs.allSatisfy { $0.state == .healed && $0.claims == 1 }, "\(jobs.map { "\($0.state) \($0.claims)" })")
+        // Each app was healed once: one run each, thirty in all.
+        let runs = try fleet.database.runs(limit: 500)
+        #expect(runs.count == 30 && Set(runs.map(\.appDirectory)).count == 30, "\(runs.map(\.appDirectory))")
+        let claimedBy = Set(jobs.compactMap(\.worker).map(daemonPID))
+        #expect(claimedBy == Set(daemons.map { "\($0.pid)" }), "every daemon took jobs: \(jobs.compactMap(\.worker))")
+        #expect(endings.allSatisfy { $0 == .exited(code: 0) }, "\(endings)")
+    }
+
+    /// One of three daemons killed with -9 at random instants, ten times, while they heal apps
+    /// with real patches: every job ends once, healed; no app is left with an unjudged change.
+    @Test func tenKillsOfOneDaemonInThreeLoseAndDoubleNothing() async throws {
+        let fleet = try await Fleet.make()
+        defer { fleet.directory.remove() }
+        let source = FixtureApps.source("shop-api")
+        // Each answer takes 0.4 s, so kills land in the middle of work.
+        let gate = fleet.directory.url.appendingPathComponent("llm-gate")
+        let server = try await TestLLMServer.start(
+            try ShopFixes.answersByFailure(in: source, delay: 0.4) + [["content": "no idea"]], in: fleet.directory,
+            gate: gate)
+        var apps: [URL] = []
+        for index in 0..<8 {
+            let copy = try FixtureApps.copy("shop-api")
+            let app = fleet.directory.url.appendingPathComponent("shop-\(index)")
+            try FileManager.default.moveItem(at: copy.url, to: app)
+            var config = try String(contentsOf: app.appendingPathComponent("repair.toml"), encoding: .utf8)
+            config += "\n[llm]\nprovider = \"ollama\"\nbase_url = \"\(server.baseURL)/v1\"\nmodel = \"scripted\"\n"
+            try config.write(to: app.appendingPathComponent("repair.toml"), atomically: true, encoding: .utf8)
+            apps.append(app)
+            try fleet.queue.enqueue(app)
+        }
+        let original = try String(contentsOf: source.appendingPathComponent("shop/services.py"), encoding: .utf8)
+        let options = ["--lease", "2"]
+        var daemons = try (0..<3).map { try start(fleet, host: $0, extra: options) }
+        var random = SeededGenerator(seed: 11)
+        var kills = 0
+        var interrupted = 0
+        for round in 0..<10 {
+            let victim: Int
+            if round < 2 {
+                // The first two kills land while a daemon's job waits for an answer the server
+                // holds back, however slowly the machine runs: they surely interrupt claimed
+                // work, which another daemon must take over once its lease runs out.
+                try Data().write(to: gate)
+                let asked = server.requests().count
+                let waiting = try await helper.waitUntil(120) { server.requests().count > asked }
+                #expect(waiting, "a daemon asked the LLM")
+                let holders = Set(
+                    try fleet.queue.jobs().filter { $0.state == .running }.compactMap(\.worker).map(daemonPID))
+                victim = daemons.firstIndex { holders.contains("\($0.pid)") } ?? 0
+            } else {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 150...1500, using: &random)))
+                victim = Int.random(in: 0..<3, using: &random)
+            }
+            if try fleet.queue.jobs().contains(where: {
+                $0.state == .running && $0.worker.map(daemonPID) == "\(daemons[victim].pid)"
+            }) {
+                interrupted += 1
+            }
+            kill(daemons[victim].pid, SIGKILL)
+            _ = await daemons[victim].waitForExit(timeout: Patience.seconds(30))
+            try? FileManager.default.removeItem(at: gate)
+            kills += 1
+            daemons[victim] = try start(fleet, host: victim, extra: options)
+            if try fleet.queue.jobs().allSatisfy(\.state.isFinal) { break }
+        }
+        let done = try await helper.waitUntil(300) { try fleet.queue.jobs().allSatisfy(\.state.isFinal) }
+        for daemon in daemons { _ = await stop(daemon) }
+        await server.stop()
+
+        let jobs = try fleet.queue.jobs()
+        print("fleet: \(kills) kills, \(interrupted) of a daemon holding a job; claims \(jobs.map(\.claims))")
+        #expect(done, "\(jobs.map { "\($0.state) after \($0.claims) claims" })")
+        #expect(jobs.count == 8, "no job lost or added")
+        #expect(interrupted >= 2, "\(kills) kills, \(interrupted) of a daemon holding a job")
+        #expect(
+            jobs.reduce(0) { $0 + $1.claims } > jobs.count,
+            "\(kills) kills interrupted jobs, which were claimed again: \(jobs.map(\.claims))")
+        #expect(jobs.allSatisfy { $0.state == .healed }, "\(jobs.map { "\($0.state): \($0.reason ?? "")" })")
+        for app in apps {
+            let journal =
+                (try? FileManager.default.contentsOfDirectory(
+                    atPath: app.appendingPathComponent(".repair/journal").path)) ?? []
+            #expect(journal.isEmpty, "no unjudged change is left in \(app.lastPathComponent)")
+            let services = try String(contentsOf: app.appendingPathComponent("shop/services.py"), encoding: .utf8)
+            #expect(
+                services != original && services.contains("name=payload[\"name\"],"),
+                "\(app.lastPathComponent) holds the verdict's state")
+        }
+        // Each app was finished exactly once: one heal run ended for it with a verdict.
+        let finished = try fleet.database.runs(limit: 500).filter { $0.finishedAt != nil && $0.healed == true }
+        #expect(
+            finished.count == 8 && Set(finished.map(\.appDirectory)).count == 8,
+            "\(kills) kills, \(interrupted) interrupting: \(finished.map(\.appDirectory))")
+    }
+
+    /// An idle daemon on a shared store does not read the queue: told by the store's
+    /// notification, it claims what another host enqueued. (It would otherwise not look for an
+    /// hour: `--idle-read 3600`.)
+    @Test func anIdleDaemonWakesOnTheStoresNotification() async throws {
+        let fleet = try await Fleet.make()
+        defer { fleet.directory.remove() }
+        let daemon = try start(fleet, host: 0, extra: ["--idle-read", "3600"])
+        try fleet.queue.enqueue(try helper.healthyApp(in: fleet.directory.url, name: "first"))
+        let first = try await helper.waitUntil(120) { try fleet.queue.jobs().allSatisfy(\.state.isFinal) }
+        #expect(first, "\(daemon.output.tailText(20))")
+        // Idle: its worker found nothing more and exited, and the pool stopped reading.
+        let idle = try await helper.waitUntil(60) { helper.children(of: daemon.pid).isEmpty }
+        #expect(idle)
+        // Another host enqueues.
+        let other = try RepairDatabase.open(fleet.url.absoluteString, environment: fleet.cluster.environment)
+        try JobQueue(other).enqueue(try helper.healthyApp(in: fleet.directory.url, name: "second"))
+        let second = try await helper.waitUntil(120) {
+            try fleet.queue.jobs().count == 2 && fleet.queue.jobs().allSatisfy(\.state.isFinal)
+        }
+        #expect(second, "the notification woke the daemon: \(daemon.output.tailText(20))")
+        #expect(await stop(daemon) == .exited(code: 0))
+    }
+
+    /// A pattern learned through daemon A heals daemon B's app with no LLM call.
+    @Test func aPatternLearnedThroughOneDaemonHealsAnothersAppWithNoLLMCall() async throws {
+        let fleet = try await Fleet.make()
+        defer { fleet.directory.remove() }
+        let source = FixtureApps.source("shop-api")
+        let teacher = try await TestLLMServer.start(try ShopFixes.answersByFailure(in: source), in: fleet.directory)
+        let silent = try await TestLLMServer.start([["content": "no idea"]], in: fleet.directory)
+        defer {
+            Task {
+                await teacher.stop()
+                await silent.stop()
+            }
+        }
+        func app(_ name: String, llm server: TestLLMServer) throws -> URL {
+            let copy = try FixtureApps.copy("shop-api")
+            let app = fleet.directory.url.appendingPathComponent(name)
+            try FileManager.default.moveItem(at: copy.url, to: app)
+            var config = try String(contentsOf: app.appendingPathComponent("repair.toml"), encoding: .utf8)
+            config = config.replacingOccurrences(of: "shipped = true", with: "shipped = false")
+            config += "\n[llm]\nprovider = \"ollama\"\nbase_url = \"\(server.baseURL)/v1\"\nmodel = \"scripted\"\n"
+            try config.write(to: app.appendingPathComponent("repair.toml"), atomically: true, encoding: .utf8)
+            return app
+        }
+        let daemonA = try start(fleet, host: 0)
+        try fleet.queue.enqueue(try app("shop-a", llm: teacher))
+        let learned = try await helper.waitUntil(300) { try fleet.queue.jobs().allSatisfy(\.state.isFinal) }
+        #expect(learned, "\(daemonA.output.tailText(30))")
+        #expect(await stop(daemonA) == .exited(code: 0))
+        #expect(!teacher.requests().isEmpty, "daemon A asked the LLM")
+        #expect(try !fleet.database.patterns().isEmpty, "daemon A's worker learned patterns into the shared store")
+
+        let daemonB = try start(fleet, host: 1)
+        try fleet.queue.enqueue(try app("shop-b", llm: silent))
+        let healed = try await helper.waitUntil(300) {
+            try fleet.queue.jobs().count == 2 && fleet.queue.jobs().allSatisfy(\.state.isFinal)
+        }
+        #expect(healed, "\(daemonB.output.tailText(30))")
+        #expect(await stop(daemonB) == .exited(code: 0))
+        let jobs = try fleet.queue.jobs()
+        #expect(jobs.allSatisfy { $0.state == .healed }, "\(jobs.map { "\($0.state): \($0.reason ?? "")" })")
+        #expect(silent.requests().isEmpty, "daemon B healed from the library, asking nothing")
+        let runB = try #require(try fleet.database.runs().first { $0.appDirectory.hasSuffix("shop-b") })
+        #expect(runB.healed == true && runB.llmCalls == 0)
+        #expect(Set(jobs.compactMap(\.worker).map(daemonPID)) == ["\(daemonA.pid)", "\(daemonB.pid)"])
+    }
+}
