@@ -47,6 +47,12 @@ struct RepairWorker: AsyncParsableCommand {
     @Option(help: "The daemon's process id: the worker dies with it and does not start without it.")
     var parent: Int32?
 
+    @Option(help: "Tokens (in and out) every cycle of the store may spend per UTC day, together.")
+    var dailyTokens: Int?
+
+    @Option(help: "Money (at [llm] price_in/price_out) every cycle of the store may spend per UTC day, together.")
+    var dailyCost: Double?
+
     @Flag(help: "Create or migrate the store, then exit.")
     var prepare = false
 
@@ -58,6 +64,10 @@ struct RepairWorker: AsyncParsableCommand {
         guard lease >= 1, lease <= 86_400 else { throw ValidationError("--lease must be 1 to 86400 seconds") }
         guard grace >= 0, grace <= 86_400, idleExit >= 0, idleExit <= 86_400 else {
             throw ValidationError("--grace and --idle-exit must be 0 to 86400 seconds")
+        }
+        if let dailyTokens, dailyTokens < 0 { throw ValidationError("--daily-tokens must not be negative") }
+        if let dailyCost, !(dailyCost >= 0 && dailyCost < 1e12) {
+            throw ValidationError("--daily-cost must be 0 or more")
         }
     }
 
@@ -83,6 +93,9 @@ struct RepairWorker: AsyncParsableCommand {
         var worker = JobWorker(
             name: name, queue: JobQueue(database), store: database, lease: lease,
             grace: .milliseconds(Int(grace * 1000)), idleExit: .milliseconds(Int(idleExit * 1000)), logger: logger)
+        if dailyTokens != nil || dailyCost != nil {
+            worker.dailyLimit = RepairDatabase.DailyLimit(tokens: dailyTokens, cost: dailyCost)
+        }
         // The confined apps never see the store's folder.
         if !PostgresEndpoint.isURL(store) {
             worker.hiddenPaths = [URL(fileURLWithPath: store).deletingLastPathComponent().path]

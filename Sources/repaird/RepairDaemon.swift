@@ -66,6 +66,18 @@ struct RepairDaemon: AsyncParsableCommand {
             valueName: "HOST:PORT"))
     var http: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Tokens (in and out) all cycles of the store may spend per UTC day together: on a shared store, the whole fleet's (give every daemon the same).",
+            valueName: "N"))
+    var dailyTokens: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Money all cycles of the store may spend per UTC day together, at the apps' [llm] price_in/price_out; an unpriced app asks nothing under it.",
+            valueName: "AMOUNT"))
+    var dailyCost: Double?
+
     @Flag(
         help:
             "On a PostgreSQL store, read the queue every tick (200 ms) instead of when a notification announces work (for comparison)."
@@ -96,6 +108,10 @@ struct RepairDaemon: AsyncParsableCommand {
             throw ValidationError("--watch \(folder): not a folder")
         }
         if let store, store.isEmpty { throw ValidationError("--store must not be empty") }
+        if let dailyTokens, dailyTokens < 0 { throw ValidationError("--daily-tokens must not be negative") }
+        if let dailyCost, !(dailyCost >= 0 && dailyCost < 1e12) {
+            throw ValidationError("--daily-cost must be 0 or more")
+        }
     }
 
     func run() async throws {
@@ -160,8 +176,11 @@ struct RepairDaemon: AsyncParsableCommand {
             worker, "--store", path, "--lease", "\(lease)", "--grace", "\(grace)", "--log-format", logFormat,
             "--parent", "\(getpid())",
         ]
+        let limits =
+            (dailyTokens.map { ["--daily-tokens", "\($0)"] } ?? [])
+            + (dailyCost.map { ["--daily-cost", "\($0)"] } ?? [])
         var pool = WorkerPool.Configuration(
-            size: workers, command: command, leaseCheck: .milliseconds(Int(lease * 500)),
+            size: workers, command: command + limits, leaseCheck: .milliseconds(Int(lease * 500)),
             shutdownTimeout: .milliseconds(Int(grace * 1000)) + .seconds(10))
         pool.listen = !poll
         pool.idleRead = .milliseconds(Int(idleRead * 1000))

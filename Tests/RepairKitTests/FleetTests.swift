@@ -169,6 +169,44 @@ import Testing
             "\(kills) kills, \(interrupted) interrupting: \(finished.map(\.appDirectory))")
     }
 
+    /// A daily token budget holds across the fleet: two daemons heal six apps whose every
+    /// group asks the LLM, with room for far fewer asks; what the store recorded as spent today
+    /// stays within it, and the asks it had no room for were not sent.
+    @Test func aDailyTokenBudgetHoldsAcrossDaemons() async throws {
+        let fleet = try await Fleet.make()
+        defer { fleet.directory.remove() }
+        // Answers with no edit: every group of every app asks, once.
+        let server = try await TestLLMServer.start([["content": "no idea"]], in: fleet.directory)
+        for index in 0..<6 {
+            let copy = try FixtureApps.copy("shop-api")
+            let app = fleet.directory.url.appendingPathComponent("shop-\(index)")
+            try FileManager.default.moveItem(at: copy.url, to: app)
+            var config = try String(contentsOf: app.appendingPathComponent("repair.toml"), encoding: .utf8)
+            config += "\n[llm]\nprovider = \"ollama\"\nbase_url = \"\(server.baseURL)/v1\"\nmodel = \"scripted\"\n"
+            try config.write(to: app.appendingPathComponent("repair.toml"), atomically: true, encoding: .utf8)
+            try fleet.queue.enqueue(app)
+        }
+        let limit = 20_000
+        let daemons = try (0..<2).map { try start(fleet, host: $0, extra: ["--daily-tokens", "\(limit)"]) }
+        let done = try await helper.waitUntil(300) { try fleet.queue.jobs().allSatisfy(\.state.isFinal) }
+        for daemon in daemons { _ = await stop(daemon) }
+        await server.stop()
+        #expect(done, "\(daemons.map { $0.output.tailText(10) })")
+
+        let spent = try fleet.database.spend(since: RepairDatabase.DailyLimit.dayStart())
+        #expect(spent.tokens > 0 && spent.tokens <= limit, "\(spent.tokens) tokens spent today, budget \(limit)")
+        #expect(spent.calls == server.requests().count, "every ask sent was counted")
+        var refused: [String] = []
+        for run in try fleet.database.runs(limit: 100) {
+            let details = try #require(try fleet.database.run(id: run.id))
+            refused += details.attempts.filter { $0.outcome == AttemptOutcome.budgetExhausted.rawValue }.map(\.detail)
+        }
+        #expect(!refused.isEmpty, "some asks found no room")
+        #expect(refused.allSatisfy { $0.contains("daily budget of \(limit) tokens") }, "\(refused)")
+        let hosts = Set(try fleet.queue.jobs().compactMap(\.worker).map(daemonPID))
+        #expect(hosts.count == 2, "both daemons healed: \(hosts)")
+    }
+
     /// An idle daemon on a shared store does not read the queue: told by the store's
     /// notification, it claims what another host enqueued. (It would otherwise not look for an
     /// hour: `--idle-read 3600`.)

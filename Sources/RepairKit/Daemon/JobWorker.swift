@@ -18,6 +18,8 @@ public struct JobWorker: Service {
     public var logger: Logger
     /// Folders hidden from the apps a job runs (the store's), besides the usual ones.
     public var hiddenPaths: [String] = []
+    /// The budget per UTC day every job's cycle shares with the store's other cycles.
+    public var dailyLimit: RepairDatabase.DailyLimit?
 
     public init(
         name: String, queue: JobQueue, store: RepairDatabase, lease: TimeInterval = 30,
@@ -146,9 +148,11 @@ public struct JobWorker: Service {
         }
         var config = inputs.config
         config.app.hiddenPaths += hiddenPaths
-        let cycle = HealCycle(
+        var heal = HealCycle(
             appDirectory: appDirectory, config: config, plan: inputs.plan, planFile: inputs.planFile, llm: llm,
             store: store, logger: logger, lockWait: .seconds(86_400), purpose: "repaird job \(job.id ?? 0)")
+        heal.dailyLimit = dailyLimit
+        let cycle = heal
         let queue = self.queue, lease = self.lease, grace = self.grace
         return await withTaskGroup(of: Outcome?.self) { group in
             group.addTask {

@@ -104,6 +104,44 @@ extension PostgresStore {
         }
     }
 
+    /// `RepairDatabase.admit` across the fleet: under one advisory lock, so hosts admit one at
+    /// a time.
+    func admit(
+        runID: String, calls: Int, tokensIn: Int, tokensOut: Int, cost: Double?, since start: Date,
+        decide: ((tokens: Int, cost: Double), (tokens: Int, cost: Double)) -> Bool
+    ) throws -> (admitted: Bool, today: (tokens: Int, cost: Double)) {
+        try transaction { session in
+            try session.change("SELECT pg_advisory_xact_lock(\(Self.spendLock))")
+            let today =
+                try session.rows(
+                    """
+                    SELECT COALESCE(SUM("tokensIn" + "tokensOut"), 0)::bigint, COALESCE(SUM("cost"), 0)::double precision
+                    FROM "run" WHERE "startedAt" >= \(start)
+                    """
+                ).first.map { try $0.decode((Int64, Double).self) } ?? (Int64(0), 0.0)
+            let own =
+                try session.rows(
+                    """
+                    SELECT ("tokensIn" + "tokensOut")::bigint, COALESCE("cost", 0)::double precision
+                    FROM "run" WHERE "id" = \(runID) AND "startedAt" >= \(start)
+                    """
+                ).first.map { try $0.decode((Int64, Double).self) } ?? (Int64(0), 0.0)
+            let spent = (tokens: Int(today.0), cost: today.1)
+            let mine = (tokens: Int(own.0), cost: own.1)
+            let others = (tokens: spent.tokens - mine.tokens, cost: spent.cost - mine.cost)
+            guard decide(spent, mine) else { return (false, others) }
+            try session.change(
+                """
+                UPDATE "run" SET "llmCalls" = \(calls), "tokensIn" = \(tokensIn), "tokensOut" = \(tokensOut),
+                    "cost" = \(cost) WHERE "id" = \(runID) AND "finishedAt" IS NULL
+                """)
+            return (true, others)
+        }
+    }
+
+    /// The advisory lock that serializes daily-budget admissions across hosts.
+    static let spendLock = 7302
+
     /// LLM calls, tokens and cost of the runs started since `start`, across the fleet.
     func spend(since start: Date) throws -> (calls: Int, tokens: Int, cost: Double?) {
         try session { session in

@@ -164,6 +164,69 @@ extension RepairDatabase {
         }
     }
 
+    /// A daily budget shared by every cycle of the store (every host's, on a shared store).
+    public struct DailyLimit: Sendable, Equatable {
+        /// Tokens in and out of the runs started since the day began.
+        public var tokens: Int?
+        /// Money, in the currency of `[llm] price_in` / `price_out`.
+        public var cost: Double?
+
+        public init(tokens: Int? = nil, cost: Double? = nil) {
+            self.tokens = tokens
+            self.cost = cost
+        }
+
+        /// Midnight UTC of `date`'s day: budgets are per UTC day, the same on every host.
+        public static func dayStart(of date: Date = Date()) -> Date {
+            Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+        }
+    }
+
+    /// Records `runID`'s spend as `calls`, `tokensIn`, `tokensOut` and `cost` — what it spent
+    /// plus what it is about to reserve — if the runs started today stay within `limit` with
+    /// it; else changes nothing. Admissions are serialized (one SQLite write at a time; an
+    /// advisory lock across hosts), so concurrent cycles cannot both take the last room.
+    /// Returns whether it was admitted, and today's spend without this run's new figures.
+    public func admit(
+        runID: String, calls: Int, tokensIn: Int, tokensOut: Int, cost: Double?, within limit: DailyLimit,
+        now: Date = Date()
+    ) throws -> (admitted: Bool, today: (tokens: Int, cost: Double)) {
+        let start = DailyLimit.dayStart(of: now)
+        func decide(today: (tokens: Int, cost: Double), own: (tokens: Int, cost: Double)) -> Bool {
+            let others = (tokens: today.tokens - own.tokens, cost: today.cost - own.cost)
+            if let tokens = limit.tokens, others.tokens + tokensIn + tokensOut > tokens { return false }
+            if let money = limit.cost, others.cost + (cost ?? 0) > money { return false }
+            return true
+        }
+        if let postgres {
+            return try postgres.admit(
+                runID: runID, calls: calls, tokensIn: tokensIn, tokensOut: tokensOut, cost: cost, since: start,
+                decide: decide)
+        }
+        return try writer.write { db in
+            let today = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT COALESCE(SUM(tokensIn + tokensOut), 0), COALESCE(SUM(cost), 0) FROM run WHERE startedAt >= ?",
+                arguments: [start])
+            let own = try Row.fetchOne(
+                db,
+                sql: "SELECT tokensIn + tokensOut, COALESCE(cost, 0), startedAt >= ? FROM run WHERE id = ?",
+                arguments: [start, runID])
+            let spent: (tokens: Int, cost: Double) = (today?[0] ?? 0, today?[1] ?? 0.0)
+            let counted: Bool = own?[2] ?? false
+            let mine: (tokens: Int, cost: Double) = counted ? (own?[0] ?? 0, own?[1] ?? 0.0) : (0, 0.0)
+            guard decide(today: spent, own: mine) else {
+                return (false, (spent.tokens - mine.tokens, spent.cost - mine.cost))
+            }
+            try db.execute(
+                sql:
+                    "UPDATE run SET llmCalls = ?, tokensIn = ?, tokensOut = ?, cost = ? WHERE id = ? AND finishedAt IS NULL",
+                arguments: [calls, tokensIn, tokensOut, cost, runID])
+            return (true, (spent.tokens - mine.tokens, spent.cost - mine.cost))
+        }
+    }
+
     /// LLM calls, tokens and cost of the runs started since `start` (every host's, on a
     /// shared store).
     public func spend(since start: Date) throws -> (calls: Int, tokens: Int, cost: Double?) {

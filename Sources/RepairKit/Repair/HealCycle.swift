@@ -40,6 +40,9 @@ public struct HealCycle: Sendable {
     public var purpose: String
     /// Where a version 2 plan's `${NAME}` values are read.
     public var environment: [String: String]
+    /// A budget per UTC day shared by every cycle of `store` (a fleet's, on a shared store):
+    /// asks are admitted by the store before they are sent, their largest answers reserved.
+    public var dailyLimit: RepairDatabase.DailyLimit?
 
     public init(
         appDirectory: URL, config: RepairConfig, plan: SmokePlan, planFile: URL, llm: LLMService?,
@@ -158,6 +161,7 @@ public struct HealCycle: Sendable {
             let failing = Set(current.groups.map(\.key))
             pending = pending.filter { failing.contains($0.group.key) }
             var budgetSpent = false
+            var dailySpent = false
             // Fixes that cost nothing first — a deferred fix still placing, a learned pattern —
             // so a group that crashes where one of those groups crashes waits for its fix
             // instead of asking the LLM for the same bug.
@@ -239,12 +243,28 @@ public struct HealCycle: Sendable {
                 slots.append(.asked(asks.count))
                 asks.append(PlannedAsk(group: group, prompt: prompt, promptKey: promptKey))
             }
+            if let dailyLimit, let store, !asks.isEmpty, !dryRun {
+                let admitted = try admitToday(
+                    asks, spending: spending, limit: dailyLimit, store: store, runID: initial.runID)
+                if admitted.count < asks.count {
+                    budgetSpent = true
+                    dailySpent = true
+                    for index in slots.indices {
+                        guard case .asked(let ask) = slots[index], ask >= admitted.count else { continue }
+                        slots[index] = .settled(
+                            AttemptReport.unasked(asks[ask].group, .budgetExhausted, detail: admitted.detail))
+                    }
+                    asks.removeLast(asks.count - admitted.count)
+                }
+            }
             var answers: [Answer] = []
             if let llm, !asks.isEmpty {
                 for ask in asks { events?(.asking(group: ask.group.key)) }
                 // Each ask is counted just before it is sent: a cycle killed while waiting keeps
                 // the spend of what it sent, and only that.
-                let before = spending, store = self.store, runID = initial.runID
+                // Under a daily limit the admission recorded every ask with its largest answer,
+                // which stays reserved until the answers are counted.
+                let before = spending, store = dailyLimit == nil ? self.store : nil, runID = initial.runID
                 // The first wave goes out at once; a store that cannot take its count stops the
                 // cycle before anything is spent. Later asks are counted as their slots free up.
                 let firstWave = asks.prefix(config.llm.concurrency)
@@ -354,7 +374,7 @@ public struct HealCycle: Sendable {
                 if pending.isEmpty {
                     stopReason =
                         budgetSpent
-                        ? "the token budget was spent"
+                        ? (dailySpent ? "the daily budget was spent" : "the token budget was spent")
                         : (llm == nil ? "no LLM is configured" : "an iteration kept nothing")
                     break iterationLoop
                 }
@@ -431,6 +451,42 @@ public struct HealCycle: Sendable {
         guard let store else { return }
         for attempt in iteration.attempts { try store.record(attempt, iteration: iteration.number, runID: runID) }
         try store.record(run, iteration: iteration.number, runID: runID, redactor: redactor)
+    }
+
+    /// How many of `asks`, in order, the store admits under the daily limit (with what is
+    /// spent, and each ask's prompt and largest answer at the dearest endpoint's price), and
+    /// why the rest are not sent.
+    private func admitToday(
+        _ asks: [PlannedAsk], spending: FixProposer.Spending, limit: RepairDatabase.DailyLimit,
+        store: RepairDatabase, runID: String
+    ) throws -> (count: Int, detail: String) {
+        let endpoints = [config.llm.primary] + (config.llm.fallback.map { [$0] } ?? [])
+        func refusal(_ today: (tokens: Int, cost: Double)) -> String {
+            var spent = "\(today.tokens) tokens"
+            if limit.cost != nil { spent += ", \(Money.text(today.cost))" }
+            var budget: [String] = []
+            if let tokens = limit.tokens { budget.append("\(tokens) tokens") }
+            if let cost = limit.cost { budget.append(Money.text(cost)) }
+            return "the daily budget of \(budget.joined(separator: " and ")) would be exceeded (\(spent) spent today)"
+        }
+        var detail = ""
+        for count in stride(from: asks.count, through: 1, by: -1) {
+            let tokensIn = spending.tokensIn + asks.prefix(count).reduce(0) { $0 + $1.prompt.estimatedTokens }
+            let tokensOut = spending.tokensOut + asks.prefix(count).reduce(0) { $0 + $1.prompt.request.maxTokens }
+            let reserved = endpoints.compactMap {
+                $0.cost(tokensIn: tokensIn - spending.tokensIn, tokensOut: tokensOut - spending.tokensOut)
+            }.max()
+            if limit.cost != nil && reserved == nil {
+                return (0, "the daily money budget is set but [llm] has no price_in or price_out: nothing is sent")
+            }
+            let answer = try store.admit(
+                runID: runID, calls: spending.calls + count, tokensIn: tokensIn, tokensOut: tokensOut,
+                cost: spending.cost.map { $0 + (reserved ?? 0) } ?? reserved, within: limit)
+            if answer.admitted { return (count, detail) }
+            // The first refusal, of every ask, says what the ones left out would have exceeded.
+            if detail.isEmpty { detail = refusal(answer.today) }
+        }
+        return (0, detail)
     }
 
     private func recordSpend(_ spending: FixProposer.Spending, runID: String) throws {
