@@ -61,6 +61,18 @@ import Testing
         #expect(try hostB.usage(runID: learned.runID).first?.calls == 6)
         let status = try DaemonStatus.read(from: hostB)
         #expect(status.llmCallsToday == 6 && status.costToday != nil)
+
+        // The library is reviewed and exported from the shared store as from a file.
+        let patterns = try hostB.patterns()
+        #expect(patterns.count >= 5)
+        let exported = directory.url.appendingPathComponent("patterns")
+        #expect(try LibraryExport.exportPatterns(from: hostB, to: exported) == patterns.count)
+        let pattern = try #require(patterns.first)
+        #expect(try hostA.setStatus(.retired, ofPattern: try #require(pattern.id)))
+        #expect(try hostB.pattern(id: try #require(pattern.id))?.status == .retired)
+        #expect(try hostB.lessons().count == 1)
+        #expect(try LibraryExport.graveyardMarkdown(from: hostB).contains(try hostB.lessons()[0].signature))
+        _ = try GenerationRules.from(hostB, includeCandidates: true)
     }
 
     /// A new user's first command, with the store on PostgreSQL: `repairctl once` imports the

@@ -36,11 +36,10 @@ public struct GenerationRules: Sendable {
     /// The promoted patterns of the store (with `candidates`, also candidates healed in at least
     /// two apps), one rule per signature from its best pattern; the lessons, most frequent first.
     public static func from(_ database: RepairDatabase, includeCandidates: Bool = false) throws -> GenerationRules {
-        let (patterns, lessons) = try database.writer.read { db in
-            (
-                try FixPattern.order(Column("signatureKey"), Column("id")).fetchAll(db),
-                try Lesson.order(Column("count").desc, Column("signatureKey"), Column("id")).fetchAll(db)
-            )
+        let patterns = try database.patterns()
+        // Most frequent first, then as the store lists them.
+        let lessons = try database.lessons().sorted {
+            ($1.count, $0.signatureKey, $0.id ?? 0) < ($0.count, $1.signatureKey, $1.id ?? 0)
         }
         var best: [String: FixPattern] = [:]
         for pattern in patterns {

@@ -59,9 +59,7 @@ public enum LibraryExport {
     @discardableResult
     public static func exportPatterns(from database: RepairDatabase, to directory: URL) throws -> Int {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let patterns = try database.writer.read {
-            try FixPattern.order(Column("signatureKey"), Column("id")).fetchAll($0)
-        }
+        let patterns = try database.patterns()
         var written = Set<String>()
         for pattern in patterns {
             let name = fileName(for: pattern)
@@ -278,12 +276,8 @@ public enum LibraryExport {
     // MARK: GRAVEYARD
 
     public static func graveyardMarkdown(from database: RepairDatabase) throws -> String {
-        let (lessons, patterns) = try database.writer.read { db in
-            (
-                try Lesson.order(Column("signatureKey"), Column("patchHash")).fetchAll(db),
-                try FixPattern.filter(FixPattern.Columns.status != FixPattern.Status.retired.rawValue).fetchAll(db)
-            )
-        }
+        let lessons = try database.lessons()
+        let patterns = try database.patterns().filter { $0.status != .retired }
         var text = """
             # GRAVEYARD
 
