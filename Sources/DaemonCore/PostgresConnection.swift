@@ -48,14 +48,9 @@ final class PostgresConnection: Sendable {
         try handle.withLock { (connection: inout OpaquePointer) throws(DaemonError) -> T in
             try ensureConnected(connection)
             let statements = Statements(connection: connection)
-            _ = try statements.run("BEGIN")
-            do throws(DaemonError) {
-                let result = try body(statements)
-                _ = try statements.run("COMMIT")
-                return result
-            } catch {
-                _ = try? statements.run("ROLLBACK")
-                throw error
+            return try inTransaction(begin: "BEGIN", run: { (sql) throws(DaemonError) in _ = try statements.run(sql) })
+            {
+                () throws(DaemonError) -> T in try body(statements)
             }
         }
     }

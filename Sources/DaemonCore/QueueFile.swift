@@ -252,6 +252,21 @@ public final class QueueFile: Sendable {
     }
 }
 
+/// Runs `body` between `begin` and COMMIT, each run by `run`; ROLLBACK when `body` throws.
+func inTransaction<T>(
+    begin: String, run: (String) throws(DaemonError) -> Void, _ body: () throws(DaemonError) -> T
+) throws(DaemonError) -> T {
+    try run(begin)
+    do throws(DaemonError) {
+        let result = try body()
+        try run("COMMIT")
+        return result
+    } catch {
+        try? run("ROLLBACK")
+        throw error
+    }
+}
+
 /// The daemon's SQLite connection.
 final class SQLiteConnection: Sendable {
     // The connection is only used under the lock.
@@ -276,15 +291,9 @@ final class SQLiteConnection: Sendable {
     func transaction<T: Sendable>(_ body: (Statements) throws(DaemonError) -> T) throws(DaemonError) -> T {
         try connection.withLock { (handle: inout OpaquePointer) throws(DaemonError) -> T in
             let statements = Statements(handle: handle)
-            _ = try statements.run("BEGIN IMMEDIATE")
-            do throws(DaemonError) {
-                let result = try body(statements)
-                _ = try statements.run("COMMIT")
-                return result
-            } catch {
-                _ = try? statements.run("ROLLBACK")
-                throw error
-            }
+            return try inTransaction(
+                begin: "BEGIN IMMEDIATE", run: { (sql) throws(DaemonError) in _ = try statements.run(sql) }
+            ) { () throws(DaemonError) -> T in try body(statements) }
         }
     }
 

@@ -560,6 +560,21 @@ import Testing
 
 /// The daemon killed with -9 at random instants while it heals apps with real patches.
 @Suite struct DaemonKillStressTests {
+    /// Each of the example's copies holds no unjudged change and the verdict's healed state
+    /// (its `services.py` no longer `original`).
+    static func expectHealedAsJudged(_ apps: [URL], original: String) throws {
+        for app in apps {
+            let journal =
+                (try? FileManager.default.contentsOfDirectory(
+                    atPath: app.appendingPathComponent(".repair/journal").path)) ?? []
+            #expect(journal.isEmpty, "no unjudged change is left in \(app.lastPathComponent)")
+            let services = try String(contentsOf: app.appendingPathComponent("shop/services.py"), encoding: .utf8)
+            #expect(
+                services != original && services.contains("name=payload[\"name\"],"),
+                "\(app.lastPathComponent) holds the verdict's state")
+        }
+    }
+
     @Test func twentyKillsAtRandomInstantsLoseAndDoubleNothing() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -630,16 +645,7 @@ import Testing
             "\(kills) kills interrupted jobs, which were claimed again: \(jobs.map(\.claims))")
         #expect(jobs.allSatisfy { $0.state == .healed }, "\(jobs.map { "\($0.state): \($0.reason ?? "")" })")
         #expect(try database.isIntact())
-        for app in apps {
-            let journal =
-                (try? FileManager.default.contentsOfDirectory(
-                    atPath: app.appendingPathComponent(".repair/journal").path)) ?? []
-            #expect(journal.isEmpty, "no unjudged change is left in \(app.lastPathComponent)")
-            let services = try String(contentsOf: app.appendingPathComponent("shop/services.py"), encoding: .utf8)
-            #expect(
-                services != original && services.contains("name=payload[\"name\"],"),
-                "\(app.lastPathComponent) holds the verdict's state")
-        }
+        try Self.expectHealedAsJudged(apps, original: original)
         // Each app was finished exactly once: one heal run ended for it with a verdict.
         let runs = try database.runs(limit: 500).filter { $0.finishedAt != nil && $0.healed == true }
         #expect(Set(runs.map(\.appDirectory)).count == 4)
