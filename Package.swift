@@ -197,6 +197,14 @@ let package = Package(
             ],
             path: "Benchmarks/DaemonBenchmark"
         ),
+        .executableTarget(
+            name: "FleetBenchmark",
+            dependencies: [
+                "RepairKit", "RepairTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/FleetBenchmark"
+        ),
         .testTarget(
             name: "RepairKitTests",
             dependencies: [

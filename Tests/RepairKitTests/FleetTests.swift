@@ -48,6 +48,19 @@ import Testing
         return await daemon.waitForExit(timeout: Patience.seconds(60))
     }
 
+    /// A copy of the example app named `name` in the fleet's folder, asking `server`
+    /// (`shipped` false: only what the fleet learns is in its library).
+    func shopApp(_ name: String, in fleet: Fleet, llm server: TestLLMServer) throws -> URL {
+        let copy = try FixtureApps.copy("shop-api")
+        let app = fleet.directory.url.appendingPathComponent(name)
+        try FileManager.default.moveItem(at: copy.url, to: app)
+        var config = try String(contentsOf: app.appendingPathComponent("repair.toml"), encoding: .utf8)
+        config = config.replacingOccurrences(of: "shipped = true", with: "shipped = false")
+        config += "\n[llm]\nprovider = \"ollama\"\nbase_url = \"\(server.baseURL)/v1\"\nmodel = \"scripted\"\n"
+        try config.write(to: app.appendingPathComponent("repair.toml"), atomically: true, encoding: .utf8)
+        return app
+    }
+
     /// The daemon's pid from a worker name (`worker-N-HOST-PID`).
     func daemonPID(of worker: String) -> String {
         String(worker.split(separator: "-").last ?? "")
@@ -56,8 +69,13 @@ import Testing
     @Test func thirtyJobsThroughThreeDaemonsEndExactlyOnce() async throws {
         let fleet = try await Fleet.make()
         defer { fleet.directory.remove() }
+        // The first host serves /metrics: the store's figures are the whole fleet's.
+        let port = try #require(LocalPort.free())
         var daemons: [ChildProcess] = []
-        for host in 0..<3 { daemons.append(try start(fleet, host: host, extra: ["--workers", "2"])) }
+        for host in 0..<3 {
+            let http = host == 0 ? ["--http", "127.0.0.1:\(port)"] : []
+            daemons.append(try start(fleet, host: host, extra: ["--workers", "2"] + http))
+        }
         // Every daemon is up and listening before the work arrives: the three share it.
         let up = try await helper.waitUntil(90) {
             daemons.allSatisfy { $0.output.tailText(200).contains("repaird.started") }
@@ -67,6 +85,15 @@ import Testing
             try fleet.queue.enqueue(try helper.healthyApp(in: fleet.directory.url, name: "app-\(index)"))
         }
         let done = try await helper.waitUntil(300) { try fleet.queue.jobs().allSatisfy(\.state.isFinal) }
+        let metrics = DaemonMetricsTests()
+        let scrape = try await metrics.get("http://127.0.0.1:\(port)/metrics").text
+        #expect(metrics.sample(scrape, #"repaird_jobs{state="healed",priority="normal"}"#) == 30, "\(scrape)")
+        #expect(metrics.sample(scrape, "repaird_claim_latency_seconds_count") == 30)
+        #expect(metrics.sample(scrape, "repaird_pass_rate_gain_count") == 30)
+        #expect(metrics.sample(scrape, "repaird_store_up") == 1)
+        let again = try await metrics.get("http://127.0.0.1:\(port)/metrics").text
+        #expect(metrics.sample(again, "repaird_claim_latency_seconds_count") == 30, "nothing counted twice")
+        #expect(try await metrics.get("http://127.0.0.1:\(port)/readyz").status == 200)
         var endings: [RepairKit.ExitStatus?] = []
         for daemon in daemons { endings.append(await stop(daemon)) }
 
@@ -93,17 +120,8 @@ import Testing
         let server = try await TestLLMServer.start(
             try ShopFixes.answersByFailure(in: source, delay: 0.4) + [["content": "no idea"]], in: fleet.directory,
             gate: gate)
-        var apps: [URL] = []
-        for index in 0..<8 {
-            let copy = try FixtureApps.copy("shop-api")
-            let app = fleet.directory.url.appendingPathComponent("shop-\(index)")
-            try FileManager.default.moveItem(at: copy.url, to: app)
-            var config = try String(contentsOf: app.appendingPathComponent("repair.toml"), encoding: .utf8)
-            config += "\n[llm]\nprovider = \"ollama\"\nbase_url = \"\(server.baseURL)/v1\"\nmodel = \"scripted\"\n"
-            try config.write(to: app.appendingPathComponent("repair.toml"), atomically: true, encoding: .utf8)
-            apps.append(app)
-            try fleet.queue.enqueue(app)
-        }
+        let apps = try (0..<8).map { try shopApp("shop-\($0)", in: fleet, llm: server) }
+        for app in apps { try fleet.queue.enqueue(app) }
         let original = try String(contentsOf: source.appendingPathComponent("shop/services.py"), encoding: .utf8)
         let options = ["--lease", "2"]
         var daemons = try (0..<3).map { try start(fleet, host: $0, extra: options) }
@@ -152,16 +170,7 @@ import Testing
             jobs.reduce(0) { $0 + $1.claims } > jobs.count,
             "\(kills) kills interrupted jobs, which were claimed again: \(jobs.map(\.claims))")
         #expect(jobs.allSatisfy { $0.state == .healed }, "\(jobs.map { "\($0.state): \($0.reason ?? "")" })")
-        for app in apps {
-            let journal =
-                (try? FileManager.default.contentsOfDirectory(
-                    atPath: app.appendingPathComponent(".repair/journal").path)) ?? []
-            #expect(journal.isEmpty, "no unjudged change is left in \(app.lastPathComponent)")
-            let services = try String(contentsOf: app.appendingPathComponent("shop/services.py"), encoding: .utf8)
-            #expect(
-                services != original && services.contains("name=payload[\"name\"],"),
-                "\(app.lastPathComponent) holds the verdict's state")
-        }
+        try DaemonKillStressTests.expectHealedAsJudged(apps, original: original)
         // Each app was finished exactly once: one heal run ended for it with a verdict.
         let finished = try fleet.database.runs(limit: 500).filter { $0.finishedAt != nil && $0.healed == true }
         #expect(
@@ -177,15 +186,7 @@ import Testing
         defer { fleet.directory.remove() }
         // Answers with no edit: every group of every app asks, once.
         let server = try await TestLLMServer.start([["content": "no idea"]], in: fleet.directory)
-        for index in 0..<6 {
-            let copy = try FixtureApps.copy("shop-api")
-            let app = fleet.directory.url.appendingPathComponent("shop-\(index)")
-            try FileManager.default.moveItem(at: copy.url, to: app)
-            var config = try String(contentsOf: app.appendingPathComponent("repair.toml"), encoding: .utf8)
-            config += "\n[llm]\nprovider = \"ollama\"\nbase_url = \"\(server.baseURL)/v1\"\nmodel = \"scripted\"\n"
-            try config.write(to: app.appendingPathComponent("repair.toml"), atomically: true, encoding: .utf8)
-            try fleet.queue.enqueue(app)
-        }
+        for index in 0..<6 { try fleet.queue.enqueue(try shopApp("shop-\(index)", in: fleet, llm: server)) }
         let limit = 20_000
         let daemons = try (0..<2).map { try start(fleet, host: $0, extra: ["--daily-tokens", "\(limit)"]) }
         let done = try await helper.waitUntil(300) { try fleet.queue.jobs().allSatisfy(\.state.isFinal) }
@@ -243,18 +244,8 @@ import Testing
                 await silent.stop()
             }
         }
-        func app(_ name: String, llm server: TestLLMServer) throws -> URL {
-            let copy = try FixtureApps.copy("shop-api")
-            let app = fleet.directory.url.appendingPathComponent(name)
-            try FileManager.default.moveItem(at: copy.url, to: app)
-            var config = try String(contentsOf: app.appendingPathComponent("repair.toml"), encoding: .utf8)
-            config = config.replacingOccurrences(of: "shipped = true", with: "shipped = false")
-            config += "\n[llm]\nprovider = \"ollama\"\nbase_url = \"\(server.baseURL)/v1\"\nmodel = \"scripted\"\n"
-            try config.write(to: app.appendingPathComponent("repair.toml"), atomically: true, encoding: .utf8)
-            return app
-        }
         let daemonA = try start(fleet, host: 0)
-        try fleet.queue.enqueue(try app("shop-a", llm: teacher))
+        try fleet.queue.enqueue(try shopApp("shop-a", in: fleet, llm: teacher))
         let learned = try await helper.waitUntil(300) { try fleet.queue.jobs().allSatisfy(\.state.isFinal) }
         #expect(learned, "\(daemonA.output.tailText(30))")
         #expect(await stop(daemonA) == .exited(code: 0))
@@ -262,7 +253,7 @@ import Testing
         #expect(try !fleet.database.patterns().isEmpty, "daemon A's worker learned patterns into the shared store")
 
         let daemonB = try start(fleet, host: 1)
-        try fleet.queue.enqueue(try app("shop-b", llm: silent))
+        try fleet.queue.enqueue(try shopApp("shop-b", in: fleet, llm: silent))
         let healed = try await helper.waitUntil(300) {
             try fleet.queue.jobs().count == 2 && fleet.queue.jobs().allSatisfy(\.state.isFinal)
         }
