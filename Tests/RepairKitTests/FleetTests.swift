@@ -209,8 +209,9 @@ import Testing
     }
 
     /// An idle daemon on a shared store does not read the queue: told by the store's
-    /// notification, it claims what another host enqueued. (It would otherwise not look for an
-    /// hour: `--idle-read 3600`.)
+    /// notification, it claims what another host enqueued, and a job that waited behind
+    /// another host's job for the same app once that host finishes. (It would otherwise not
+    /// look for an hour: `--idle-read 3600`.)
     @Test func anIdleDaemonWakesOnTheStoresNotification() async throws {
         let fleet = try await Fleet.make()
         defer { fleet.directory.remove() }
@@ -229,6 +230,32 @@ import Testing
         }
         #expect(second, "the notification woke the daemon: \(daemon.output.tailText(20))")
         #expect(await stop(daemon) == .exited(code: 0))
+
+        // Another host heals an app and a job for the same app waits behind it: a daemon that
+        // has looked at the queue (its /healthz answers after its first look) finds nothing to
+        // claim, and is told when that host finishes.
+        let otherQueue = JobQueue(other)
+        let third = try helper.healthyApp(in: fleet.directory.url, name: "third")
+        try otherQueue.enqueue(third)
+        let held = try #require(try otherQueue.claim(worker: "worker-1-elsewhere-1", lease: 600))
+        let behind = try otherQueue.enqueue(third).job
+        #expect(behind.id != held.id, "a second job waits behind the running one")
+        let port = try #require(LocalPort.free())
+        let restarted = try start(fleet, host: 0, extra: ["--idle-read", "3600", "--http", "127.0.0.1:\(port)"])
+        var looked = false
+        let deadline = ContinuousClock.now + Patience.seconds(120)
+        while !looked && ContinuousClock.now < deadline {
+            looked = (try? await DaemonMetricsTests().get("http://127.0.0.1:\(port)/healthz").status) == 200
+            if !looked { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(looked, "\(restarted.output.tailText(20))")
+        #expect(try fleet.queue.jobs().first { $0.id == behind.id }?.state == .queued)
+        #expect(try otherQueue.finish(held, as: .healed, reason: "healed elsewhere", runID: nil))
+        let claimed = try await helper.waitUntil(120) {
+            try fleet.queue.jobs().first { $0.id == behind.id }?.state.isFinal == true
+        }
+        #expect(claimed, "the finish woke the daemon: \(restarted.output.tailText(20))")
+        #expect(await stop(restarted) == .exited(code: 0))
     }
 
     /// A pattern learned through daemon A heals daemon B's app with no LLM call.

@@ -104,6 +104,13 @@ extension JobQueue {
                     """
                 ).first
             else { return false }
+            // A job waiting behind this one for the same app can be claimed now: idle daemons
+            // are told, as on an enqueue.
+            try session.change(
+                """
+                SELECT pg_notify(\(Self.channel), '') WHERE EXISTS (
+                    SELECT 1 FROM "job" WHERE "appDirectory" = \(job.appDirectory) AND "state" = 'queued')
+                """)
             beforeCommit(ended)
             return true
         }
