@@ -88,11 +88,6 @@ final class PostgresConnection: Sendable {
         }
     }
 
-    /// The connection's socket, to wait on for notifications; -1 when it has none.
-    func socket() -> Int32 {
-        handle.withLock { PQsocket($0) }
-    }
-
     private func ensureConnected(_ connection: OpaquePointer) throws(DaemonError) {
         guard PQstatus(connection) != CONNECTION_OK else { return }
         PQreset(connection)

@@ -86,7 +86,8 @@ struct RepairWorker: AsyncParsableCommand {
         do {
             database = try RepairDatabase.open(store)
         } catch {
-            logger.critical("store.unusable", metadata: ["store": "\(store)", "error": "\(error)"])
+            logger.critical(
+                "store.unusable", metadata: ["store": "\(PostgresEndpoint.shown(store))", "error": "\(error)"])
             throw ExitCode(2)
         }
         if prepare { return }

@@ -144,4 +144,22 @@ import Testing
         #expect(log.contains("the store cannot be opened"), "\(log)")
         #expect(log.contains("postgres://repaird@127.0.0.1:1/fleet"), "\(log)")
     }
+
+    /// A password written into the store URL is refused — by the daemon, its worker and
+    /// repairctl — and none of them prints it.
+    @Test func aPasswordInTheStoreURLIsRefusedAndNeverPrinted() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let url = "postgres://repaird:pw-in-url-7731@127.0.0.1:1/fleet"
+        let daemon = try DaemonProcessTests().startDaemon(store: URL(string: url)!, in: directory)
+        let ending = await daemon.waitForExit(timeout: Patience.seconds(60))
+        #expect(ending == .exited(code: 2), "\(String(describing: ending))")
+        let log = daemon.output.tailText(50)
+        #expect(log.contains("must not hold a password"), "\(log)")
+        #expect(!log.contains("pw-in-url-7731"), "\(log)")
+        let status = try await CommandRunner.run(CommandRunner.repairctl, ["status", "--store", url])
+        #expect(status.status == 2)
+        #expect(status.standardError.contains("must not hold a password"), "\(status.standardError)")
+        #expect(!(status.standardError + status.standardOutput).contains("pw-in-url-7731"), "\(status.standardError)")
+    }
 }

@@ -24,6 +24,16 @@ public struct PostgresEndpoint: Sendable, Equatable, CustomStringConvertible {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
+    /// A store location fit for a message: a URL's password, if it holds one, left out; a
+    /// file's path as it is.
+    public static func shown(_ location: String) -> String {
+        guard isURL(location), var components = URLComponents(string: location), components.password != nil else {
+            return location
+        }
+        components.password = nil
+        return components.string ?? "postgres://…"
+    }
+
     /// Parses a store URL; the problem names what is wrong (and never echoes a password).
     public static func parse(_ text: String) throws(ConfigError) -> PostgresEndpoint {
         func problem(_ message: String) -> ConfigError {

@@ -51,7 +51,8 @@ enum Terminal {
     /// `location` is a SQLite file's path or a PostgreSQL URL.
     static func openStore(_ location: String) throws -> RepairDatabase {
         do { return try RepairDatabase.open(location) } catch {
-            Self.error("\(location): the learning store cannot be opened: \(describe(error, path: location))")
+            let shown = PostgresEndpoint.shown(location)
+            Self.error("\(shown): the learning store cannot be opened: \(describe(error, path: shown))")
             throw ExitCodes.badInput
         }
     }
