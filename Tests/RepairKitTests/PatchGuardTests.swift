@@ -153,6 +153,34 @@ import Testing
         #expect(try workspace.recover().isEmpty)
     }
 
+    /// A kill while a kept change's journal was being removed leaves part of it; the next
+    /// recovery removes what is left and touches no file (it once restored the originals still
+    /// there, undoing part of a kept change).
+    @Test func aJournalCutShortWhileBeingForgottenRestoresNothing() throws {
+        let app = try FixtureApps.copy("shop-api")
+        defer { app.remove() }
+        let workspace = Workspace(appDirectory: app.url)
+        let change = try workspace.apply([("shop/services.py", "kept\n"), ("shop/routes.py", "kept too\n")])
+        // What commit does first: the journal set aside. Then one original removed, and the kill.
+        let journal = app.url.appendingPathComponent(".repair/journal/\(change.id)")
+        let aside = app.url.appendingPathComponent(".repair/journal/.discarded-\(change.id)")
+        try FileManager.default.moveItem(at: journal, to: aside)
+        try FileManager.default.removeItem(at: aside.appendingPathComponent("original-1"))
+        #expect(try workspace.recover().isEmpty)
+        #expect(try String(contentsOf: app.url.appendingPathComponent("shop/services.py"), encoding: .utf8) == "kept\n")
+        #expect(
+            try String(contentsOf: app.url.appendingPathComponent("shop/routes.py"), encoding: .utf8) == "kept too\n")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: app.url.appendingPathComponent(".repair/journal").path)
+                .isEmpty)
+        // And commit itself leaves nothing behind.
+        let next = try workspace.apply([("shop/services.py", "again\n")])
+        try workspace.commit(next)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: app.url.appendingPathComponent(".repair/journal").path)
+                .isEmpty)
+    }
+
     @Test func recoveryAfterACrashMidApplyRestoresEveryFile() throws {
         let app = try FixtureApps.copy("shop-api")
         defer { app.remove() }

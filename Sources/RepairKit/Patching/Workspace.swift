@@ -7,7 +7,9 @@ import Synchronization
 /// to `.repair/journal/<id>/` and synced. Each file is then replaced by a rename, so it is
 /// always either old or new. `commit` (the verdict kept the patch) removes the journal;
 /// `rollback` restores the originals. A journal found at start-up belongs to a cycle that
-/// died before its verdict, so `recover` rolls it back.
+/// died before its verdict, so `recover` rolls it back. A journal is forgotten by renaming it
+/// aside (`.discarded-<id>`) before its files are removed: a kill in the middle of removing
+/// never leaves a manifest without its originals, which `recover` would half restore.
 public struct Workspace: Sendable {
     public let appDirectory: URL
 
@@ -87,9 +89,7 @@ public struct Workspace: Sendable {
 
     /// The verdict kept the change: forget the originals.
     public func commit(_ change: Change) throws {
-        try Self.writing.withLock { _ in
-            try FileManager.default.removeItem(at: journalRoot.appendingPathComponent(change.id))
-        }
+        try Self.writing.withLock { _ in try discard(journalRoot.appendingPathComponent(change.id)) }
     }
 
     /// Puts the originals back, byte for byte.
@@ -112,6 +112,11 @@ public struct Workspace: Sendable {
         var restored: [String] = []
         for entry in entries.sorted().reversed() {
             let journal = journalRoot.appendingPathComponent(entry)
+            // Already judged or restored, and being removed when the process died.
+            if entry.hasPrefix(Self.discardedPrefix) {
+                try FileManager.default.removeItem(at: journal)
+                continue
+            }
             guard FileManager.default.fileExists(atPath: journal.appendingPathComponent("manifest.json").path) else {
                 // The crash came before the manifest: no file had been touched.
                 try FileManager.default.removeItem(at: journal)
@@ -130,8 +135,19 @@ public struct Workspace: Sendable {
             let original = try Data(contentsOf: journal.appendingPathComponent("original-\(index)"))
             try replace(appDirectory.appendingPathComponent(path), with: original, mode: manifest.modes[index])
         }
-        try FileManager.default.removeItem(at: journal)
+        try discard(journal)
         return manifest.paths
+    }
+
+    static let discardedPrefix = ".discarded-"
+
+    /// Forgets a journal: renamed aside at once (a rename is all or nothing, so from here on it
+    /// is no change to recover), then removed.
+    private func discard(_ journal: URL) throws {
+        let aside = journalRoot.appendingPathComponent(Self.discardedPrefix + journal.lastPathComponent)
+        guard rename(journal.path, aside.path) == 0 else { throw StorageError(path: journal.path, errno: errno) }
+        syncDirectory(journalRoot)
+        try FileManager.default.removeItem(at: aside)
     }
 
     /// Writes beside the file, syncs, sets the mode, renames over it.
